@@ -1,0 +1,9 @@
+DROP TABLE login_failures;
+DROP TABLE revoked_access_tokens;
+DROP TABLE refresh_tokens;
+DROP TABLE authorization_codes;
+DROP TABLE consents;
+DROP TABLE sessions;
+DROP TABLE signing_keys;
+DROP TABLE clients;
+DROP TABLE users;

@@ -1,0 +1,261 @@
+//! The command line: one clap subcommand tree, and one function per command.
+
+use crate::config::Settings;
+use crate::domain::SigningAlg;
+use crate::oauth::{accounts, keys, registry};
+use crate::startup::Application;
+use crate::storage::{self, Database};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use std::io::BufRead;
+use std::path::PathBuf;
+
+/// Tollgate, an OAuth 2.0 authorization server.
+#[derive(Debug, Parser)]
+#[command(name = "tollgate", version, about)]
+pub struct Cli {
+    /// TOML configuration file; `TOLLGATE_*` environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (applies pending migrations first).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage OAuth clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `tollgate user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from the first line of standard input.
+    Create {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input (it never goes on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Make the user an administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+/// `tollgate client …`
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client and print its id (and secret, once).
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// A redirect URI (repeat for several).
+        #[arg(long = "redirect-uri", value_name = "URI")]
+        redirect_uris: Vec<String>,
+        /// An allowed grant type (repeat; default: authorization_code and refresh_token).
+        #[arg(long = "grant-type", value_name = "GRANT")]
+        grant_types: Vec<String>,
+        /// An allowed scope (repeat for several).
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+        /// A public client (no secret): single-page and native apps.
+        #[arg(long)]
+        public: bool,
+        /// A trusted first-party client: skips consent, may use the password grant.
+        #[arg(long)]
+        trusted: bool,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List clients.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a client, with its codes, tokens and consents.
+    Delete {
+        /// The client id.
+        client_id: String,
+    },
+}
+
+/// `tollgate keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new active signing key; the old one stays published until its tokens expire.
+    Rotate {
+        /// Algorithm of the new key (default: the configured `signing_alg`).
+        #[arg(long, value_parser = parse_alg)]
+        alg: Option<SigningAlg>,
+    },
+    /// List signing keys.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_alg(s: &str) -> Result<SigningAlg, String> {
+    s.parse().map_err(|e: crate::domain::Invalid| e.0)
+}
+
+/// Opens the database and applies pending migrations.
+fn open(settings: &Settings) -> anyhow::Result<Database> {
+    let db = Database::open(&settings.database_url, settings.database_pool_size.min(2))?;
+    db.migrate()?;
+    Ok(db)
+}
+
+/// `tollgate serve`
+pub fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let bind = settings.bind;
+        let app = Application::build(settings)?;
+        tracing::info!(address = %bind, port = app.port(), "tollgate is listening");
+        app.run_until_stopped()
+            .await
+            .context("the server stopped with an error")
+    })
+}
+
+/// `tollgate migrate`
+pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let db = Database::open(&settings.database_url, 1)?;
+    let applied = db.migrate()?;
+    if applied.is_empty() {
+        println!("the database is up to date");
+    }
+    for name in applied {
+        println!("applied {name}");
+    }
+    Ok(())
+}
+
+/// `tollgate user create`
+pub fn create_user(settings: &Settings, username: &str, admin: bool) -> anyhow::Result<()> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = SecretString::from(line.trim_end_matches(['\n', '\r']).to_string());
+    let db = open(settings)?;
+    let id = accounts::create_user(&db, username, &password, admin)?;
+    println!("created user {username} ({id})");
+    Ok(())
+}
+
+/// `tollgate client create`
+pub fn create_client(settings: &Settings, new: registry::NewClient, as_json: bool) -> anyhow::Result<()> {
+    let valid = new.clone().validate()?;
+    let db = open(settings)?;
+    let registered = registry::register(&db, valid)?;
+    let secret = registered
+        .client_secret
+        .as_ref()
+        .map(|s| s.expose_secret().to_string());
+    if as_json {
+        let mut out = json!({ "client_id": registered.client_id, "client_name": new.name.trim() });
+        if let Some(secret) = secret {
+            out["client_secret"] = json!(secret);
+        }
+        println!("{out}");
+    } else {
+        println!("client_id:     {}", registered.client_id);
+        match secret {
+            Some(secret) => {
+                println!("client_secret: {secret}");
+                println!("Keep the secret now: it is stored only as a hash and cannot be shown again.");
+            }
+            None => println!("(public client: no secret)"),
+        }
+    }
+    Ok(())
+}
+
+/// `tollgate client list`
+pub fn list_clients(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let clients = db.run_sync(storage::clients::all)?;
+    if as_json {
+        let list: Vec<_> = clients
+            .iter()
+            .map(|c| {
+                json!({
+                    "client_id": c.id, "client_name": c.name, "public": c.is_public,
+                    "trusted": c.is_trusted, "suspended": c.suspended,
+                    "grant_types": c.grant_types.split_whitespace().collect::<Vec<_>>(),
+                    "redirect_uris": c.redirect_uris.split_whitespace().collect::<Vec<_>>(),
+                    "scope": c.scopes,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+    } else {
+        for c in clients {
+            let kind = if c.is_public { "public" } else { "confidential" };
+            println!("{}\t{}\t{kind}\t{}", c.id, c.name, c.grant_types);
+        }
+    }
+    Ok(())
+}
+
+/// `tollgate client delete`
+pub fn delete_client(settings: &Settings, client_id: &str) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    if !db.run_sync(|conn| storage::clients::delete(conn, client_id))? {
+        anyhow::bail!("no client with id {client_id:?}");
+    }
+    println!("deleted client {client_id}");
+    Ok(())
+}
+
+/// `tollgate keys rotate`
+pub fn rotate_keys(settings: &Settings, alg: Option<SigningAlg>) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let key = keys::rotate(&db, alg.unwrap_or(settings.signing_alg))?;
+    println!("new active key {} ({})", key.kid(), key.alg());
+    Ok(())
+}
+
+/// `tollgate keys list`
+pub fn list_keys(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let keys = keys::list(&db, settings.access_token_ttl)?;
+    if as_json {
+        println!("{}", serde_json::to_string(&keys)?);
+    } else {
+        for k in keys {
+            let state = if k.active {
+                "active"
+            } else if k.published {
+                "retired, published"
+            } else {
+                "retired"
+            };
+            println!("{}\t{}\t{state}", k.kid, k.alg);
+        }
+    }
+    Ok(())
+}

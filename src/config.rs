@@ -1,0 +1,311 @@
+//! Configuration: defaults, overridden by a TOML file (`--config FILE`),
+//! overridden by one `TOLLGATE_<KEY>` environment variable per key.
+//!
+//! Every key is read through one table ([`KEYS`]) so the file, the
+//! environment and the README cannot disagree on the names. A bad value
+//! stops start-up with the key's name and the reason.
+
+use crate::domain::SigningAlg;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// Tollgate's settings, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub bind: SocketAddr,
+    /// The issuer identifier (RFC 8414 §2): the `iss` of every token.
+    pub issuer: String,
+    /// `sqlite://path` or `postgres://…`.
+    pub database_url: String,
+    /// Connections in the pool.
+    pub database_pool_size: u32,
+    /// Algorithm of newly generated signing keys.
+    pub signing_alg: SigningAlg,
+    /// Lifetime of access tokens, seconds.
+    pub access_token_ttl: i64,
+    /// Lifetime of refresh tokens, seconds.
+    pub refresh_token_ttl: i64,
+    /// Seconds during which a just-rotated refresh token still refreshes.
+    pub refresh_grace_period: i64,
+    /// Lifetime of authorization codes, seconds.
+    pub authorization_code_ttl: i64,
+    /// Lifetime of a browser login session, seconds.
+    pub session_ttl: i64,
+    /// `aud` of access tokens when the request names no resource.
+    pub default_audience: String,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.
+    pub log_filter: String,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// One configuration key: its name, default and meaning (the README's table).
+pub struct Key {
+    /// The name in the TOML file; the environment variable is `TOLLGATE_` + upper case.
+    pub name: &'static str,
+    /// The default, as text.
+    pub default: &'static str,
+    /// What it does.
+    pub help: &'static str,
+}
+
+/// Every configuration key.
+pub const KEYS: &[Key] = &[
+    Key {
+        name: "bind",
+        default: "127.0.0.1:8080",
+        help: "address and port to listen on",
+    },
+    Key {
+        name: "issuer",
+        default: "http://127.0.0.1:8080",
+        help: "issuer identifier: the public base URL of this server, no trailing slash",
+    },
+    Key {
+        name: "database_url",
+        default: "sqlite://./tollgate-data/tollgate.db",
+        help: "`sqlite://PATH` or `postgres://USER@HOST/DB`",
+    },
+    Key {
+        name: "database_pool_size",
+        default: "8",
+        help: "database connections in the pool (1-256)",
+    },
+    Key {
+        name: "signing_alg",
+        default: "RS256",
+        help: "algorithm of generated signing keys: RS256, ES256 or EdDSA",
+    },
+    Key {
+        name: "access_token_ttl",
+        default: "600",
+        help: "access token lifetime, seconds",
+    },
+    Key {
+        name: "refresh_token_ttl",
+        default: "2592000",
+        help: "refresh token lifetime, seconds",
+    },
+    Key {
+        name: "refresh_grace_period",
+        default: "10",
+        help: "seconds a rotated refresh token may still be used once (two tabs refreshing at once)",
+    },
+    Key {
+        name: "authorization_code_ttl",
+        default: "60",
+        help: "authorization code lifetime, seconds",
+    },
+    Key {
+        name: "session_ttl",
+        default: "86400",
+        help: "browser login session lifetime, seconds",
+    },
+    Key {
+        name: "default_audience",
+        default: "",
+        help: "`aud` of access tokens when no resource is named (empty: the issuer)",
+    },
+    Key {
+        name: "log_format",
+        default: "text",
+        help: "`text` or `json`",
+    },
+    Key {
+        name: "log_filter",
+        default: "info",
+        help: "tracing filter, e.g. `info` or `tollgate=debug,info`",
+    },
+];
+
+/// A configuration problem, naming the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML.
+    #[error("configuration file {path} is not valid TOML: {reason}")]
+    Syntax {
+        /// The file.
+        path: String,
+        /// The parser's message.
+        reason: String,
+    },
+    /// The file names a key Tollgate does not know (a typo would otherwise go unnoticed).
+    #[error("unknown configuration key `{key}` in {path}")]
+    UnknownKey {
+        /// The key.
+        key: String,
+        /// The file.
+        path: String,
+    },
+    /// A value was refused.
+    #[error("invalid value for `{key}` (from {origin}): {reason}")]
+    Invalid {
+        /// The key.
+        key: &'static str,
+        /// Where the value came from: the file or the environment variable.
+        origin: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+struct Source {
+    file: BTreeMap<String, String>,
+    file_name: String,
+}
+
+impl Source {
+    /// The value of `key` and where it came from: environment, file or default.
+    fn get(&self, key: &'static str) -> (String, String) {
+        let env_name = format!("TOLLGATE_{}", key.to_ascii_uppercase());
+        if let Ok(v) = std::env::var(&env_name) {
+            return (v, format!("environment variable {env_name}"));
+        }
+        if let Some(v) = self.file.get(key) {
+            return (v.clone(), self.file_name.clone());
+        }
+        let default = KEYS
+            .iter()
+            .find(|k| k.name == key)
+            .map(|k| k.default)
+            .unwrap_or("");
+        (default.to_string(), "the default".to_string())
+    }
+
+    fn parse<T>(
+        &self,
+        key: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        let (value, origin) = self.get(key);
+        parse(value.trim()).map_err(|reason| ConfigError::Invalid { key, origin, reason })
+    }
+}
+
+fn seconds(min: i64, max: i64) -> impl Fn(&str) -> Result<i64, String> {
+    move |v| match v.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of seconds from {min} to {max}, got {v:?}"
+        )),
+    }
+}
+
+fn issuer(v: &str) -> Result<String, String> {
+    let url = url::Url::parse(v).map_err(|e| format!("{v:?} is not an absolute URL ({e})"))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err("the issuer must be an http or https URL with a host".into());
+    }
+    // RFC 8414 §2: no query, no fragment. A trailing slash would make
+    // `iss` differ from the URL clients discover metadata from.
+    if url.query().is_some() || url.fragment().is_some() || v.ends_with('/') {
+        return Err("the issuer cannot have a query, a fragment or a trailing slash".into());
+    }
+    Ok(v.to_string())
+}
+
+impl Settings {
+    /// Reads the settings: defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let (file, file_name) = match file {
+            Some(path) => (read_file(path)?, path.display().to_string()),
+            None => (BTreeMap::new(), String::new()),
+        };
+        let src = Source { file, file_name };
+        let issuer = src.parse("issuer", issuer)?;
+        let default_audience = src.parse("default_audience", |v| Ok(v.to_string()))?;
+        Ok(Settings {
+            bind: src.parse("bind", |v| {
+                v.parse()
+                    .map_err(|_| format!("expected an address like 127.0.0.1:8080, got {v:?}"))
+            })?,
+            default_audience: if default_audience.is_empty() {
+                issuer.clone()
+            } else {
+                default_audience
+            },
+            issuer,
+            database_url: src.parse("database_url", |v| {
+                if v.is_empty() {
+                    Err("the database URL cannot be empty".into())
+                } else {
+                    Ok(v.to_string())
+                }
+            })?,
+            database_pool_size: src.parse("database_pool_size", |v| match v.parse::<u32>() {
+                Ok(n) if (1..=256).contains(&n) => Ok(n),
+                _ => Err(format!("expected a number from 1 to 256, got {v:?}")),
+            })?,
+            signing_alg: src.parse("signing_alg", |v| {
+                v.parse().map_err(|e: crate::domain::Invalid| e.0)
+            })?,
+            access_token_ttl: src.parse("access_token_ttl", seconds(10, 86_400))?,
+            refresh_token_ttl: src.parse("refresh_token_ttl", seconds(60, 31_536_000))?,
+            refresh_grace_period: src.parse("refresh_grace_period", seconds(0, 300))?,
+            authorization_code_ttl: src.parse("authorization_code_ttl", seconds(5, 600))?,
+            session_ttl: src.parse("session_ttl", seconds(60, 31_536_000))?,
+            log_format: src.parse("log_format", |v| match v {
+                "text" => Ok(LogFormat::Text),
+                "json" => Ok(LogFormat::Json),
+                _ => Err(format!("expected `text` or `json`, got {v:?}")),
+            })?,
+            log_filter: src.parse("log_filter", |v| {
+                tracing_subscriber::EnvFilter::try_new(v)
+                    .map(|_| v.to_string())
+                    .map_err(|e| format!("not a valid tracing filter: {e}"))
+            })?,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: name.clone(),
+        source,
+    })?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
+        path: name.clone(),
+        reason: e.message().to_string(),
+    })?;
+    let mut values = BTreeMap::new();
+    for (key, value) in table {
+        let Some(known) = KEYS.iter().find(|k| k.name == key) else {
+            return Err(ConfigError::UnknownKey { key, path: name });
+        };
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(ConfigError::Invalid {
+                    key: known.name,
+                    origin: name,
+                    reason: format!("expected a string, number or boolean, got a {}", other.type_str()),
+                })
+            }
+        };
+        values.insert(key, text);
+    }
+    Ok(values)
+}

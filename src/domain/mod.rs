@@ -1,0 +1,25 @@
+//! Pure types: values that can only be had by parsing, so holding one means it
+//! is valid. No actix, no diesel here.
+
+mod grant_type;
+mod redirect_uri;
+mod scope;
+mod signing_alg;
+mod username;
+
+pub use grant_type::GrantType;
+pub use redirect_uri::RedirectUri;
+pub use scope::{Scope, ScopeSet};
+pub use signing_alg::SigningAlg;
+pub use username::Username;
+
+/// Why a value was refused, in words fit to show the person who sent it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl Invalid {
+    pub(crate) fn new(reason: impl Into<String>) -> Self {
+        Invalid(reason.into())
+    }
+}

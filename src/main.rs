@@ -1,0 +1,55 @@
+use clap::Parser;
+use std::process::ExitCode;
+use tollgate::cli::{self, Cli, ClientCommand, Command, KeysCommand, UserCommand};
+use tollgate::config::Settings;
+use tollgate::oauth::registry::NewClient;
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    let settings = match Settings::load(args.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("tollgate: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    tollgate::telemetry::init(settings.log_format, &settings.log_filter);
+    let result = match args.command {
+        Command::Serve => cli::serve(settings),
+        Command::Migrate => cli::migrate(&settings),
+        Command::User(UserCommand::Create { username, admin, .. }) => {
+            cli::create_user(&settings, &username, admin)
+        }
+        Command::Client(ClientCommand::Create {
+            name,
+            redirect_uris,
+            grant_types,
+            scopes,
+            public,
+            trusted,
+            json,
+        }) => {
+            let new = NewClient {
+                name,
+                redirect_uris,
+                grant_types,
+                scopes,
+                public,
+                trusted,
+                owner_id: None,
+            };
+            cli::create_client(&settings, new, json)
+        }
+        Command::Client(ClientCommand::List { json }) => cli::list_clients(&settings, json),
+        Command::Client(ClientCommand::Delete { client_id }) => cli::delete_client(&settings, &client_id),
+        Command::Keys(KeysCommand::Rotate { alg }) => cli::rotate_keys(&settings, alg),
+        Command::Keys(KeysCommand::List { json }) => cli::list_keys(&settings, json),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tollgate: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! User accounts: creation and password hashing (argon2id).
+
+use crate::domain::{Invalid, Username};
+use crate::storage::{self, users::UserRow, Database, StorageError};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use secrecy::{ExposeSecret, SecretString};
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_LEN: usize = 8;
+/// Longest password accepted (argon2 takes any length; this bounds the work).
+pub const MAX_PASSWORD_LEN: usize = 1024;
+
+/// argon2id with OWASP's first recommended setting: m = 19 MiB, t = 2, p = 1.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("constant argon2 parameters are valid");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password (slow by design: call it on a blocking thread).
+pub fn hash_password(password: &SecretString) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::from_b64(&crate::oauth::secrets::random_token(16))?;
+    Ok(argon2()
+        .hash_password(password.expose_secret().as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Whether `password` matches the PHC string `stored` (slow by design).
+pub fn verify_password(password: &SecretString, stored: &str) -> bool {
+    match PasswordHash::new(stored) {
+        Ok(hash) => argon2()
+            .verify_password(password.expose_secret().as_bytes(), &hash)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Why a user could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    /// The username or password was refused.
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    /// The username is taken.
+    #[error("the username {0:?} is already taken")]
+    Taken(String),
+    /// Hashing failed.
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+    /// The database failed.
+    #[error(transparent)]
+    Storage(StorageError),
+}
+
+/// Checks a new password's length.
+pub fn check_new_password(password: &SecretString) -> Result<(), Invalid> {
+    let len = password.expose_secret().chars().count();
+    if !(MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&len) {
+        return Err(Invalid::new(format!(
+            "a password must be {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters long"
+        )));
+    }
+    Ok(())
+}
+
+/// Creates a user; returns the new user's id.
+pub fn create_user(
+    db: &Database,
+    username: &str,
+    password: &SecretString,
+    is_admin: bool,
+) -> Result<String, CreateUserError> {
+    let username = Username::parse(username)?;
+    check_new_password(password)?;
+    let password_hash = hash_password(password).map_err(|e| CreateUserError::Hash(e.to_string()))?;
+    let now = storage::now();
+    let row = UserRow {
+        // A prefix keeps user ids apart from client ids: a client-credentials
+        // token's `sub` (a client id) can never name a user (RFC 9700 §4.15).
+        id: format!("user_{}", crate::oauth::secrets::random_token(16)),
+        username: username.as_str().to_string(),
+        password_hash,
+        is_admin,
+        suspended: false,
+        created_at: now,
+        password_changed_at: now,
+    };
+    match db.run_sync(|conn| storage::users::insert(conn, &row)) {
+        Ok(()) => Ok(row.id),
+        Err(e) if e.is_unique_violation() => Err(CreateUserError::Taken(row.username)),
+        Err(e) => Err(CreateUserError::Storage(e)),
+    }
+}

@@ -1,0 +1,342 @@
+//! Signing keys: generated here, stored in the database (so every instance
+//! signs with the same keys), parsed once and kept in memory, published as a
+//! JWKS.
+//!
+//! A JWS is assembled here around the cached key pair rather than through
+//! `jsonwebtoken::encode`, which parses the private key again on every call:
+//! that way a token costs one signature and nothing more.
+
+use crate::domain::SigningAlg;
+use crate::storage::{self, keys::KeyRow, Database, StorageError};
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{json, Value};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// How long an instance keeps using its cached active key before it reads
+/// the table again; a rotation made elsewhere is picked up within this.
+pub const CACHE_SECONDS: i64 = 30;
+
+/// A key could not be made, read or used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// The crypto library refused.
+    #[error("cryptographic operation failed: {0}")]
+    Crypto(String),
+    /// A stored key has an algorithm this build does not know.
+    #[error("stored key {kid} has unknown algorithm {alg:?}")]
+    UnknownAlg {
+        /// Key id.
+        kid: String,
+        /// Stored algorithm name.
+        alg: String,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+enum Pair {
+    Rsa(RsaKeyPair),
+    Ec(EcdsaKeyPair),
+    Ed(Ed25519KeyPair),
+}
+
+/// A private key, parsed once, with its id and public JWK.
+pub struct SigningKey {
+    kid: String,
+    alg: SigningAlg,
+    pair: Pair,
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn crypto<E: std::fmt::Debug>(e: E) -> KeyError {
+    KeyError::Crypto(format!("{e:?}"))
+}
+
+impl SigningKey {
+    /// Generates a new key; returns it and its PKCS#8 DER for storage.
+    pub fn generate(alg: SigningAlg) -> Result<(SigningKey, Vec<u8>), KeyError> {
+        let der: Vec<u8> = match alg {
+            SigningAlg::Rs256 => {
+                let pair = RsaKeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).map_err(crypto)?;
+                let der: aws_lc_rs::encoding::Pkcs8V1Der = pair.as_der().map_err(crypto)?;
+                der.as_ref().to_vec()
+            }
+            SigningAlg::Es256 => {
+                let pair =
+                    EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING).map_err(crypto)?;
+                pair.to_pkcs8v1().map_err(crypto)?.as_ref().to_vec()
+            }
+            SigningAlg::EdDsa => Ed25519KeyPair::generate()
+                .map_err(crypto)?
+                .to_pkcs8()
+                .map_err(crypto)?
+                .as_ref()
+                .to_vec(),
+        };
+        let kid = crate::oauth::secrets::random_token(12);
+        let key = SigningKey::from_pkcs8(kid, alg, &der)?;
+        Ok((key, der))
+    }
+
+    /// Parses a stored key.
+    pub fn from_pkcs8(kid: String, alg: SigningAlg, der: &[u8]) -> Result<SigningKey, KeyError> {
+        let pair = match alg {
+            SigningAlg::Rs256 => Pair::Rsa(RsaKeyPair::from_pkcs8(der).map_err(crypto)?),
+            SigningAlg::Es256 => Pair::Ec(
+                EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, der).map_err(crypto)?,
+            ),
+            SigningAlg::EdDsa => Pair::Ed(Ed25519KeyPair::from_pkcs8(der).map_err(crypto)?),
+        };
+        Ok(SigningKey { kid, alg, pair })
+    }
+
+    /// The key id (`kid`).
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The algorithm (`alg`).
+    pub fn alg(&self) -> SigningAlg {
+        self.alg
+    }
+
+    /// The public key as a JWK (RFC 7517), with `kid`, `alg` and `use`.
+    /// Built from the public half only: no private member can slip in.
+    pub fn public_jwk(&self) -> Value {
+        let mut jwk = match &self.pair {
+            Pair::Rsa(p) => {
+                let public = p.public_key();
+                json!({
+                    "kty": "RSA",
+                    "n": b64(public.modulus().big_endian_without_leading_zero()),
+                    "e": b64(public.exponent().big_endian_without_leading_zero()),
+                })
+            }
+            Pair::Ec(p) => {
+                // An uncompressed point: 0x04, then x and y, 32 bytes each.
+                let point = p.public_key().as_ref();
+                json!({ "kty": "EC", "crv": "P-256", "x": b64(&point[1..33]), "y": b64(&point[33..65]) })
+            }
+            Pair::Ed(p) => json!({ "kty": "OKP", "crv": "Ed25519", "x": b64(p.public_key().as_ref()) }),
+        };
+        jwk["kid"] = json!(self.kid);
+        jwk["alg"] = json!(self.alg.as_str());
+        jwk["use"] = json!("sig");
+        jwk
+    }
+
+    /// Signs `message` with this key.
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        match &self.pair {
+            Pair::Rsa(p) => {
+                let mut sig = vec![0u8; p.public_modulus_len()];
+                let rng = aws_lc_rs::rand::SystemRandom::new();
+                p.sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig)
+                    .map_err(crypto)?;
+                Ok(sig)
+            }
+            Pair::Ec(p) => {
+                let rng = aws_lc_rs::rand::SystemRandom::new();
+                Ok(p.sign(&rng, message).map_err(crypto)?.as_ref().to_vec())
+            }
+            Pair::Ed(p) => Ok(p.sign(message).as_ref().to_vec()),
+        }
+    }
+
+    /// A compact JWS over `claims` with header `{alg, typ, kid}`.
+    pub fn sign_jwt(&self, typ: &str, claims: &impl serde::Serialize) -> Result<String, KeyError> {
+        let header = json!({ "alg": self.alg.as_str(), "typ": typ, "kid": self.kid });
+        let claims = serde_json::to_vec(claims).map_err(crypto)?;
+        let mut jws = b64(header.to_string().as_bytes());
+        jws.push('.');
+        jws.push_str(&b64(&claims));
+        let sig = self.sign(jws.as_bytes())?;
+        jws.push('.');
+        jws.push_str(&b64(&sig));
+        Ok(jws)
+    }
+}
+
+/// A key as the operator sees it (`tollgate keys list`).
+#[derive(Debug, serde::Serialize)]
+pub struct KeyInfo {
+    /// Key id.
+    pub kid: String,
+    /// Algorithm.
+    pub alg: String,
+    /// When it was made.
+    pub created_at: i64,
+    /// When it stopped signing, if it has.
+    pub retired_at: Option<i64>,
+    /// Whether it signs new tokens.
+    pub active: bool,
+    /// Whether the JWKS still lists it.
+    pub published: bool,
+}
+
+/// Until when a key retired at `retired_at` must stay in the JWKS: past the
+/// lifetime of the last token it may have signed, counting the time other
+/// instances may still sign with it from their cache.
+fn published_until(retired_at: i64, access_token_ttl: i64) -> i64 {
+    retired_at + access_token_ttl + CACHE_SECONDS + 60
+}
+
+fn row_to_key(row: &KeyRow) -> Result<SigningKey, KeyError> {
+    let alg = row.alg.parse().map_err(|_| KeyError::UnknownAlg {
+        kid: row.kid.clone(),
+        alg: row.alg.clone(),
+    })?;
+    SigningKey::from_pkcs8(row.kid.clone(), alg, &row.private_pkcs8)
+}
+
+/// Creates a key and makes it the active one, retiring the one before.
+pub fn rotate(db: &Database, alg: SigningAlg) -> Result<SigningKey, KeyError> {
+    let (key, der) = SigningKey::generate(alg)?;
+    let row = KeyRow {
+        kid: key.kid.clone(),
+        alg: alg.as_str().to_string(),
+        private_pkcs8: der,
+        public_jwk: key.public_jwk().to_string(),
+        created_at: storage::now(),
+        retired_at: None,
+    };
+    db.run_sync(|conn| storage::keys::insert_active(conn, &row))?;
+    Ok(key)
+}
+
+/// Makes sure an active key exists, generating one with `alg` if not.
+pub fn ensure_active(db: &Database, alg: SigningAlg) -> Result<(), KeyError> {
+    if db.run_sync(storage::keys::active)?.is_none() {
+        let key = rotate(db, alg)?;
+        tracing::info!(kid = %key.kid, alg = %alg, "generated the first signing key");
+    }
+    Ok(())
+}
+
+/// Every key with its state.
+pub fn list(db: &Database, access_token_ttl: i64) -> Result<Vec<KeyInfo>, KeyError> {
+    let rows = db.run_sync(storage::keys::all)?;
+    let now = storage::now();
+    let active_kid = rows
+        .iter()
+        .filter(|r| r.retired_at.is_none())
+        .map(|r| r.kid.clone())
+        .next();
+    Ok(rows
+        .into_iter()
+        .map(|r| KeyInfo {
+            active: Some(&r.kid) == active_kid.as_ref(),
+            published: r
+                .retired_at
+                .is_none_or(|t| published_until(t, access_token_ttl) > now),
+            kid: r.kid,
+            alg: r.alg,
+            created_at: r.created_at,
+            retired_at: r.retired_at,
+        })
+        .collect())
+}
+
+struct Cached {
+    key: Arc<SigningKey>,
+    loaded: Instant,
+}
+
+/// The keys of a running server: the active signing key, cached for
+/// [`CACHE_SECONDS`], and the JWKS, read from the table.
+pub struct KeyRing {
+    db: Database,
+    access_token_ttl: i64,
+    active: RwLock<Option<Cached>>,
+}
+
+impl KeyRing {
+    /// A key ring over `db`.
+    pub fn new(db: Database, access_token_ttl: i64) -> Self {
+        KeyRing {
+            db,
+            access_token_ttl,
+            active: RwLock::new(None),
+        }
+    }
+
+    /// The key that signs new tokens.
+    pub async fn active(&self) -> Result<Arc<SigningKey>, KeyError> {
+        if let Ok(guard) = self.active.read() {
+            if let Some(c) = guard.as_ref() {
+                if c.loaded.elapsed() < Duration::from_secs(CACHE_SECONDS as u64) {
+                    return Ok(c.key.clone());
+                }
+            }
+        }
+        let row = self.db.run(storage::keys::active).await?;
+        let row = row.ok_or_else(|| KeyError::Crypto("no active signing key".into()))?;
+        let key = Arc::new(row_to_key(&row)?);
+        if let Ok(mut guard) = self.active.write() {
+            *guard = Some(Cached {
+                key: key.clone(),
+                loaded: Instant::now(),
+            });
+        }
+        Ok(key)
+    }
+
+    /// The JWKS document: the active key and the retired keys still needed
+    /// to verify tokens in their lifetime. Public parts only.
+    pub async fn jwks(&self) -> Result<Value, KeyError> {
+        let rows = self.db.run(storage::keys::all).await?;
+        let now = storage::now();
+        let keys: Vec<Value> = rows
+            .into_iter()
+            .filter(|r| {
+                r.retired_at
+                    .is_none_or(|t| published_until(t, self.access_token_ttl) > now)
+            })
+            .filter_map(|r| serde_json::from_str(&r.public_jwk).ok())
+            .collect();
+        Ok(json!({ "keys": keys }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_algorithm_signs_a_token_that_jsonwebtoken_verifies() {
+        for alg in [SigningAlg::Rs256, SigningAlg::Es256, SigningAlg::EdDsa] {
+            let (key, _) = SigningKey::generate(alg).unwrap();
+            let token = key
+                .sign_jwt("at+jwt", &json!({ "sub": "x", "exp": 4_000_000_000u64 }))
+                .unwrap();
+            let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.public_jwk()).unwrap();
+            let decoding = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
+            let jalg = match alg {
+                SigningAlg::Rs256 => jsonwebtoken::Algorithm::RS256,
+                SigningAlg::Es256 => jsonwebtoken::Algorithm::ES256,
+                SigningAlg::EdDsa => jsonwebtoken::Algorithm::EdDSA,
+            };
+            let mut validation = jsonwebtoken::Validation::new(jalg);
+            validation.validate_aud = false;
+            validation.required_spec_claims.clear();
+            let data = jsonwebtoken::decode::<Value>(&token, &decoding, &validation).unwrap();
+            assert_eq!(data.claims["sub"], "x");
+            assert_eq!(data.header.kid.as_deref(), Some(key.kid()));
+        }
+    }
+
+    #[test]
+    fn a_stored_key_parses_back_to_the_same_public_key() {
+        let (key, der) = SigningKey::generate(SigningAlg::Es256).unwrap();
+        let again = SigningKey::from_pkcs8(key.kid().to_string(), SigningAlg::Es256, &der).unwrap();
+        assert_eq!(key.public_jwk(), again.public_jwk());
+    }
+}

@@ -1,0 +1,114 @@
+//! Building and running the application: the binary and the tests start it
+//! the same way.
+
+use crate::config::Settings;
+use crate::oauth::keys::{self, KeyRing};
+use crate::storage::Database;
+use crate::telemetry::RequestSpan;
+use crate::web::{self, AppState};
+use actix_web::dev::Server;
+use actix_web::{web::Data, App, HttpServer};
+use std::net::TcpListener;
+use std::sync::Arc;
+use tracing_actix_web::TracingLogger;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Database(#[from] crate::storage::OpenError),
+    /// No signing key could be loaded or made.
+    #[error("signing keys: {0}")]
+    Keys(#[from] keys::KeyError),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A server bound to its port, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database, applies migrations, makes sure a signing key
+    /// exists and binds the listener (port 0 picks a free port).
+    pub fn build(settings: Settings) -> Result<Application, StartError> {
+        let db = Database::open(&settings.database_url, settings.database_pool_size)?;
+        let applied = db.migrate()?;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "applied database migrations");
+        }
+        keys::ensure_active(&db, settings.signing_alg)?;
+        let listener = TcpListener::bind(settings.bind).map_err(|source| StartError::Bind {
+            addr: settings.bind.to_string(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or(settings.bind.port());
+        let state = Data::new(AppState {
+            keys: Arc::new(KeyRing::new(db.clone(), settings.access_token_ttl)),
+            settings: Arc::new(settings),
+            db,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::<RequestSpan>::new())
+                .app_data(state.clone())
+                .configure(web::routes)
+        })
+        // actix stops abruptly on SIGINT; both signals are handled below so
+        // that each lets requests in flight finish (up to this many seconds).
+        .disable_signals()
+        .shutdown_timeout(10)
+        .listen(listener)
+        .map_err(|source| StartError::Bind {
+            addr: "listener".into(),
+            source,
+        })?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the server is stopped by a signal.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            wait_for_stop_signal().await;
+            tracing::info!("stop signal received; finishing requests in flight");
+            handle.stop(true).await;
+        });
+        self.server.await
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

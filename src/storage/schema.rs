@@ -1,0 +1,138 @@
+//! Table definitions shared by both backends (see `migrations/`).
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        is_admin -> Bool,
+        suspended -> Bool,
+        created_at -> BigInt,
+        password_changed_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        homepage_uri -> Nullable<Text>,
+        logo_uri -> Nullable<Text>,
+        secret_hash -> Nullable<Text>,
+        previous_secret_hash -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<BigInt>,
+        redirect_uris -> Text,
+        grant_types -> Text,
+        scopes -> Text,
+        resources -> Text,
+        is_public -> Bool,
+        is_trusted -> Bool,
+        require_pkce -> Bool,
+        allow_plain_pkce -> Bool,
+        suspended -> Bool,
+        owner_id -> Nullable<Text>,
+        registration_token_hash -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        alg -> Text,
+        private_pkcs8 -> Binary,
+        public_jwk -> Text,
+        created_at -> BigInt,
+        retired_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> Text,
+        csrf_secret -> Text,
+        authenticated_at -> BigInt,
+        expires_at -> BigInt,
+        ended_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    consents (user_id, client_id) {
+        user_id -> Text,
+        client_id -> Text,
+        scope -> Text,
+        granted_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    authorization_codes (code_hash) {
+        code_hash -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        session_id_hash -> Nullable<Text>,
+        redirect_uri -> Nullable<Text>,
+        scope -> Text,
+        audience -> Text,
+        code_challenge -> Nullable<Text>,
+        code_challenge_method -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        redeemed_at -> Nullable<BigInt>,
+        issued_family_id -> Nullable<Text>,
+        issued_access_jti -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Text,
+        family_id -> Text,
+        parent_hash -> Nullable<Text>,
+        client_id -> Text,
+        user_id -> Nullable<Text>,
+        session_id_hash -> Nullable<Text>,
+        scope -> Text,
+        audience -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        rotated_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    revoked_access_tokens (jti) {
+        jti -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    login_failures (subject) {
+        subject -> Text,
+        failures -> Integer,
+        window_started_at -> BigInt,
+        locked_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(clients -> users (owner_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(consents -> clients (client_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    clients,
+    signing_keys,
+    sessions,
+    consents,
+    authorization_codes,
+    refresh_tokens,
+    revoked_access_tokens,
+    login_failures,
+);

@@ -1,0 +1,51 @@
+//! The `users` table.
+
+use super::schema::users::dsl as u;
+use super::DbConnection;
+use diesel::prelude::*;
+
+/// A stored user.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::users)]
+pub struct UserRow {
+    /// Stable id (the `sub` of the user's tokens).
+    pub id: String,
+    /// Login name.
+    pub username: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// May administer the client registry.
+    pub is_admin: bool,
+    /// Refused sign-in and tokens.
+    pub suspended: bool,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last password change.
+    pub password_changed_at: i64,
+}
+
+/// Inserts a user.
+pub fn insert(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
+    diesel::insert_into(u::users)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The user with this login name.
+pub fn by_username(conn: &mut DbConnection, name: &str) -> QueryResult<Option<UserRow>> {
+    u::users
+        .filter(u::username.eq(name))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The user with this id.
+pub fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> {
+    u::users
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
+}

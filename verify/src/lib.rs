@@ -1,0 +1,1 @@
+//! Verification of Tollgate access tokens (see the crate README).
