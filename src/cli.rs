@@ -130,9 +130,7 @@ fn open(settings: &Settings) -> anyhow::Result<Database> {
 /// `tollgate serve`
 pub fn serve(settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let bind = settings.bind;
         let app = Application::build(settings)?;
-        tracing::info!(address = %bind, port = app.port(), "tollgate is listening");
         app.run_until_stopped()
             .await
             .context("the server stopped with an error")

@@ -85,30 +85,23 @@ impl Application {
         self.port
     }
 
-    /// Serves until the server is stopped by a signal.
+    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        use tokio::signal::unix::{signal, SignalKind};
+        // Registered before announcing the port, so a signal sent by whoever
+        // waits for that announcement is never missed.
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
         let handle = self.server.handle();
         tokio::spawn(async move {
-            wait_for_stop_signal().await;
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
             tracing::info!("stop signal received; finishing requests in flight");
             handle.stop(true).await;
         });
+        tracing::info!(port = self.port, "tollgate is listening");
         self.server.await
-    }
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn wait_for_stop_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
     }
 }

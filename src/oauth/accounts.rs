@@ -19,7 +19,9 @@ fn argon2() -> Argon2<'static> {
 
 /// Hashes a password (slow by design: call it on a blocking thread).
 pub fn hash_password(password: &SecretString) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::from_b64(&crate::oauth::secrets::random_token(16))?;
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    let salt = SaltString::encode_b64(&bytes)?;
     Ok(argon2()
         .hash_password(password.expose_secret().as_bytes(), &salt)?
         .to_string())

@@ -1,0 +1,222 @@
+//! Starting the server and its database for one test.
+
+use diesel::{Connection, RunQueryDsl};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use tollgate::config::Settings;
+use tollgate::startup::Application;
+
+/// The variable that switches the suite to PostgreSQL.
+pub const PG_URL_VAR: &str = "TOLLGATE_TEST_DATABASE_URL";
+
+/// A database of the test's own, removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        match std::env::var(PG_URL_VAR) {
+            Ok(admin_url) if !admin_url.is_empty() => TestDb::postgres(&admin_url),
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("tollgate.db").display());
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    pg: None,
+                }
+            }
+        }
+    }
+
+    /// A fresh PostgreSQL database on the server `admin_url` names.
+    pub fn postgres(admin_url: &str) -> TestDb {
+        let name = format!("tollgate_test_{}", random_lowercase(12));
+        let mut admin =
+            diesel::PgConnection::establish(admin_url).expect("connect to the test PostgreSQL server");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .expect("create test database");
+        let mut url = url::Url::parse(admin_url).expect("a valid PostgreSQL URL");
+        url.set_path(&name);
+        TestDb {
+            url: url.to_string(),
+            _dir: None,
+            pg: Some((admin_url.to_string(), name)),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.pg {
+            if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+    }
+}
+
+pub fn random_lowercase(n: usize) -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..n).map(|_| (b'a' + rng.random_range(0..26)) as char).collect()
+}
+
+/// Settings for a test server: defaults, a random port, the given database.
+pub fn test_settings(database_url: &str) -> Settings {
+    let mut settings = Settings::load(None).expect("default settings are valid");
+    settings.bind = "127.0.0.1:0".parse().unwrap();
+    settings.database_url = database_url.to_string();
+    settings.database_pool_size = 4;
+    settings
+}
+
+/// A running server.
+pub struct TestApp {
+    pub address: String,
+    pub settings: Settings,
+    pub http: reqwest::Client,
+    pub db: TestDb,
+}
+
+/// Starts the server on a random port with a fresh database.
+pub async fn spawn_app() -> TestApp {
+    let db = TestDb::new();
+    spawn_app_on(db, |_| {}).await
+}
+
+/// Starts the server on `db`, after `adjust` has changed its settings.
+pub async fn spawn_app_on(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings(&db.url);
+    adjust(&mut settings);
+    let address = start_server(settings.clone()).await;
+    settings.issuer = address.clone();
+    TestApp {
+        address,
+        settings,
+        http: reqwest::Client::new(),
+        db,
+    }
+}
+
+/// Starts a server with `settings` (its issuer set to its own address) and
+/// returns its base URL.
+pub async fn start_server(mut settings: Settings) -> String {
+    // The port is only known once bound, and the issuer must name it: bind
+    // first on a free port, then build with that port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    settings.bind = format!("127.0.0.1:{port}").parse().unwrap();
+    settings.issuer = format!("http://127.0.0.1:{port}");
+    let app = tokio::task::spawn_blocking(move || Application::build(settings))
+        .await
+        .unwrap()
+        .expect("the server starts");
+    tokio::spawn(app.run_until_stopped());
+    format!("http://127.0.0.1:{port}")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.http.get(self.url(path)).send().await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// Runs the `tollgate` binary against this test's database.
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> CliOutput {
+        run_cli(&self.db.url, args, stdin)
+    }
+}
+
+/// What a CLI run printed and how it ended.
+pub struct CliOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn tollgate_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tollgate"))
+}
+
+/// Runs `tollgate ARGS` with `TOLLGATE_DATABASE_URL` set to `database_url`.
+pub fn run_cli(database_url: &str, args: &[&str], stdin: Option<&str>) -> CliOutput {
+    use std::io::Write;
+    let mut child = Command::new(tollgate_binary())
+        .args(args)
+        .env("TOLLGATE_DATABASE_URL", database_url)
+        .env("TOLLGATE_LOG_FILTER", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the tollgate binary runs");
+    {
+        let mut input = child.stdin.take().unwrap();
+        if let Some(text) = stdin {
+            input.write_all(text.as_bytes()).unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    CliOutput {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A `tollgate serve` process and the port it listens on.
+pub struct ServeProcess {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `tollgate serve` in `dir` with `envs`, on a random port, and waits
+/// until it says it is listening.
+pub fn spawn_serve(dir: &std::path::Path, envs: &[(&str, &str)]) -> ServeProcess {
+    let mut child = Command::new(tollgate_binary())
+        .arg("serve")
+        .current_dir(dir)
+        .env("TOLLGATE_BIND", "127.0.0.1:0")
+        .env("TOLLGATE_LOG_FORMAT", "json")
+        .envs(envs.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the tollgate binary runs");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let port = loop {
+        let line = lines.next().expect("the server logs that it listens").unwrap();
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if event["fields"]["message"] == "tollgate is listening" {
+            break event["fields"]["port"].as_u64().unwrap() as u16;
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    ServeProcess { child, port }
+}
