@@ -46,7 +46,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        tracing::error!(error = ?anyhow::Error::from(clone_chain(self)), "request failed");
+        tracing::error!(error = %chain(self), "request failed");
         let (code, description) = match self {
             ApiError::Unavailable(_) => (
                 "temporarily_unavailable",
@@ -64,8 +64,8 @@ impl ResponseError for ApiError {
     }
 }
 
-/// The error's message chain as one string (the error itself is not `Clone`).
-fn clone_chain(e: &ApiError) -> anyhow::Error {
+/// The error and its causes, as one line for the log.
+fn chain(e: &ApiError) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
@@ -73,5 +73,5 @@ fn clone_chain(e: &ApiError) -> anyhow::Error {
         text.push_str(&s.to_string());
         source = s.source();
     }
-    anyhow::anyhow!(text)
+    text
 }
