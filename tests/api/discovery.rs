@@ -9,7 +9,7 @@ async fn metadata_names_the_issuer_and_the_jwks_uri() {
     let app = spawn_app().await;
     let (status, metadata) = app.get_json("/.well-known/oauth-authorization-server").await;
     assert_eq!(status, 200);
-    assert_eq!(metadata["issuer"], app.address.as_str());
+    assert_eq!(metadata["issuer"], app.settings.issuer.as_str());
     assert_eq!(
         metadata["jwks_uri"],
         format!("{}/.well-known/jwks.json", app.address)
