@@ -1,0 +1,360 @@
+//! actix-web integration (feature `actix`): extractors that take the bearer
+//! token from the `Authorization` header, verify it with the [`Verifier`] in
+//! the app data, and answer RFC 6750 §3 errors when it will not do.
+
+use crate::claims::{Claims, MissingScope};
+use crate::error::VerifyError;
+use crate::verifier::Verifier;
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::ops::Deref;
+use std::pin::Pin;
+
+/// The claims of the request's verified bearer token.
+///
+/// As a handler argument it requires a valid token: without one the handler
+/// is not called and the client gets a 401 (or 503 if Tollgate's keys could
+/// not be fetched). The token is read from the `Authorization: Bearer`
+/// header only, never from the query string or the body: RFC 6750 §5.3 and
+/// RFC 9700 §4.3.2 advise against tokens in URLs, which end up in logs and
+/// `Referer` headers.
+///
+/// The [`Verifier`] is looked up in the app data, as `web::Data<Verifier>` or
+/// as a plain `Verifier`.
+#[derive(Debug, Clone)]
+pub struct AccessToken(pub Claims);
+
+impl AccessToken {
+    /// The claims.
+    pub fn into_inner(self) -> Claims {
+        self.0
+    }
+}
+
+impl Deref for AccessToken {
+    type Target = Claims;
+    fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+/// A scope a route requires, for the [`Scoped`] extractor.
+///
+/// ```
+/// struct ReadNotes;
+/// impl tollgate_verify::actix::RequiredScope for ReadNotes {
+///     const SCOPE: &'static str = "notes:read";
+/// }
+/// ```
+pub trait RequiredScope {
+    /// The scope token, e.g. `"notes:read"`.
+    const SCOPE: &'static str;
+}
+
+/// Like [`AccessToken`], but also requires the scope `S::SCOPE`: without it
+/// the client gets a 403 `insufficient_scope` and the handler is not called.
+pub struct Scoped<S: RequiredScope>(pub Claims, PhantomData<S>);
+
+impl<S: RequiredScope> Scoped<S> {
+    /// The claims.
+    pub fn into_inner(self) -> Claims {
+        self.0
+    }
+}
+
+impl<S: RequiredScope> Deref for Scoped<S> {
+    type Target = Claims;
+    fn deref(&self) -> &Claims {
+        &self.0
+    }
+}
+
+impl<S: RequiredScope> std::fmt::Debug for Scoped<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Scoped").field(&S::SCOPE).field(&self.0).finish()
+    }
+}
+
+/// Why a request was refused, as an RFC 6750 §3 response.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum BearerError {
+    /// No bearer token: 401 with a bare `WWW-Authenticate: Bearer realm=…`
+    /// challenge (RFC 6750 §3.1: no error code when no credentials came).
+    #[error("no bearer token in the Authorization header")]
+    Missing {
+        /// The realm of the challenge (the verifier's audience).
+        realm: Option<String>,
+    },
+    /// The request is malformed, e.g. several `Authorization` headers: 400
+    /// `invalid_request`.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// The token is bad: 401 `invalid_token`.
+    #[error("{description}")]
+    InvalidToken {
+        /// The realm of the challenge (the verifier's audience).
+        realm: Option<String>,
+        /// Why, for `error_description`.
+        description: String,
+    },
+    /// The token lacks a scope: 403 `insufficient_scope`.
+    #[error("the token lacks the {scope} scope")]
+    InsufficientScope {
+        /// The scope(s) needed, space-separated.
+        scope: String,
+    },
+    /// Tollgate could not be reached to get keys or an introspection answer:
+    /// 503. Not the client's fault, so no challenge.
+    #[error("the authorization server cannot be reached; try again later")]
+    Unavailable,
+    /// No [`Verifier`] in the app data: 500. A bug in the service's setup.
+    #[error("no Verifier in the app data")]
+    NotConfigured,
+}
+
+impl BearerError {
+    /// Converts a verification error, with `realm` for the challenge.
+    pub fn from_verify(error: VerifyError, realm: Option<String>) -> BearerError {
+        match error {
+            VerifyError::InvalidToken(reason) => BearerError::InvalidToken {
+                realm,
+                description: reason.to_string(),
+            },
+            VerifyError::KeysUnavailable(_) | VerifyError::IntrospectionUnavailable(_) => {
+                BearerError::Unavailable
+            }
+            VerifyError::Config(_) => BearerError::NotConfigured,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            BearerError::Missing { .. } | BearerError::InvalidToken { .. } => "invalid_token",
+            BearerError::InvalidRequest(_) => "invalid_request",
+            BearerError::InsufficientScope { .. } => "insufficient_scope",
+            BearerError::Unavailable => "temporarily_unavailable",
+            BearerError::NotConfigured => "server_error",
+        }
+    }
+
+    /// The `WWW-Authenticate` value, if this error carries a challenge.
+    fn challenge(&self) -> Option<String> {
+        let mut params: Vec<(&str, String)> = Vec::new();
+        let realm = match self {
+            BearerError::Missing { realm } | BearerError::InvalidToken { realm, .. } => realm.as_deref(),
+            _ => None,
+        };
+        if let Some(realm) = realm {
+            params.push(("realm", realm.to_owned()));
+        }
+        match self {
+            BearerError::Missing { .. } => {}
+            BearerError::InvalidRequest(_) | BearerError::InvalidToken { .. } => {
+                params.push(("error", self.code().to_owned()));
+                params.push(("error_description", self.to_string()));
+            }
+            BearerError::InsufficientScope { scope } => {
+                params.push(("error", self.code().to_owned()));
+                params.push(("error_description", self.to_string()));
+                params.push(("scope", scope.clone()));
+            }
+            BearerError::Unavailable | BearerError::NotConfigured => return None,
+        }
+        let params: Vec<String> = params
+            .into_iter()
+            .map(|(name, value)| format!("{name}=\"{}\"", quotable(&value)))
+            .collect();
+        Some(if params.is_empty() {
+            "Bearer".to_owned()
+        } else {
+            format!("Bearer {}", params.join(", "))
+        })
+    }
+}
+
+/// RFC 6750 §3: attribute values may hold only %x20-21 / %x23-5B / %x5D-7E,
+/// i.e. printable ASCII without `"` and `\`; anything else becomes `?`.
+fn quotable(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c {
+            ' '..='~' if c != '"' && c != '\\' => c,
+            _ => '?',
+        })
+        .collect()
+}
+
+impl From<MissingScope> for BearerError {
+    fn from(missing: MissingScope) -> Self {
+        BearerError::InsufficientScope { scope: missing.scope }
+    }
+}
+
+impl From<VerifyError> for BearerError {
+    fn from(error: VerifyError) -> Self {
+        BearerError::from_verify(error, None)
+    }
+}
+
+impl ResponseError for BearerError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            BearerError::Missing { .. } | BearerError::InvalidToken { .. } => StatusCode::UNAUTHORIZED,
+            BearerError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            BearerError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
+            BearerError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            BearerError::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(value) = self.challenge().and_then(|c| HeaderValue::from_str(&c).ok()) {
+            response.insert_header((header::WWW_AUTHENTICATE, value));
+        }
+        // RFC 6750 §3 says how to refuse; no-store keeps the answer out of
+        // shared caches, as for every response about credentials.
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+        response.json(serde_json::json!({
+            "error": self.code(),
+            "error_description": self.to_string(),
+        }))
+    }
+}
+
+impl ResponseError for MissingScope {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::FORBIDDEN
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        BearerError::from(self.clone()).error_response()
+    }
+}
+
+impl ResponseError for VerifyError {
+    fn status_code(&self) -> StatusCode {
+        self.as_bearer().status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.as_bearer().error_response()
+    }
+}
+
+impl VerifyError {
+    fn as_bearer(&self) -> BearerError {
+        match self {
+            VerifyError::InvalidToken(reason) => BearerError::InvalidToken {
+                realm: None,
+                description: reason.to_string(),
+            },
+            VerifyError::KeysUnavailable(_) | VerifyError::IntrospectionUnavailable(_) => {
+                BearerError::Unavailable
+            }
+            VerifyError::Config(_) => BearerError::NotConfigured,
+        }
+    }
+}
+
+/// The bearer token of the request, from the `Authorization` header only.
+pub fn bearer_token(req: &HttpRequest) -> Result<&str, BearerError> {
+    let mut values = req.headers().get_all(header::AUTHORIZATION);
+    let Some(value) = values.next() else {
+        return Err(BearerError::Missing { realm: None });
+    };
+    if values.next().is_some() {
+        return Err(BearerError::InvalidRequest(
+            "more than one Authorization header".into(),
+        ));
+    }
+    let value = value
+        .to_str()
+        .map_err(|_| BearerError::InvalidRequest("the Authorization header is not ASCII".into()))?;
+    // RFC 7235 §2.1: the scheme is case-insensitive. Another scheme (Basic…)
+    // means no bearer token came: the bare challenge tells the client which
+    // scheme to use.
+    let Some((scheme, token)) = value.split_once(' ') else {
+        return Err(BearerError::Missing { realm: None });
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(BearerError::Missing { realm: None });
+    }
+    let token = token.trim_matches(' ');
+    // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+    let body = token.trim_end_matches('=');
+    if body.is_empty()
+        || !body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+    {
+        return Err(BearerError::InvalidToken {
+            realm: None,
+            description: "the bearer token is malformed".into(),
+        });
+    }
+    Ok(token)
+}
+
+fn verifier_of(req: &HttpRequest) -> Option<Verifier> {
+    req.app_data::<web::Data<Verifier>>()
+        .map(|data| data.get_ref().clone())
+        .or_else(|| req.app_data::<Verifier>().cloned())
+}
+
+fn with_realm(error: BearerError, realm: &str) -> BearerError {
+    match error {
+        BearerError::Missing { realm: None } => BearerError::Missing {
+            realm: Some(realm.to_owned()),
+        },
+        BearerError::InvalidToken {
+            realm: None,
+            description,
+        } => BearerError::InvalidToken {
+            realm: Some(realm.to_owned()),
+            description,
+        },
+        other => other,
+    }
+}
+
+type BoxedFuture<T> = Pin<Box<dyn Future<Output = Result<T, BearerError>>>>;
+
+impl FromRequest for AccessToken {
+    type Error = BearerError;
+    type Future = BoxedFuture<AccessToken>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(verifier) = verifier_of(req) else {
+            return Box::pin(async { Err(BearerError::NotConfigured) });
+        };
+        let token = bearer_token(req).map(str::to_owned);
+        Box::pin(async move {
+            let realm = verifier.audience();
+            let token = token.map_err(|e| with_realm(e, realm))?;
+            match verifier.verify(&token).await {
+                Ok(claims) => Ok(AccessToken(claims)),
+                Err(e) => Err(BearerError::from_verify(e, Some(realm.to_owned()))),
+            }
+        })
+    }
+}
+
+impl<S: RequiredScope + 'static> FromRequest for Scoped<S> {
+    type Error = BearerError;
+    type Future = BoxedFuture<Scoped<S>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let token = AccessToken::from_request(req, payload);
+        Box::pin(async move {
+            let AccessToken(claims) = token.await?;
+            claims.require_scope(S::SCOPE)?;
+            Ok(Scoped(claims, PhantomData))
+        })
+    }
+}
