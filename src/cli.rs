@@ -76,6 +76,9 @@ pub enum ClientCommand {
         /// An allowed scope (repeat for several).
         #[arg(long = "scope", value_name = "SCOPE")]
         scopes: Vec<String>,
+        /// An RFC 8707 resource (audience) the client may ask tokens for (repeat for several).
+        #[arg(long = "resource", value_name = "URI")]
+        resources: Vec<String>,
         /// A public client (no secret): single-page and native apps.
         #[arg(long)]
         public: bool,

@@ -33,8 +33,15 @@ pub struct Settings {
     pub authorization_code_ttl: i64,
     /// Lifetime of a browser login session, seconds.
     pub session_ttl: i64,
-    /// `aud` of access tokens when the request names no resource.
-    pub default_audience: String,
+    /// Failed sign-ins before an account is locked for `login_lockout`.
+    pub login_max_failures: i32,
+    /// Seconds an account (or client, or address) stays locked.
+    pub login_lockout: i64,
+    /// Password hashes computed at once; more wait their turn.
+    pub password_hash_concurrency: u32,
+    /// `aud` of access tokens when the request names no resource; `None`
+    /// means the issuer (see [`Settings::default_audience`]).
+    pub default_audience: Option<String>,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.
@@ -111,6 +118,22 @@ pub const KEYS: &[Key] = &[
         name: "session_ttl",
         default: "86400",
         help: "browser login session lifetime, seconds",
+    },
+    Key {
+        name: "login_max_failures",
+        default: "5",
+        help:
+            "failed sign-ins to one account before it is locked (clients and addresses get 10 times as many)",
+    },
+    Key {
+        name: "login_lockout",
+        default: "300",
+        help: "seconds a locked account, client or address waits",
+    },
+    Key {
+        name: "password_hash_concurrency",
+        default: "2",
+        help: "password hashes computed at once (argon2id, 19 MiB each); further sign-ins queue",
     },
     Key {
         name: "default_audience",
@@ -225,6 +248,11 @@ fn issuer(v: &str) -> Result<String, String> {
 }
 
 impl Settings {
+    /// `aud` of access tokens when the request names no resource.
+    pub fn default_audience(&self) -> &str {
+        self.default_audience.as_deref().unwrap_or(&self.issuer)
+    }
+
     /// Reads the settings: defaults, then `file` if given, then the environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         let (file, file_name) = match file {
@@ -239,11 +267,7 @@ impl Settings {
                 v.parse()
                     .map_err(|_| format!("expected an address like 127.0.0.1:8080, got {v:?}"))
             })?,
-            default_audience: if default_audience.is_empty() {
-                issuer.clone()
-            } else {
-                default_audience
-            },
+            default_audience: Some(default_audience).filter(|a| !a.is_empty()),
             issuer,
             database_url: src.parse("database_url", |v| {
                 if v.is_empty() {
@@ -264,6 +288,17 @@ impl Settings {
             refresh_grace_period: src.parse("refresh_grace_period", seconds(0, 300))?,
             authorization_code_ttl: src.parse("authorization_code_ttl", seconds(5, 600))?,
             session_ttl: src.parse("session_ttl", seconds(60, 31_536_000))?,
+            login_max_failures: src.parse("login_max_failures", |v| match v.parse::<i32>() {
+                Ok(n) if (1..=1000).contains(&n) => Ok(n),
+                _ => Err(format!("expected a number from 1 to 1000, got {v:?}")),
+            })?,
+            login_lockout: src.parse("login_lockout", seconds(1, 86_400))?,
+            password_hash_concurrency: src.parse("password_hash_concurrency", |v| {
+                match v.parse::<u32>() {
+                    Ok(n) if (1..=64).contains(&n) => Ok(n),
+                    _ => Err(format!("expected a number from 1 to 64, got {v:?}")),
+                }
+            })?,
             log_format: src.parse("log_format", |v| match v {
                 "text" => Ok(LogFormat::Text),
                 "json" => Ok(LogFormat::Json),
@@ -308,4 +343,29 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
         values.insert(key, text);
     }
     Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_a_valid_default() {
+        // Every key parsed by `load` must be in KEYS, or its default is "".
+        let settings = Settings::load(None).unwrap();
+        assert_eq!(settings.login_max_failures, 5);
+        assert_eq!(settings.default_audience(), settings.issuer);
+    }
+
+    #[test]
+    fn the_readme_documents_every_key() {
+        let readme = include_str!("../README.md");
+        for key in KEYS {
+            assert!(
+                readme.contains(&format!("| `{}` |", key.name)),
+                "README lacks `{}`",
+                key.name
+            );
+        }
+    }
 }

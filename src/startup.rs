@@ -2,7 +2,7 @@
 //! the same way.
 
 use crate::config::Settings;
-use crate::oauth::keys::{self, KeyRing};
+use crate::oauth::{keys, Context};
 use crate::storage::Database;
 use crate::telemetry::RequestSpan;
 use crate::web::{self, AppState};
@@ -57,9 +57,7 @@ impl Application {
             .map(|a| a.port())
             .unwrap_or(settings.bind.port());
         let state = Data::new(AppState {
-            keys: Arc::new(KeyRing::new(db.clone(), settings.access_token_ttl)),
-            settings: Arc::new(settings),
-            db,
+            oauth: Arc::new(Context::new(Arc::new(settings), db)),
         });
         let server = HttpServer::new(move || {
             App::new()

@@ -93,3 +93,45 @@ pub fn create_user(
         Err(e) => Err(CreateUserError::Storage(e)),
     }
 }
+
+/// A hash of a random password, verified against when the username is
+/// unknown so that an unknown user and a wrong password take the same time.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        hash_password(&SecretString::from(crate::oauth::secrets::random_secret())).unwrap_or_default()
+    })
+}
+
+/// The user whose name and password these are, or `None` — the same answer,
+/// after the same work, for an unknown user and a wrong password. The
+/// argon2 work runs on the blocking pool, at most
+/// `password_hash_concurrency` at once, so a flood of sign-ins queues
+/// instead of starving the rest of the server.
+pub async fn check_password(
+    ctx: &crate::oauth::Context,
+    username: &str,
+    password: SecretString,
+) -> Result<Option<UserRow>, StorageError> {
+    let name = username.to_string();
+    let user = ctx
+        .db
+        .run(move |conn| storage::users::by_username(conn, &name))
+        .await?;
+    let _permit = ctx
+        .password_checks
+        .acquire()
+        .await
+        .map_err(|_| StorageError::Cancelled)?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let span = tracing::Span::current();
+    let matches = tokio::task::spawn_blocking(move || {
+        span.in_scope(|| {
+            let hash = stored.as_deref().unwrap_or_else(|| dummy_hash());
+            verify_password(&password, hash) && stored.is_some()
+        })
+    })
+    .await
+    .map_err(|_| StorageError::Cancelled)?;
+    Ok(user.filter(|_| matches))
+}

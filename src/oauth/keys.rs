@@ -13,6 +13,7 @@ use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, Rsa
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -245,6 +246,8 @@ pub fn list(db: &Database, access_token_ttl: i64) -> Result<Vec<KeyInfo>, KeyErr
         .collect())
 }
 
+type VerificationKeys = HashMap<String, (jsonwebtoken::DecodingKey, jsonwebtoken::Algorithm)>;
+
 struct Cached {
     key: Arc<SigningKey>,
     loaded: Instant,
@@ -256,6 +259,7 @@ pub struct KeyRing {
     db: Database,
     access_token_ttl: i64,
     active: RwLock<Option<Cached>>,
+    verifying: RwLock<(Arc<VerificationKeys>, Option<Instant>)>,
 }
 
 impl KeyRing {
@@ -265,6 +269,7 @@ impl KeyRing {
             db,
             access_token_ttl,
             active: RwLock::new(None),
+            verifying: RwLock::new((Arc::new(HashMap::new()), None)),
         }
     }
 
@@ -287,6 +292,46 @@ impl KeyRing {
             });
         }
         Ok(key)
+    }
+
+    /// The public key with id `kid` and the one algorithm it verifies, if
+    /// the key is published. An unknown `kid` re-reads the table at most
+    /// once a second, so forged ids cannot turn into a query each.
+    pub async fn verification_key(
+        &self,
+        kid: &str,
+    ) -> Option<(jsonwebtoken::DecodingKey, jsonwebtoken::Algorithm)> {
+        let (keys, loaded) = self.verifying.read().ok()?.clone();
+        let fresh = loaded.is_some_and(|t| t.elapsed() < Duration::from_secs(CACHE_SECONDS as u64));
+        if let Some(found) = keys.get(kid) {
+            if fresh {
+                return Some(found.clone());
+            }
+        }
+        if loaded.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+            return None;
+        }
+        let jwks = self.jwks().await.ok()?;
+        let mut reloaded = HashMap::new();
+        for jwk in jwks["keys"].as_array().into_iter().flatten() {
+            let Ok(parsed) = serde_json::from_value::<jsonwebtoken::jwk::Jwk>(jwk.clone()) else {
+                continue;
+            };
+            let alg = match jwk["alg"].as_str() {
+                Some("RS256") => jsonwebtoken::Algorithm::RS256,
+                Some("ES256") => jsonwebtoken::Algorithm::ES256,
+                Some("EdDSA") => jsonwebtoken::Algorithm::EdDSA,
+                _ => continue,
+            };
+            if let (Some(id), Ok(key)) = (jwk["kid"].as_str(), jsonwebtoken::DecodingKey::from_jwk(&parsed)) {
+                reloaded.insert(id.to_string(), (key, alg));
+            }
+        }
+        let found = reloaded.get(kid).cloned();
+        if let Ok(mut guard) = self.verifying.write() {
+            *guard = (Arc::new(reloaded), Some(Instant::now()));
+        }
+        found
     }
 
     /// The JWKS document: the active key and the retired keys still needed

@@ -4,6 +4,16 @@
 use crate::config::Settings;
 use serde_json::{json, Value};
 
+/// Client authentication methods (RFC 6749 §2.3; `none` for public clients).
+const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+
+/// Path of the token endpoint.
+pub const TOKEN_PATH: &str = "/oauth2/token";
+/// Path of the revocation endpoint (RFC 7009).
+pub const REVOCATION_PATH: &str = "/oauth2/revoke";
+/// Path of the introspection endpoint (RFC 7662).
+pub const INTROSPECTION_PATH: &str = "/oauth2/introspect";
+
 /// Path of the JWKS document.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 
@@ -13,8 +23,17 @@ pub fn document(settings: &Settings) -> Value {
     json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}{JWKS_PATH}"),
+        "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
+        "grant_types_supported": ["authorization_code", "client_credentials", "password", "refresh_token"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint": format!("{issuer}{REVOCATION_PATH}"),
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint": format!("{issuer}{INTROSPECTION_PATH}"),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": [],
         // RFC 8414 §2 makes this member REQUIRED; no response type is served
         // until the authorization endpoint exists, so the list is empty.
         "response_types_supported": [],
+        "code_challenge_methods_supported": ["S256"],
     })
 }

@@ -17,6 +17,8 @@ pub struct NewClient {
     pub grant_types: Vec<String>,
     /// Scope names.
     pub scopes: Vec<String>,
+    /// RFC 8707 resources (audiences) the client may ask tokens for.
+    pub resources: Vec<String>,
     /// A public client has no secret.
     pub public: bool,
     /// First-party: skips consent, may be allowed the password grant.
@@ -32,6 +34,7 @@ pub struct ValidClient {
     redirect_uris: Vec<RedirectUri>,
     grant_types: Vec<GrantType>,
     scopes: ScopeSet,
+    resources: Vec<String>,
     public: bool,
     trusted: bool,
     owner_id: Option<String>,
@@ -100,7 +103,22 @@ impl NewClient {
             ));
         }
         let scopes = ScopeSet::from_names(self.scopes.iter().map(String::as_str))?;
+        let mut resources = Vec::new();
+        for r in &self.resources {
+            // RFC 8707 §2: an absolute URI without a fragment.
+            let ok =
+                url::Url::parse(r).is_ok_and(|u| u.fragment().is_none()) && !r.contains(char::is_whitespace);
+            if !ok {
+                return Err(Invalid::new(format!(
+                    "{r:?} is not an absolute URI without a fragment"
+                )));
+            }
+            if !resources.contains(r) {
+                resources.push(r.clone());
+            }
+        }
         Ok(ValidClient {
+            resources,
             name,
             redirect_uris,
             grant_types,
@@ -136,7 +154,7 @@ pub fn register(db: &Database, client: ValidClient) -> Result<Registered, Regist
         redirect_uris: join(&client.redirect_uris),
         grant_types: join(&client.grant_types),
         scopes: client.scopes.to_string(),
-        resources: String::new(),
+        resources: client.resources.join(" "),
         is_public: client.public,
         is_trusted: client.trusted,
         require_pkce: true,

@@ -11,6 +11,9 @@ mod connection;
 pub mod keys;
 #[allow(missing_docs)]
 pub mod schema;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
 pub mod users;
 
 pub use connection::{Backend, DbConnection};

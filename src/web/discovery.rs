@@ -15,11 +15,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 async fn server_metadata(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=300"))
-        .json(metadata::document(&state.settings))
+        .json(metadata::document(&state.oauth.settings))
 }
 
 async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let jwks = state.keys.jwks().await?;
+    let jwks = state.oauth.keys.jwks().await?;
     // Short enough that a rotation reaches resource servers well within a
     // retired key's publication window.
     Ok(HttpResponse::Ok()

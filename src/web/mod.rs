@@ -4,27 +4,23 @@
 mod discovery;
 mod error;
 mod health;
+mod oauth_endpoints;
 
 pub use error::ApiError;
 
-use crate::config::Settings;
-use crate::oauth::keys::KeyRing;
-use crate::storage::Database;
+use crate::oauth::Context;
 use actix_web::web;
 use std::sync::Arc;
 
 /// What every handler can reach.
 pub struct AppState {
-    /// The validated settings.
-    pub settings: Arc<Settings>,
-    /// The database pool.
-    pub db: Database,
-    /// Signing keys.
-    pub keys: Arc<KeyRing>,
+    /// The protocol's context: settings, database, keys, client cache.
+    pub oauth: Arc<Context>,
 }
 
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     health::routes(cfg);
     discovery::routes(cfg);
+    oauth_endpoints::routes(cfg);
 }

@@ -220,3 +220,151 @@ pub fn spawn_serve(dir: &std::path::Path, envs: &[(&str, &str)]) -> ServeProcess
     std::thread::spawn(move || for _ in lines {});
     ServeProcess { child, port }
 }
+
+/// A client registered for a test.
+#[derive(Clone)]
+pub struct TestClient {
+    pub id: String,
+    pub secret: Option<String>,
+}
+
+/// A raw response: status, headers, JSON body (Null if none).
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: serde_json::Value,
+}
+
+impl Answer {
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    /// Registers a client through the CLI: `tollgate client create ARGS --json`.
+    pub fn create_client(&self, args: &[&str]) -> TestClient {
+        let mut all = vec!["client", "create", "--name", "Test app", "--json"];
+        all.extend_from_slice(args);
+        let out = self.cli(&all, None);
+        assert_eq!(out.code, 0, "client create failed: {}", out.stderr);
+        let created: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        TestClient {
+            id: created["client_id"].as_str().unwrap().to_string(),
+            secret: created["client_secret"].as_str().map(str::to_string),
+        }
+    }
+
+    /// A confidential client allowed client_credentials with scopes `read write`.
+    pub fn service_client(&self) -> TestClient {
+        self.create_client(&[
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "read",
+            "--scope",
+            "write",
+        ])
+    }
+
+    /// A trusted first-party client allowed the password and refresh grants.
+    pub fn first_party_client(&self) -> TestClient {
+        self.create_client(&[
+            "--trusted",
+            "--grant-type",
+            "password",
+            "--grant-type",
+            "refresh_token",
+            "--scope",
+            "profile",
+            "--scope",
+            "email",
+        ])
+    }
+
+    /// Creates a user through the CLI; returns its id.
+    pub fn create_user(&self, username: &str, password: &str) -> String {
+        let out = self.cli(
+            &["user", "create", "--username", username, "--password-stdin"],
+            Some(&format!("{password}\n")),
+        );
+        assert_eq!(out.code, 0, "user create failed: {}", out.stderr);
+        out.stdout
+            .trim()
+            .rsplit('(')
+            .next()
+            .unwrap()
+            .trim_end_matches(')')
+            .to_string()
+    }
+
+    /// POSTs a form to `path`, authenticating with HTTP Basic if `basic` is given.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)], basic: Option<&TestClient>) -> Answer {
+        let mut request = self.http.post(self.url(path)).form(form);
+        if let Some(client) = basic {
+            request = request.basic_auth(&client.id, client.secret.as_deref());
+        }
+        answer(request.send().await.expect("request sent")).await
+    }
+
+    /// A client-credentials token for `client` (raw request).
+    pub async fn client_credentials_token(&self, client: &TestClient, scope: Option<&str>) -> String {
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(s) = scope {
+            form.push(("scope", s));
+        }
+        let answer = self.post_form("/oauth2/token", &form, Some(client)).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body["access_token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn introspect(&self, token: &str, client: &TestClient) -> serde_json::Value {
+        let answer = self
+            .post_form("/oauth2/introspect", &[("token", token)], Some(client))
+            .await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body
+    }
+
+    pub async fn revoke(&self, token: &str, client: &TestClient) -> Answer {
+        self.post_form("/oauth2/revoke", &[("token", token)], Some(client))
+            .await
+    }
+
+    /// The database, opened directly (for seeding what no endpoint creates yet).
+    pub fn database(&self) -> tollgate::storage::Database {
+        tollgate::storage::Database::open(&self.db.url, 1).unwrap()
+    }
+}
+
+pub async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap_or_default();
+    let body = if text.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// The claims of a JWT, read without verification (the tests verify separately).
+pub fn claims_of(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}

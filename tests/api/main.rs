@@ -4,9 +4,17 @@
 
 mod helpers;
 
+mod authorization_code_grant;
 mod cli;
+mod client_authentication;
+mod client_credentials;
 mod configuration;
 mod discovery;
+mod hostile_input;
+mod introspection;
 mod lifecycle;
 mod migrations;
+mod password_grant;
 mod readiness;
+mod refresh_grant;
+mod revocation;

@@ -1,0 +1,279 @@
+//! Registered clients as the protocol sees them, a short-lived in-process
+//! cache of them (so a client-credentials token needs no database round
+//! trip), and client authentication (RFC 6749 §2.3).
+
+use crate::domain::{GrantType, ScopeSet};
+use crate::oauth::error::OAuthError;
+use crate::oauth::form::Params;
+use crate::oauth::secrets;
+use crate::storage::{self, clients::ClientRow, Database};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// How long a cached client is trusted. Changes made through this instance
+/// invalidate at once; changes made elsewhere show within this time.
+pub const CACHE_TTL: Duration = Duration::from_secs(5);
+const CACHE_MAX_ENTRIES: usize = 10_000;
+
+/// A registered client.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// Client id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Registered redirect URIs, compared by exact string match.
+    pub redirect_uris: Vec<String>,
+    /// Allowed grants.
+    pub grant_types: Vec<GrantType>,
+    /// Allowed scopes.
+    pub scopes: ScopeSet,
+    /// Allowed RFC 8707 resources.
+    pub resources: Vec<String>,
+    /// No secret (SPA, native app).
+    pub is_public: bool,
+    /// First-party.
+    pub is_trusted: bool,
+    /// PKCE required on the code grant.
+    pub require_pkce: bool,
+    /// PKCE `plain` allowed.
+    pub allow_plain_pkce: bool,
+    /// Suspended: no new tokens, existing ones inactive.
+    pub suspended: bool,
+    secret_hash: Option<String>,
+    previous_secret_hash: Option<String>,
+    previous_secret_expires_at: Option<i64>,
+}
+
+impl Client {
+    /// The typed view of a stored row.
+    pub fn from_row(row: ClientRow) -> Client {
+        let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        Client {
+            redirect_uris: words(&row.redirect_uris),
+            grant_types: row
+                .grant_types
+                .split_whitespace()
+                .filter_map(|g| g.parse().ok())
+                .collect(),
+            scopes: ScopeSet::parse(&row.scopes).unwrap_or_default(),
+            resources: words(&row.resources),
+            id: row.id,
+            name: row.name,
+            is_public: row.is_public,
+            is_trusted: row.is_trusted,
+            require_pkce: row.require_pkce,
+            allow_plain_pkce: row.allow_plain_pkce,
+            suspended: row.suspended,
+            secret_hash: row.secret_hash,
+            previous_secret_hash: row.previous_secret_hash,
+            previous_secret_expires_at: row.previous_secret_expires_at,
+        }
+    }
+
+    /// Whether the client may use `grant`.
+    pub fn allows(&self, grant: GrantType) -> bool {
+        self.grant_types.contains(&grant)
+    }
+
+    /// Whether `presented` is the client's secret (or its previous one,
+    /// during a rotation's overlap). Compared by hash, in constant time.
+    pub fn secret_matches(&self, presented: &SecretString, now: i64) -> bool {
+        let presented = presented.expose_secret();
+        let current = self
+            .secret_hash
+            .as_deref()
+            .is_some_and(|h| secrets::matches_hash(presented, h));
+        let previous = self.previous_secret_expires_at.is_some_and(|t| t > now)
+            && self
+                .previous_secret_hash
+                .as_deref()
+                .is_some_and(|h| secrets::matches_hash(presented, h));
+        current | previous
+    }
+}
+
+/// Client credentials as presented in a request.
+pub struct Credentials {
+    /// The client id.
+    pub client_id: String,
+    /// The secret, if one was sent.
+    pub secret: Option<SecretString>,
+    /// Whether they came in an HTTP Basic header.
+    pub via_basic: bool,
+}
+
+/// Reads client credentials from the `Authorization` header or the body
+/// (RFC 6749 §2.3.1); `None` if the request carries none.
+pub fn credentials(authorization: Option<&[u8]>, params: &Params) -> Result<Option<Credentials>, OAuthError> {
+    let body_id = params.get("client_id");
+    let body_secret = params.get("client_secret");
+    let Some(header) = authorization else {
+        return Ok(body_id.map(|id| Credentials {
+            client_id: id.to_string(),
+            secret: body_secret.map(|s| SecretString::from(s.to_string())),
+            via_basic: false,
+        }));
+    };
+    let (id, secret) = parse_basic(header)?;
+    // RFC 6749 §2.3: a client must not use more than one method per request.
+    if body_secret.is_some() {
+        return Err(OAuthError::invalid_request(
+            "client credentials were sent both in the Authorization header and in the body",
+        ));
+    }
+    if body_id.is_some_and(|b| b != id) {
+        return Err(OAuthError::invalid_request(
+            "client_id in the body differs from the Authorization header",
+        ));
+    }
+    Ok(Some(Credentials {
+        client_id: id,
+        secret: Some(secret),
+        via_basic: true,
+    }))
+}
+
+fn parse_basic(header: &[u8]) -> Result<(String, SecretString), OAuthError> {
+    let bad = || OAuthError::invalid_client("malformed HTTP Basic credentials").with_basic_challenge(true);
+    let header = std::str::from_utf8(header).map_err(|_| bad())?;
+    let (scheme, value) = header.split_once(' ').ok_or_else(bad)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(
+            OAuthError::invalid_client("only HTTP Basic client authentication is accepted here")
+                .with_basic_challenge(true),
+        );
+    }
+    let decoded = STANDARD.decode(value.trim()).map_err(|_| bad())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
+    // §2.3.1: id and secret are form-urlencoded before they are joined.
+    let id = form_decode(id).ok_or_else(bad)?;
+    let secret = form_decode(secret).ok_or_else(bad)?;
+    if id.is_empty() {
+        return Err(bad());
+    }
+    Ok((id, SecretString::from(secret)))
+}
+
+fn form_decode(s: &str) -> Option<String> {
+    let plus: String = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus)
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
+}
+
+/// Registered clients, cached for [`CACHE_TTL`].
+pub struct ClientCache {
+    db: Database,
+    entries: RwLock<HashMap<String, (Arc<Client>, Instant)>>,
+}
+
+impl ClientCache {
+    /// A cache over `db`.
+    pub fn new(db: Database) -> Self {
+        ClientCache {
+            db,
+            entries: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The client with this id, if registered.
+    pub async fn get(&self, id: &str) -> Result<Option<Arc<Client>>, OAuthError> {
+        if let Ok(entries) = self.entries.read() {
+            if let Some((client, at)) = entries.get(id) {
+                if at.elapsed() < CACHE_TTL {
+                    return Ok(Some(client.clone()));
+                }
+            }
+        }
+        let owned = id.to_string();
+        let row = self
+            .db
+            .run(move |conn| storage::clients::by_id(conn, &owned))
+            .await?;
+        let Some(row) = row else {
+            self.invalidate(id);
+            return Ok(None);
+        };
+        let client = Arc::new(Client::from_row(row));
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= CACHE_MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(id.to_string(), (client.clone(), Instant::now()));
+        }
+        Ok(Some(client))
+    }
+
+    /// Forgets a client after it changed.
+    pub fn invalidate(&self, id: &str) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.remove(id);
+        }
+    }
+
+    /// Authenticates a client (RFC 6749 §2.3): a confidential client by its
+    /// secret, a public client by its id alone (`none`).
+    pub async fn authenticate(&self, creds: Credentials) -> Result<Arc<Client>, OAuthError> {
+        let basic = creds.via_basic;
+        let fail = |why: &str| OAuthError::invalid_client(why).with_basic_challenge(basic);
+        let Some(client) = self.get(&creds.client_id).await? else {
+            return Err(fail("client authentication failed"));
+        };
+        match (&creds.secret, client.is_public) {
+            (Some(secret), false) if client.secret_matches(secret, storage::now()) => {}
+            (None, true) => {}
+            (Some(_), true) => return Err(fail("a public client has no secret to present")),
+            (None, false) => return Err(fail("this client must authenticate with its secret")),
+            (Some(_), false) => return Err(fail("client authentication failed")),
+        }
+        if client.suspended {
+            return Err(fail("this client is suspended"));
+        }
+        Ok(client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(id: &str, secret: &str) -> Vec<u8> {
+        format!("Basic {}", STANDARD.encode(format!("{id}:{secret}"))).into_bytes()
+    }
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        let (id, secret) = parse_basic(&basic("my%3Aclient", "s+e%2Bc")).unwrap();
+        assert_eq!(id, "my:client");
+        assert_eq!(secret.expose_secret(), "s e+c");
+    }
+
+    #[test]
+    fn basic_and_body_secret_together_are_refused() {
+        let params = Params::parse(b"client_secret=x").unwrap();
+        let err = credentials(Some(&basic("a", "b")), &params).err().unwrap();
+        assert_eq!(err.code.as_str(), "invalid_request");
+    }
+
+    #[test]
+    fn garbage_in_the_authorization_header_is_invalid_client() {
+        for header in [
+            &b"Basic !!!"[..],
+            b"Basic",
+            b"Bearer abc",
+            b"Basic Zm9v",
+            b"\xff\xfe",
+        ] {
+            let err = parse_basic(header).err().unwrap();
+            assert_eq!(err.code.as_str(), "invalid_client");
+            assert!(err.basic_challenge);
+        }
+    }
+}

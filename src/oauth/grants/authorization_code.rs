@@ -1,0 +1,182 @@
+//! RFC 6749 §4.1.3: redeeming an authorization code, with PKCE (RFC 7636).
+//! A code is single use: redemption is one atomic update, and a second
+//! redemption revokes what the first one issued (§4.1.2).
+
+use super::TokenResponse;
+use crate::domain::{GrantType, ScopeSet};
+use crate::oauth::clients::Client;
+use crate::oauth::error::OAuthError;
+use crate::oauth::form::Params;
+use crate::oauth::tokens::{issue_access, new_refresh, Grant, RefreshBase};
+use crate::oauth::{secrets, Context};
+use crate::storage::{self, tokens};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+pub(super) async fn exchange(
+    ctx: &Context,
+    client: &Client,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
+    let code = params.require("code").map_err(OAuthError::invalid_request)?;
+    let verifier = params.get("code_verifier");
+    if let Some(v) = verifier {
+        check_verifier_syntax(v)?;
+    }
+    let hash = secrets::hash(code);
+    let now = storage::now();
+    let (lookup, redeem) = (hash.clone(), hash.clone());
+    let Some(row) = ctx
+        .db
+        .run(move |conn| tokens::code_by_hash(conn, &lookup))
+        .await?
+    else {
+        return Err(OAuthError::invalid_grant("the authorization code is invalid"));
+    };
+    if row.client_id != client.id {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was issued to another client",
+        ));
+    }
+    if !ctx
+        .db
+        .run(move |conn| tokens::redeem_code(conn, &redeem, now))
+        .await?
+    {
+        revoke_first_redemption(ctx, &row).await?;
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was already used",
+        ));
+    }
+    if row.expires_at <= now {
+        return Err(OAuthError::invalid_grant("the authorization code has expired"));
+    }
+    // §4.1.3: the same redirect_uri as in the authorization request, if one was sent there.
+    if let Some(expected) = &row.redirect_uri {
+        if params.get("redirect_uri") != Some(expected.as_str()) {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri does not match the authorization request",
+            ));
+        }
+    }
+    check_pkce(
+        row.code_challenge.as_deref(),
+        row.code_challenge_method.as_deref(),
+        verifier,
+    )?;
+
+    let scope = ScopeSet::parse(&row.scope).unwrap_or_default();
+    let grant = Grant {
+        sub: &row.user_id,
+        client_id: &client.id,
+        scope: &scope,
+        aud: &row.audience,
+        sid: row.session_id_hash.as_deref(),
+    };
+    let access = issue_access(ctx, &grant).await?;
+    let (refresh, family) = if client.allows(GrantType::RefreshToken) {
+        let base = RefreshBase {
+            client_id: &client.id,
+            user_id: Some(&row.user_id),
+            session_id_hash: row.session_id_hash.as_deref(),
+            scope: &row.scope,
+            audience: &row.audience,
+        };
+        let (token, refresh_row) = new_refresh(ctx, None, None, base);
+        (Some(token), Some(refresh_row))
+    } else {
+        (None, None)
+    };
+    let jti = access.claims.jti.clone();
+    ctx.db
+        .run(move |conn| {
+            if let Some(r) = &family {
+                tokens::insert_refresh(conn, r)?;
+            }
+            tokens::record_code_issue(conn, &hash, family.as_ref().map(|r| r.family_id.as_str()), &jti)
+        })
+        .await?;
+    Ok(TokenResponse::new(ctx, access, refresh))
+}
+
+/// RFC 7636 §4.1: 43 to 128 characters of `A-Z a-z 0-9 - . _ ~`.
+fn check_verifier_syntax(v: &str) -> Result<(), OAuthError> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~');
+    if !(43..=128).contains(&v.len()) || !v.chars().all(ok) {
+        return Err(OAuthError::invalid_request(
+            "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~",
+        ));
+    }
+    Ok(())
+}
+
+fn check_pkce(
+    challenge: Option<&str>,
+    method: Option<&str>,
+    verifier: Option<&str>,
+) -> Result<(), OAuthError> {
+    match (challenge, verifier) {
+        (None, None) => Ok(()),
+        // RFC 9700 §2.1.1: a verifier for a code issued without a challenge
+        // is a PKCE downgrade attempt.
+        (None, Some(_)) => Err(OAuthError::invalid_grant(
+            "code_verifier sent for a code issued without PKCE",
+        )),
+        (Some(_), None) => Err(OAuthError::invalid_grant(
+            "code_verifier is required for this code",
+        )),
+        (Some(challenge), Some(verifier)) => {
+            let computed = match method.unwrap_or("plain") {
+                "S256" => URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())),
+                _ => verifier.to_string(),
+            };
+            if bool::from(computed.as_bytes().ct_eq(challenge.as_bytes())) {
+                Ok(())
+            } else {
+                Err(OAuthError::invalid_grant(
+                    "code_verifier does not match the code challenge",
+                ))
+            }
+        }
+    }
+}
+
+async fn revoke_first_redemption(ctx: &Context, row: &tokens::CodeRow) -> Result<(), OAuthError> {
+    let family = row.issued_family_id.clone();
+    let jti = row.issued_access_jti.clone();
+    let expires = storage::now() + ctx.settings.access_token_ttl;
+    tracing::warn!(client_id = %row.client_id, "authorization code replayed; revoking what it issued");
+    ctx.db
+        .run(move |conn| {
+            let now = storage::now();
+            if let Some(f) = &family {
+                tokens::revoke_family(conn, f, now)?;
+            }
+            if let Some(j) = &jti {
+                tokens::revoke_jti(conn, j, expires)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rfc_7636_example_verifier_matches_its_challenge() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        assert!(check_pkce(Some(challenge), Some("S256"), Some(verifier)).is_ok());
+        assert!(check_pkce(Some(challenge), Some("S256"), Some(&verifier.replace('d', "e"))).is_err());
+    }
+
+    #[test]
+    fn a_verifier_without_a_challenge_is_a_downgrade() {
+        assert!(check_pkce(None, None, Some("x")).is_err());
+    }
+}

@@ -1,0 +1,118 @@
+//! The token endpoint (RFC 6749 §3.2): one dispatcher over `grant_type`,
+//! one module per grant. The dispatcher authenticates the client and checks
+//! that it may use the grant; each grant checks its own parameters.
+
+mod authorization_code;
+mod client_credentials;
+mod password;
+mod refresh_token;
+
+use crate::domain::{GrantType, ScopeSet};
+use crate::oauth::clients::{self, Client};
+use crate::oauth::error::OAuthError;
+use crate::oauth::form::Params;
+use crate::oauth::tokens::IssuedAccess;
+use crate::oauth::Context;
+use serde::Serialize;
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Serialize)]
+pub struct TokenResponse {
+    /// The JWT.
+    pub access_token: String,
+    /// Always `Bearer` (RFC 6750).
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Granted scope (RFC 6749 §5.1: sent when it may differ from the request).
+    pub scope: String,
+    /// The refresh token, where the grant yields one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+impl TokenResponse {
+    fn new(ctx: &Context, access: IssuedAccess, refresh_token: Option<String>) -> TokenResponse {
+        TokenResponse {
+            access_token: access.token,
+            token_type: "Bearer",
+            expires_in: ctx.settings.access_token_ttl,
+            scope: access.claims.scope,
+            refresh_token,
+        }
+    }
+}
+
+/// Handles one token request.
+pub async fn exchange(
+    ctx: &Context,
+    params: &Params,
+    authorization: Option<&[u8]>,
+) -> Result<TokenResponse, OAuthError> {
+    let grant_name = params
+        .require("grant_type")
+        .map_err(OAuthError::invalid_request)?;
+    let grant = match grant_name.parse::<GrantType>() {
+        Ok(GrantType::Implicit) | Err(_) => {
+            return Err(OAuthError::unsupported_grant_type(format!(
+                "the grant type {grant_name:?} is not supported at the token endpoint"
+            )))
+        }
+        Ok(grant) => grant,
+    };
+    let creds = clients::credentials(authorization, params)?
+        .ok_or_else(|| OAuthError::invalid_client("client authentication is required"))?;
+    let client = ctx.clients.authenticate(creds).await?;
+    if !client.allows(grant) {
+        return Err(OAuthError::unauthorized_client(format!(
+            "this client may not use the {grant} grant"
+        )));
+    }
+    match grant {
+        GrantType::ClientCredentials => client_credentials::exchange(ctx, &client, params).await,
+        GrantType::Password => password::exchange(ctx, &client, params).await,
+        GrantType::RefreshToken => refresh_token::exchange(ctx, &client, params).await,
+        GrantType::AuthorizationCode => authorization_code::exchange(ctx, &client, params).await,
+        GrantType::Implicit => unreachable!("refused above"),
+    }
+}
+
+/// The scope to grant: what was asked for, which must be within `allowed`;
+/// everything allowed when nothing was asked for (RFC 6749 §3.3).
+fn requested_scope(params: &Params, allowed: &ScopeSet) -> Result<ScopeSet, OAuthError> {
+    let Some(raw) = params.get("scope") else {
+        return Ok(allowed.clone());
+    };
+    let asked = ScopeSet::parse(raw).map_err(|e| OAuthError::invalid_scope(e.0))?;
+    if !asked.is_subset(allowed) {
+        return Err(OAuthError::invalid_scope(
+            "the requested scope exceeds what this client may have",
+        ));
+    }
+    Ok(asked)
+}
+
+/// The audience of the token: the RFC 8707 `resource`, if one was named and
+/// the client may ask for it; the configured default otherwise.
+fn audience(ctx: &Context, client: &Client, params: &Params) -> Result<String, OAuthError> {
+    match params.resources() {
+        [] => Ok(ctx.settings.default_audience().to_string()),
+        [resource] => {
+            let absolute = url::Url::parse(resource).is_ok_and(|u| u.fragment().is_none());
+            if !absolute {
+                return Err(OAuthError::invalid_target(
+                    "a resource must be an absolute URI without a fragment",
+                ));
+            }
+            if !client.resources.iter().any(|r| r == resource) {
+                return Err(OAuthError::invalid_target(
+                    "this client may not request tokens for that resource",
+                ));
+            }
+            Ok(resource.clone())
+        }
+        _ => Err(OAuthError::invalid_target(
+            "only one resource may be named per token request",
+        )),
+    }
+}

@@ -1,0 +1,85 @@
+//! RFC 6749 §4.3: resource-owner password credentials. RFC 9700 §2.4 says
+//! not to use it; Tollgate keeps it for trusted first-party clients that
+//! are explicitly allowed it, and throttles failures.
+
+use super::{audience, requested_scope, TokenResponse};
+use crate::domain::GrantType;
+use crate::oauth::clients::Client;
+use crate::oauth::error::{ErrorCode, OAuthError};
+use crate::oauth::form::Params;
+use crate::oauth::throttle::{self, Subject};
+use crate::oauth::tokens::{issue_access, new_refresh, Grant, RefreshBase};
+use crate::oauth::{accounts, Context};
+use secrecy::SecretString;
+
+pub(super) async fn exchange(
+    ctx: &Context,
+    client: &Client,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
+    if !client.is_trusted {
+        return Err(OAuthError::unauthorized_client(
+            "the password grant is only for trusted clients",
+        ));
+    }
+    let username = params.require("username").map_err(OAuthError::invalid_request)?;
+    let password = params.require("password").map_err(OAuthError::invalid_request)?;
+    if password.len() > accounts::MAX_PASSWORD_LEN * 4 {
+        return Err(OAuthError::invalid_request("the password is too long"));
+    }
+    let scope = requested_scope(params, &client.scopes)?;
+    let aud = audience(ctx, client, params)?;
+
+    if let Some(wait) = throttle::locked_for(
+        ctx,
+        &[Subject::account(ctx, username), Subject::client(ctx, &client.id)],
+    )
+    .await?
+    {
+        return Err(OAuthError::throttled(ErrorCode::InvalidGrant, wait as u64));
+    }
+    let user = accounts::check_password(ctx, username, SecretString::from(password.to_string())).await?;
+    let Some(user) = user else {
+        throttle::record_failure(
+            ctx,
+            vec![Subject::account(ctx, username), Subject::client(ctx, &client.id)],
+        )
+        .await;
+        // The same answer for an unknown user and a wrong password.
+        return Err(OAuthError::invalid_grant("the username or password is incorrect"));
+    };
+    throttle::record_success(ctx, Subject::account(ctx, username)).await;
+    if user.suspended {
+        return Err(OAuthError::invalid_grant("this account is suspended"));
+    }
+
+    let access = issue_access(
+        ctx,
+        &Grant {
+            sub: &user.id,
+            client_id: &client.id,
+            scope: &scope,
+            aud: &aud,
+            sid: None,
+        },
+    )
+    .await?;
+    let refresh = if client.allows(GrantType::RefreshToken) {
+        let scope_text = scope.to_string();
+        let base = RefreshBase {
+            client_id: &client.id,
+            user_id: Some(&user.id),
+            session_id_hash: None,
+            scope: &scope_text,
+            audience: &aud,
+        };
+        let (token, row) = new_refresh(ctx, None, None, base);
+        ctx.db
+            .run(move |conn| crate::storage::tokens::insert_refresh(conn, &row))
+            .await?;
+        Some(token)
+    } else {
+        None
+    };
+    Ok(TokenResponse::new(ctx, access, refresh))
+}

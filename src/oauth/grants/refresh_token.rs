@@ -1,0 +1,132 @@
+//! RFC 6749 §6: refresh, with rotation on every use and reuse detection
+//! (RFC 9700 §4.14): a rotated-out token presented again revokes its whole
+//! family, except within a short grace window, so that two tabs refreshing
+//! the same token at once both succeed.
+
+use super::TokenResponse;
+use crate::domain::ScopeSet;
+use crate::oauth::clients::Client;
+use crate::oauth::error::OAuthError;
+use crate::oauth::form::Params;
+use crate::oauth::tokens::{issue_access, new_refresh, Grant, RefreshBase};
+use crate::oauth::{secrets, Context};
+use crate::storage::{self, tokens};
+
+enum Outcome {
+    Rotated(String),
+    Refused(&'static str),
+}
+
+pub(super) async fn exchange(
+    ctx: &Context,
+    client: &Client,
+    params: &Params,
+) -> Result<TokenResponse, OAuthError> {
+    let presented = params
+        .require("refresh_token")
+        .map_err(OAuthError::invalid_request)?;
+    let hash = secrets::hash(presented);
+    let lookup = hash.clone();
+    let Some(row) = ctx
+        .db
+        .run(move |conn| tokens::refresh_by_hash(conn, &lookup))
+        .await?
+    else {
+        return Err(OAuthError::invalid_grant("the refresh token is invalid"));
+    };
+    // Bound to its client: another client's token is simply invalid here.
+    if row.client_id != client.id {
+        return Err(OAuthError::invalid_grant("the refresh token is invalid"));
+    }
+    let now = storage::now();
+    if row.revoked_at.is_some() || row.expires_at <= now {
+        return Err(OAuthError::invalid_grant(
+            "the refresh token is expired or revoked",
+        ));
+    }
+    let granted = ScopeSet::parse(&row.scope).unwrap_or_default();
+    let scope = match params.get("scope") {
+        None => granted.clone(),
+        Some(raw) => {
+            let asked = ScopeSet::parse(raw).map_err(|e| OAuthError::invalid_scope(e.0))?;
+            // §6: a refresh may narrow the scope, never widen it.
+            if !asked.is_subset(&granted) {
+                return Err(OAuthError::invalid_scope("a refresh cannot widen the scope"));
+            }
+            asked
+        }
+    };
+    if let Some(user_id) = row.user_id.clone() {
+        let user = ctx
+            .db
+            .run(move |conn| storage::users::by_id(conn, &user_id))
+            .await?;
+        if user.is_none_or(|u| u.suspended) {
+            return Err(OAuthError::invalid_grant(
+                "the account behind this refresh token is not active",
+            ));
+        }
+    }
+
+    let base = RefreshBase {
+        client_id: &row.client_id,
+        user_id: row.user_id.as_deref(),
+        session_id_hash: row.session_id_hash.as_deref(),
+        scope: &row.scope,
+        audience: &row.audience,
+    };
+    let (new_token, new_row) = new_refresh(ctx, Some(&row.family_id), Some(&row.token_hash), base);
+    let grace = ctx.settings.refresh_grace_period;
+    let family = row.family_id.clone();
+    let outcome = ctx
+        .db
+        .run(move |conn| {
+            conn_transaction(conn, |conn| {
+                if tokens::mark_rotated(conn, &hash, now)? {
+                    tokens::insert_refresh(conn, &new_row)?;
+                    return Ok(Outcome::Rotated(new_token));
+                }
+                // Already rotated (or revoked meanwhile).
+                let current = tokens::refresh_by_hash(conn, &hash)?;
+                match current {
+                    Some(t) if t.revoked_at.is_none() && t.rotated_at.is_some_and(|r| now - r <= grace) => {
+                        // Two refreshes at once: the second gets a sibling.
+                        tokens::insert_refresh(conn, &new_row)?;
+                        Ok(Outcome::Rotated(new_token))
+                    }
+                    _ => {
+                        tokens::revoke_family(conn, &family, now)?;
+                        Ok(Outcome::Refused(
+                            "the refresh token was already used; its grant has been revoked",
+                        ))
+                    }
+                }
+            })
+        })
+        .await?;
+    let refresh = match outcome {
+        Outcome::Rotated(token) => token,
+        Outcome::Refused(why) => {
+            tracing::warn!(client_id = %client.id, "refresh token reuse detected; family revoked");
+            return Err(OAuthError::invalid_grant(why));
+        }
+    };
+    let sub = row.user_id.as_deref().unwrap_or(&row.client_id);
+    let grant = Grant {
+        sub,
+        client_id: &client.id,
+        scope: &scope,
+        aud: &row.audience,
+        sid: row.session_id_hash.as_deref(),
+    };
+    let access = issue_access(ctx, &grant).await?;
+    Ok(TokenResponse::new(ctx, access, Some(refresh)))
+}
+
+fn conn_transaction<T>(
+    conn: &mut storage::DbConnection,
+    f: impl FnOnce(&mut storage::DbConnection) -> diesel::QueryResult<T>,
+) -> diesel::QueryResult<T> {
+    use diesel::Connection;
+    conn.transaction(f)
+}

@@ -1,0 +1,146 @@
+//! Access tokens (RFC 9068 JWTs) and refresh tokens: issuing them, and
+//! checking our own access tokens for introspection and revocation.
+
+use crate::domain::ScopeSet;
+use crate::oauth::error::OAuthError;
+use crate::oauth::{secrets, Context};
+use crate::storage::{self, tokens::RefreshRow};
+use serde::{Deserialize, Serialize};
+
+/// The JWT `typ` of access tokens (RFC 9068 §2.1): keeps them from being
+/// mistaken for any other JWT (RFC 8725 §3.11).
+pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
+
+/// The claims of an access token (RFC 9068 §2.2).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessClaims {
+    /// Issuer.
+    pub iss: String,
+    /// The user's id, or the client's id for client credentials.
+    pub sub: String,
+    /// The resource the token is for.
+    pub aud: String,
+    /// Expiry.
+    pub exp: i64,
+    /// Issue time.
+    pub iat: i64,
+    /// Unique id, for revocation.
+    pub jti: String,
+    /// The client the token was issued to.
+    pub client_id: String,
+    /// Granted scopes, space-separated.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scope: String,
+    /// The login session behind the token, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// What an access token is issued for.
+pub struct Grant<'a> {
+    /// Subject.
+    pub sub: &'a str,
+    /// Client.
+    pub client_id: &'a str,
+    /// Scopes.
+    pub scope: &'a ScopeSet,
+    /// Audience.
+    pub aud: &'a str,
+    /// Session id hash, if a browser session stands behind it.
+    pub sid: Option<&'a str>,
+}
+
+/// A signed access token and its claims.
+pub struct IssuedAccess {
+    /// The compact JWS.
+    pub token: String,
+    /// Its claims.
+    pub claims: AccessClaims,
+}
+
+/// Signs an access token for `grant`.
+pub async fn issue_access(ctx: &Context, grant: &Grant<'_>) -> Result<IssuedAccess, OAuthError> {
+    let key = ctx.keys.active().await?;
+    let now = storage::now();
+    let claims = AccessClaims {
+        iss: ctx.settings.issuer.clone(),
+        sub: grant.sub.to_string(),
+        aud: grant.aud.to_string(),
+        exp: now + ctx.settings.access_token_ttl,
+        iat: now,
+        jti: secrets::random_token(16),
+        client_id: grant.client_id.to_string(),
+        scope: grant.scope.to_string(),
+        sid: grant.sid.map(str::to_string),
+    };
+    let token = key.sign_jwt(ACCESS_TOKEN_TYP, &claims)?;
+    Ok(IssuedAccess { token, claims })
+}
+
+/// A new refresh token: the value to hand out and the row to store.
+pub fn new_refresh(
+    ctx: &Context,
+    family: Option<&str>,
+    parent: Option<&str>,
+    base: RefreshBase<'_>,
+) -> (String, RefreshRow) {
+    let token = secrets::random_secret();
+    let now = storage::now();
+    let row = RefreshRow {
+        token_hash: secrets::hash(&token),
+        family_id: family
+            .map(str::to_string)
+            .unwrap_or_else(|| secrets::random_token(16)),
+        parent_hash: parent.map(str::to_string),
+        client_id: base.client_id.to_string(),
+        user_id: base.user_id.map(str::to_string),
+        session_id_hash: base.session_id_hash.map(str::to_string),
+        scope: base.scope.to_string(),
+        audience: base.audience.to_string(),
+        created_at: now,
+        expires_at: now + ctx.settings.refresh_token_ttl,
+        rotated_at: None,
+        revoked_at: None,
+    };
+    (token, row)
+}
+
+/// What a refresh token is bound to.
+pub struct RefreshBase<'a> {
+    /// Client.
+    pub client_id: &'a str,
+    /// User.
+    pub user_id: Option<&'a str>,
+    /// Session.
+    pub session_id_hash: Option<&'a str>,
+    /// Scope (a rotated token keeps its family's scope: RFC 6749 §6).
+    pub scope: &'a str,
+    /// Audience.
+    pub audience: &'a str,
+}
+
+/// Checks that `token` is an access token this server signed and that it
+/// has not expired: signature with the key its `kid` names (algorithm
+/// pinned to that key), `typ`, `iss`, `exp`. Revocation is checked by the
+/// caller.
+pub async fn verify_own(ctx: &Context, token: &str) -> Option<AccessClaims> {
+    if token.len() > 8192 {
+        return None;
+    }
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    if header.typ.as_deref() != Some(ACCESS_TOKEN_TYP) {
+        return None;
+    }
+    let (key, alg) = ctx.keys.verification_key(header.kid.as_deref()?).await?;
+    if header.alg != alg {
+        return None;
+    }
+    let mut validation = jsonwebtoken::Validation::new(alg);
+    validation.set_issuer(&[&ctx.settings.issuer]);
+    validation.validate_aud = false;
+    validation.leeway = 0;
+    validation.set_required_spec_claims(&["exp", "iss", "sub", "jti"]);
+    jsonwebtoken::decode::<AccessClaims>(token, &key, &validation)
+        .ok()
+        .map(|d| d.claims)
+}

@@ -1,0 +1,187 @@
+//! Refresh tokens, authorization codes and revoked access-token ids.
+
+use super::schema::{
+    authorization_codes::dsl as ac, refresh_tokens::dsl as rt, revoked_access_tokens::dsl as ra,
+};
+use super::DbConnection;
+use diesel::prelude::*;
+
+/// A stored refresh token (its SHA-256, never the token).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::refresh_tokens)]
+pub struct RefreshRow {
+    /// SHA-256 of the token.
+    pub token_hash: String,
+    /// The family: every token rotated from one grant.
+    pub family_id: String,
+    /// The token this one replaced.
+    pub parent_hash: Option<String>,
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The user, for user-bound grants.
+    pub user_id: Option<String>,
+    /// The login session behind it (its id hash), if any.
+    pub session_id_hash: Option<String>,
+    /// Granted scope.
+    pub scope: String,
+    /// Audience of the access tokens it yields.
+    pub audience: String,
+    /// Issue time.
+    pub created_at: i64,
+    /// Expiry.
+    pub expires_at: i64,
+    /// When it was exchanged for a successor.
+    pub rotated_at: Option<i64>,
+    /// When it was revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// Stores a refresh token.
+pub fn insert_refresh(conn: &mut DbConnection, row: &RefreshRow) -> QueryResult<()> {
+    diesel::insert_into(rt::refresh_tokens)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The refresh token with this hash.
+pub fn refresh_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<RefreshRow>> {
+    rt::refresh_tokens
+        .find(hash)
+        .select(RefreshRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks a token rotated if it was not already: the one atomic step that
+/// lets exactly one of two concurrent refreshes win.
+pub fn mark_rotated(conn: &mut DbConnection, hash: &str, now: i64) -> QueryResult<bool> {
+    diesel::update(
+        rt::refresh_tokens
+            .find(hash)
+            .filter(rt::rotated_at.is_null())
+            .filter(rt::revoked_at.is_null()),
+    )
+    .set(rt::rotated_at.eq(Some(now)))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Revokes every token of a family; returns how many were live.
+pub fn revoke_family(conn: &mut DbConnection, family: &str, now: i64) -> QueryResult<usize> {
+    diesel::update(
+        rt::refresh_tokens
+            .filter(rt::family_id.eq(family))
+            .filter(rt::revoked_at.is_null()),
+    )
+    .set(rt::revoked_at.eq(Some(now)))
+    .execute(conn)
+}
+
+/// A stored authorization code (its SHA-256, never the code).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::authorization_codes)]
+pub struct CodeRow {
+    /// SHA-256 of the code.
+    pub code_hash: String,
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The user who approved it.
+    pub user_id: String,
+    /// The login session it came from.
+    pub session_id_hash: Option<String>,
+    /// The `redirect_uri` of the authorization request, if it had one.
+    pub redirect_uri: Option<String>,
+    /// Granted scope.
+    pub scope: String,
+    /// Audience of the access tokens.
+    pub audience: String,
+    /// PKCE challenge.
+    pub code_challenge: Option<String>,
+    /// `S256` or `plain`.
+    pub code_challenge_method: Option<String>,
+    /// Issue time.
+    pub created_at: i64,
+    /// Expiry.
+    pub expires_at: i64,
+    /// Redemption time.
+    pub redeemed_at: Option<i64>,
+    /// The refresh-token family its redemption started.
+    pub issued_family_id: Option<String>,
+    /// The access token its redemption issued.
+    pub issued_access_jti: Option<String>,
+}
+
+/// Stores a code.
+pub fn insert_code(conn: &mut DbConnection, row: &CodeRow) -> QueryResult<()> {
+    diesel::insert_into(ac::authorization_codes)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The code with this hash.
+pub fn code_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<CodeRow>> {
+    ac::authorization_codes
+        .find(hash)
+        .select(CodeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Redeems a code if nobody has: one atomic update (single use).
+pub fn redeem_code(conn: &mut DbConnection, hash: &str, now: i64) -> QueryResult<bool> {
+    diesel::update(
+        ac::authorization_codes
+            .find(hash)
+            .filter(ac::redeemed_at.is_null()),
+    )
+    .set(ac::redeemed_at.eq(Some(now)))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Records what a code's redemption issued, so a replay can revoke it.
+pub fn record_code_issue(
+    conn: &mut DbConnection,
+    hash: &str,
+    family: Option<&str>,
+    jti: &str,
+) -> QueryResult<()> {
+    diesel::update(ac::authorization_codes.find(hash))
+        .set((
+            ac::issued_family_id.eq(family),
+            ac::issued_access_jti.eq(Some(jti)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Revokes an access token by its `jti`, remembered until it would expire.
+pub fn revoke_jti(conn: &mut DbConnection, jti: &str, expires_at: i64) -> QueryResult<()> {
+    let exists = ra::revoked_access_tokens
+        .find(jti)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if !exists {
+        diesel::insert_into(ra::revoked_access_tokens)
+            .values((ra::jti.eq(jti), ra::expires_at.eq(expires_at)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether an access token was revoked.
+pub fn is_jti_revoked(conn: &mut DbConnection, jti: &str) -> QueryResult<bool> {
+    ra::revoked_access_tokens
+        .find(jti)
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
+}
+
+/// Forgets revoked ids whose tokens have expired anyway.
+pub fn purge_expired(conn: &mut DbConnection, now: i64) -> QueryResult<usize> {
+    diesel::delete(ra::revoked_access_tokens.filter(ra::expires_at.lt(now))).execute(conn)
+}

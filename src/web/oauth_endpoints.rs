@@ -1,0 +1,148 @@
+//! The machine-facing OAuth endpoints: token (RFC 6749 §3.2), revocation
+//! (RFC 7009) and introspection (RFC 7662). Each reads a strictly parsed
+//! form body and answers JSON; every error is an RFC 6749 §5.2 body.
+
+use super::AppState;
+use crate::oauth::clients::{self, Client};
+use crate::oauth::error::OAuthError;
+use crate::oauth::form::{Params, MAX_BODY_BYTES};
+use crate::oauth::metadata::{INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH};
+use crate::oauth::{grants, introspection, revocation};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use std::sync::Arc;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    for (path, handler) in [
+        (TOKEN_PATH, Endpoint::Token),
+        (REVOCATION_PATH, Endpoint::Revoke),
+        (INTROSPECTION_PATH, Endpoint::Introspect),
+    ] {
+        cfg.service(
+            web::resource(path)
+                .route(web::post().to(move |s, r, p| handle(handler, s, r, p)))
+                .default_service(web::to(method_not_allowed)),
+        );
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Endpoint {
+    Token,
+    Revoke,
+    Introspect,
+}
+
+async fn handle(
+    endpoint: Endpoint,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let ctx = state.oauth.clone();
+    let result = async {
+        let params = read_form(&req, payload).await?;
+        let authorization = authorization_header(&req)?;
+        match endpoint {
+            Endpoint::Token => {
+                let response = grants::exchange(&ctx, &params, authorization.as_deref()).await?;
+                Ok(serde_json::to_value(response).unwrap_or_default())
+            }
+            Endpoint::Revoke => {
+                let client = authenticate(&ctx, &params, authorization.as_deref()).await?;
+                revocation::revoke(&ctx, &client, &params).await?;
+                Ok(serde_json::Value::Null)
+            }
+            Endpoint::Introspect => {
+                let client = authenticate(&ctx, &params, authorization.as_deref()).await?;
+                introspection::introspect(&ctx, &client, &params).await
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok(serde_json::Value::Null) => no_store(HttpResponse::Ok()).finish(),
+        Ok(body) => no_store(HttpResponse::Ok()).json(body),
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn authenticate(
+    ctx: &crate::oauth::Context,
+    params: &Params,
+    authorization: Option<&[u8]>,
+) -> Result<Arc<Client>, OAuthError> {
+    let creds = clients::credentials(authorization, params)?
+        .ok_or_else(|| OAuthError::invalid_client("client authentication is required"))?;
+    ctx.clients.authenticate(creds).await
+}
+
+fn authorization_header(req: &HttpRequest) -> Result<Option<Vec<u8>>, OAuthError> {
+    let mut values = req.headers().get_all(header::AUTHORIZATION);
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(OAuthError::invalid_request("more than one Authorization header"));
+    }
+    Ok(first.map(|v| v.as_bytes().to_vec()))
+}
+
+/// Reads an `application/x-www-form-urlencoded` body of at most
+/// [`MAX_BODY_BYTES`].
+async fn read_form(req: &HttpRequest, mut payload: web::Payload) -> Result<Params, OAuthError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(OAuthError::invalid_request(
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| OAuthError::invalid_request("the request body could not be read"))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(OAuthError::invalid_request(format!(
+                "the body exceeds {MAX_BODY_BYTES} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Params::parse(&body).map_err(OAuthError::invalid_request)
+}
+
+fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    builder
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"));
+    builder
+}
+
+/// The one place an OAuth error becomes an HTTP response.
+pub fn error_response(e: &OAuthError) -> HttpResponse {
+    let status =
+        actix_web::http::StatusCode::from_u16(e.status).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+    let mut builder = no_store(HttpResponse::build(status));
+    if e.status == 401 && e.basic_challenge {
+        builder.insert_header((
+            header::WWW_AUTHENTICATE,
+            "Basic realm=\"tollgate\", charset=\"UTF-8\"",
+        ));
+    }
+    if let Some(seconds) = e.retry_after {
+        builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
+    }
+    builder.json(e.body())
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    let mut response = error_response(&OAuthError::invalid_request("this endpoint accepts only POST"));
+    *response.status_mut() = actix_web::http::StatusCode::METHOD_NOT_ALLOWED;
+    response
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+    response
+}

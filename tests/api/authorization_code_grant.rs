@@ -1,0 +1,229 @@
+//! Redeeming authorization codes: PKCE, redirect URI binding, single use.
+//! Codes are seeded straight into the database, as the authorization
+//! endpoint would store them.
+
+use crate::helpers::{claims_of, spawn_app, Answer, TestApp, TestClient};
+use oauth2::PkceCodeChallenge;
+use tollgate::oauth::secrets;
+use tollgate::storage::{self, tokens::CodeRow};
+
+const REDIRECT: &str = "https://app.example/callback";
+
+struct Seeded {
+    code: String,
+    client: TestClient,
+}
+
+fn web_client(app: &TestApp) -> TestClient {
+    app.create_client(&["--redirect-uri", REDIRECT, "--scope", "profile"])
+}
+
+fn seed_code(
+    app: &TestApp,
+    client: &TestClient,
+    challenge: Option<&PkceCodeChallenge>,
+    redirect: Option<&str>,
+) -> String {
+    let user_id = app.create_user(
+        &format!("user{}", crate::helpers::random_lowercase(6)),
+        "correct horse battery",
+    );
+    let code = secrets::random_secret();
+    let now = storage::now();
+    let row = CodeRow {
+        code_hash: secrets::hash(&code),
+        client_id: client.id.clone(),
+        user_id,
+        session_id_hash: None,
+        redirect_uri: redirect.map(str::to_string),
+        scope: "profile".into(),
+        audience: app.settings.issuer.clone(),
+        code_challenge: challenge.map(|c| c.as_str().to_string()),
+        code_challenge_method: challenge.map(|c| c.method().as_str().to_string()),
+        created_at: now,
+        expires_at: now + 60,
+        redeemed_at: None,
+        issued_family_id: None,
+        issued_access_jti: None,
+    };
+    app.database()
+        .run_sync(|conn| storage::tokens::insert_code(conn, &row))
+        .unwrap();
+    code
+}
+
+async fn redeem(app: &TestApp, s: &Seeded, verifier: Option<&str>, redirect: Option<&str>) -> Answer {
+    let mut form = vec![("grant_type", "authorization_code"), ("code", s.code.as_str())];
+    if let Some(v) = verifier {
+        form.push(("code_verifier", v));
+    }
+    if let Some(r) = redirect {
+        form.push(("redirect_uri", r));
+    }
+    app.post_form("/oauth2/token", &form, Some(&s.client)).await
+}
+
+#[tokio::test]
+async fn the_oauth2_crate_exchanges_a_code_with_its_pkce_verifier() {
+    use oauth2::basic::BasicClient;
+    use oauth2::{AuthorizationCode, ClientId, ClientSecret, RedirectUrl, TokenResponse, TokenUrl};
+    let app = spawn_app().await;
+    let client = web_client(&app);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let code = seed_code(&app, &client, Some(&challenge), Some(REDIRECT));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let token = BasicClient::new(ClientId::new(client.id.clone()))
+        .set_client_secret(ClientSecret::new(client.secret.clone().unwrap()))
+        .set_token_uri(TokenUrl::new(app.url("/oauth2/token")).unwrap())
+        .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap())
+        .exchange_code(AuthorizationCode::new(code))
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert_eq!(claims_of(token.access_token().secret())["scope"], "profile");
+    assert!(token.refresh_token().is_some());
+}
+
+#[tokio::test]
+async fn a_wrong_pkce_verifier_is_invalid_grant() {
+    let app = spawn_app().await;
+    let client = web_client(&app);
+    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+    let s = Seeded {
+        code: seed_code(&app, &client, Some(&challenge), None),
+        client,
+    };
+    let (_, other) = PkceCodeChallenge::new_random_sha256();
+    let answer = redeem(&app, &s, Some(other.secret()), None).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.error(), "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_missing_pkce_verifier_is_invalid_grant() {
+    let app = spawn_app().await;
+    let client = web_client(&app);
+    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+    let s = Seeded {
+        code: seed_code(&app, &client, Some(&challenge), None),
+        client,
+    };
+    assert_eq!(redeem(&app, &s, None, None).await.error(), "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_verifier_for_a_code_issued_without_pkce_is_refused_as_a_downgrade() {
+    let app = spawn_app().await;
+    let client = web_client(&app);
+    let s = Seeded {
+        code: seed_code(&app, &client, None, None),
+        client,
+    };
+    let (_, verifier) = PkceCodeChallenge::new_random_sha256();
+    assert_eq!(
+        redeem(&app, &s, Some(verifier.secret()), None).await.error(),
+        "invalid_grant"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_verifier_is_invalid_request() {
+    let app = spawn_app().await;
+    let client = web_client(&app);
+    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+    let s = Seeded {
+        code: seed_code(&app, &client, Some(&challenge), None),
+        client,
+    };
+    assert_eq!(
+        redeem(&app, &s, Some("too-short"), None).await.error(),
+        "invalid_request"
+    );
+}
+
+#[tokio::test]
+async fn a_redirect_uri_other_than_the_authorization_requests_is_invalid_grant() {
+    let app = spawn_app().await;
+    let client = web_client(&app);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let s = Seeded {
+        code: seed_code(&app, &client, Some(&challenge), Some(REDIRECT)),
+        client,
+    };
+    let answer = redeem(
+        &app,
+        &s,
+        Some(verifier.secret()),
+        Some("https://app.example/callback/"),
+    )
+    .await;
+    assert_eq!(answer.error(), "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_code_issued_to_another_client_is_invalid_grant() {
+    let app = spawn_app().await;
+    let owner = web_client(&app);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let code = seed_code(&app, &owner, Some(&challenge), None);
+    let s = Seeded {
+        code,
+        client: web_client(&app),
+    };
+    assert_eq!(
+        redeem(&app, &s, Some(verifier.secret()), None).await.error(),
+        "invalid_grant"
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_code_fails_and_revokes_what_the_first_redemption_issued() {
+    let app = spawn_app().await;
+    let client = web_client(&app);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let s = Seeded {
+        code: seed_code(&app, &client, Some(&challenge), None),
+        client: client.clone(),
+    };
+    let first = redeem(&app, &s, Some(verifier.secret()), None).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let access = first.body["access_token"].as_str().unwrap();
+    let refresh = first.body["refresh_token"].as_str().unwrap();
+    assert_eq!(app.introspect(access, &client).await["active"], true);
+
+    let replay = redeem(&app, &s, Some(verifier.secret()), None).await;
+    assert_eq!(replay.status, 400);
+    assert_eq!(replay.error(), "invalid_grant");
+    assert_eq!(
+        app.introspect(access, &client).await["active"],
+        false,
+        "the first access token is revoked"
+    );
+    let refreshed = app
+        .post_form(
+            "/oauth2/token",
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+            Some(&client),
+        )
+        .await;
+    assert_eq!(
+        refreshed.error(),
+        "invalid_grant",
+        "the first refresh token is revoked"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_code_is_invalid_grant() {
+    let app = spawn_app().await;
+    let client = web_client(&app);
+    let s = Seeded {
+        code: "no-such-code".into(),
+        client,
+    };
+    assert_eq!(redeem(&app, &s, None, None).await.error(), "invalid_grant");
+}

@@ -1,0 +1,104 @@
+//! Token introspection (RFC 7662).
+
+use crate::helpers::{spawn_app, spawn_app_on, TestDb};
+
+#[tokio::test]
+async fn a_live_access_token_is_described() {
+    let app = spawn_app().await;
+    let client = app.service_client();
+    let token = app.client_credentials_token(&client, Some("read")).await;
+    let answer = app.introspect(&token, &client).await;
+    assert_eq!(answer["active"], true);
+    assert_eq!(answer["scope"], "read");
+    assert_eq!(answer["client_id"], client.id.as_str());
+    assert_eq!(answer["sub"], client.id.as_str());
+    assert_eq!(answer["iss"], app.settings.issuer.as_str());
+    assert_eq!(answer["aud"], app.settings.issuer.as_str());
+    assert_eq!(answer["token_type"], "Bearer");
+    assert!(answer["exp"].is_i64() && answer["iat"].is_i64());
+}
+
+#[tokio::test]
+async fn an_expired_token_is_inactive() {
+    let app = spawn_app_on(TestDb::new(), |s| s.access_token_ttl = 1).await;
+    let client = app.service_client();
+    let token = app.client_credentials_token(&client, None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(
+        app.introspect(&token, &client).await,
+        serde_json::json!({ "active": false })
+    );
+}
+
+#[tokio::test]
+async fn unknown_malformed_and_tampered_tokens_are_inactive() {
+    let app = spawn_app().await;
+    let client = app.service_client();
+    let token = app.client_credentials_token(&client, None).await;
+    let mut parts: Vec<String> = token.split('.').map(str::to_string).collect();
+    parts[1] = parts[1].chars().rev().collect();
+    for bad in ["unknown", "a.b.c", "", &parts.join(".")] {
+        let answer = app
+            .post_form("/oauth2/introspect", &[("token", bad)], Some(&client))
+            .await;
+        if bad.is_empty() {
+            assert_eq!(answer.error(), "invalid_request");
+        } else {
+            assert_eq!(answer.body, serde_json::json!({ "active": false }), "{bad}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_token_from_another_issuer_is_inactive() {
+    let app = spawn_app().await;
+    let elsewhere = spawn_app().await;
+    let foreign_client = elsewhere.service_client();
+    let foreign = elsewhere.client_credentials_token(&foreign_client, None).await;
+    let client = app.service_client();
+    assert_eq!(app.introspect(&foreign, &client).await["active"], false);
+}
+
+#[tokio::test]
+async fn introspection_requires_client_authentication() {
+    let app = spawn_app().await;
+    let answer = app.post_form("/oauth2/introspect", &[("token", "x")], None).await;
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.error(), "invalid_client");
+}
+
+#[tokio::test]
+async fn a_refresh_token_is_active_for_its_own_client_only() {
+    let app = spawn_app().await;
+    let client = app.first_party_client();
+    let other = app.service_client();
+    app.create_user("alice", "correct horse battery");
+    let signed_in = app
+        .post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", "correct horse battery"),
+            ],
+            Some(&client),
+        )
+        .await;
+    let refresh = signed_in.body["refresh_token"].as_str().unwrap();
+    let own = app.introspect(refresh, &client).await;
+    assert_eq!(own["active"], true);
+    assert_eq!(own["scope"], "email profile");
+    assert_eq!(app.introspect(refresh, &other).await["active"], false);
+}
+
+#[tokio::test]
+async fn a_token_of_a_deleted_client_is_inactive() {
+    let app = spawn_app().await;
+    let doomed = app.service_client();
+    let observer = app.service_client();
+    let token = app.client_credentials_token(&doomed, None).await;
+    assert_eq!(app.cli(&["client", "delete", &doomed.id], None).code, 0);
+    // The client cache forgets within its lifetime (5 s); other instances too.
+    tokio::time::sleep(std::time::Duration::from_millis(5200)).await;
+    assert_eq!(app.introspect(&token, &observer).await["active"], false);
+}

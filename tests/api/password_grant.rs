@@ -1,0 +1,144 @@
+//! The resource-owner password grant: trusted clients only, throttled.
+
+use crate::helpers::{claims_of, spawn_app, spawn_app_on, TestDb};
+use oauth2::basic::BasicClient;
+use oauth2::{
+    ClientId, ClientSecret, ResourceOwnerPassword, ResourceOwnerUsername, Scope, TokenResponse, TokenUrl,
+};
+
+#[tokio::test]
+async fn a_trusted_client_signs_a_user_in_with_a_password() {
+    let app = spawn_app().await;
+    let user_id = app.create_user("alice", "correct horse battery");
+    let client = app.first_party_client();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let token = BasicClient::new(ClientId::new(client.id.clone()))
+        .set_client_secret(ClientSecret::new(client.secret.clone().unwrap()))
+        .set_token_uri(TokenUrl::new(app.url("/oauth2/token")).unwrap())
+        .exchange_password(
+            &ResourceOwnerUsername::new("alice".into()),
+            &ResourceOwnerPassword::new("correct horse battery".into()),
+        )
+        .add_scope(Scope::new("profile".into()))
+        .request_async(&http)
+        .await
+        .unwrap();
+    let claims = claims_of(token.access_token().secret());
+    assert_eq!(claims["sub"], user_id.as_str());
+    assert!(
+        user_id.starts_with("user_"),
+        "user ids cannot collide with client ids"
+    );
+    assert_eq!(claims["scope"], "profile");
+    assert!(token.refresh_token().is_some());
+}
+
+#[tokio::test]
+async fn an_unknown_user_and_a_wrong_password_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.create_user("alice", "correct horse battery");
+    let client = app.first_party_client();
+    let wrong_password = app
+        .post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", "nope-nope"),
+            ],
+            Some(&client),
+        )
+        .await;
+    let unknown_user = app
+        .post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "password"),
+                ("username", "mallory"),
+                ("password", "nope-nope"),
+            ],
+            Some(&client),
+        )
+        .await;
+    assert_eq!(wrong_password.status, 400);
+    assert_eq!(wrong_password.error(), "invalid_grant");
+    assert_eq!(wrong_password.body, unknown_user.body);
+    assert_eq!(wrong_password.status, unknown_user.status);
+}
+
+#[tokio::test]
+async fn an_untrusted_client_cannot_use_the_password_grant() {
+    let app = spawn_app().await;
+    app.create_user("alice", "correct horse battery");
+    let client = app.service_client();
+    let answer = app
+        .post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", "correct horse battery"),
+            ],
+            Some(&client),
+        )
+        .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.error(), "unauthorized_client");
+}
+
+#[tokio::test]
+async fn a_missing_password_is_invalid_request() {
+    let app = spawn_app().await;
+    let client = app.first_party_client();
+    let answer = app
+        .post_form(
+            "/oauth2/token",
+            &[("grant_type", "password"), ("username", "alice")],
+            Some(&client),
+        )
+        .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.error(), "invalid_request");
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_until_the_lockout_ends() {
+    let app = spawn_app_on(TestDb::new(), |s| {
+        s.login_max_failures = 3;
+        s.login_lockout = 2;
+    })
+    .await;
+    app.create_user("alice", "correct horse battery");
+    let client = app.first_party_client();
+    let attempt = |password: &'static str| {
+        let app = &app;
+        let client = client.clone();
+        async move {
+            app.post_form(
+                "/oauth2/token",
+                &[
+                    ("grant_type", "password"),
+                    ("username", "alice"),
+                    ("password", password),
+                ],
+                Some(&client),
+            )
+            .await
+        }
+    };
+    for _ in 0..3 {
+        assert_eq!(attempt("wrong-password").await.error(), "invalid_grant");
+    }
+    let locked = attempt("correct horse battery").await;
+    assert_eq!(locked.status, 429, "{}", locked.body);
+    assert!(locked.header("retry-after").is_some());
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(
+        attempt("correct horse battery").await.status,
+        200,
+        "the right password works once the lockout ends"
+    );
+}

@@ -1,0 +1,167 @@
+//! Refresh tokens: rotated on every use, reuse revokes the family, a grace
+//! window for concurrent refreshes, scope may narrow but not widen.
+
+use crate::helpers::{claims_of, spawn_app, spawn_app_on, Answer, TestApp, TestClient, TestDb};
+
+async fn sign_in(app: &TestApp, client: &TestClient) -> String {
+    app.create_user("alice", "correct horse battery");
+    let answer = app
+        .post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", "correct horse battery"),
+            ],
+            Some(client),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body["refresh_token"].as_str().unwrap().to_string()
+}
+
+async fn refresh(app: &TestApp, client: &TestClient, token: &str, scope: Option<&str>) -> Answer {
+    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", token)];
+    if let Some(s) = scope {
+        form.push(("scope", s));
+    }
+    app.post_form("/oauth2/token", &form, Some(client)).await
+}
+
+#[tokio::test]
+async fn a_refresh_returns_a_new_access_token_and_a_new_refresh_token() {
+    let app = spawn_app().await;
+    let client = app.first_party_client();
+    let first = sign_in(&app, &client).await;
+    let answer = refresh(&app, &client, &first, None).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let second = answer.body["refresh_token"].as_str().unwrap();
+    assert_ne!(second, first);
+    assert_eq!(
+        claims_of(answer.body["access_token"].as_str().unwrap())["scope"],
+        "email profile"
+    );
+}
+
+#[tokio::test]
+async fn the_oauth2_crate_refreshes_a_token() {
+    use oauth2::basic::BasicClient;
+    use oauth2::{ClientId, ClientSecret, RefreshToken, TokenResponse, TokenUrl};
+    let app = spawn_app().await;
+    let client = app.first_party_client();
+    let first = sign_in(&app, &client).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let token = BasicClient::new(ClientId::new(client.id.clone()))
+        .set_client_secret(ClientSecret::new(client.secret.clone().unwrap()))
+        .set_token_uri(TokenUrl::new(app.url("/oauth2/token")).unwrap())
+        .exchange_refresh_token(&RefreshToken::new(first.clone()))
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert_ne!(token.refresh_token().unwrap().secret(), &first);
+}
+
+#[tokio::test]
+async fn reusing_a_rotated_token_revokes_the_whole_family() {
+    let app = spawn_app_on(TestDb::new(), |s| s.refresh_grace_period = 0).await;
+    let client = app.first_party_client();
+    let first = sign_in(&app, &client).await;
+    let second = refresh(&app, &client, &first, None).await.body["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+
+    let reuse = refresh(&app, &client, &first, None).await;
+    assert_eq!(reuse.status, 400);
+    assert_eq!(reuse.error(), "invalid_grant");
+    let after = refresh(&app, &client, &second, None).await;
+    assert_eq!(
+        after.error(),
+        "invalid_grant",
+        "the legitimate successor is revoked too"
+    );
+}
+
+#[tokio::test]
+async fn two_refreshes_of_one_token_within_the_grace_window_both_succeed() {
+    let app = spawn_app_on(TestDb::new(), |s| s.refresh_grace_period = 30).await;
+    let client = app.first_party_client();
+    let first = sign_in(&app, &client).await;
+    let (a, b) = tokio::join!(
+        refresh(&app, &client, &first, None),
+        refresh(&app, &client, &first, None)
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(b.status, 200, "{}", b.body);
+    let (ta, tb) = (
+        a.body["refresh_token"].as_str().unwrap(),
+        b.body["refresh_token"].as_str().unwrap(),
+    );
+    assert_ne!(ta, tb);
+    assert_eq!(refresh(&app, &client, ta, None).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_refresh_may_narrow_the_scope() {
+    let app = spawn_app().await;
+    let client = app.first_party_client();
+    let first = sign_in(&app, &client).await;
+    let answer = refresh(&app, &client, &first, Some("email")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["scope"], "email");
+    // RFC 6749 §6: the new refresh token keeps the original scope.
+    let next = refresh(
+        &app,
+        &client,
+        answer.body["refresh_token"].as_str().unwrap(),
+        None,
+    )
+    .await;
+    assert_eq!(next.body["scope"], "email profile");
+}
+
+#[tokio::test]
+async fn a_refresh_cannot_widen_the_scope() {
+    let app = spawn_app().await;
+    let client = app.first_party_client();
+    let first = sign_in(&app, &client).await;
+    let answer = refresh(&app, &client, &first, Some("email admin")).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.error(), "invalid_scope");
+}
+
+#[tokio::test]
+async fn a_refresh_token_of_another_client_is_invalid_grant() {
+    let app = spawn_app().await;
+    let owner = app.first_party_client();
+    let thief = app.first_party_client();
+    let token = sign_in(&app, &owner).await;
+    let answer = refresh(&app, &thief, &token, None).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.error(), "invalid_grant");
+    assert_eq!(
+        refresh(&app, &owner, &token, None).await.status,
+        200,
+        "the owner's token still works"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_refresh_token_is_invalid_grant() {
+    let app = spawn_app().await;
+    let client = app.first_party_client();
+    let answer = refresh(&app, &client, "made-up-token", None).await;
+    assert_eq!(answer.error(), "invalid_grant");
+}
+
+#[tokio::test]
+async fn a_client_not_allowed_refresh_is_unauthorized_client() {
+    let app = spawn_app().await;
+    let client = app.service_client();
+    let answer = refresh(&app, &client, "whatever", None).await;
+    assert_eq!(answer.error(), "unauthorized_client");
+}
