@@ -17,4 +17,5 @@ mod migrations;
 mod password_grant;
 mod readiness;
 mod refresh_grant;
+mod resource_server;
 mod revocation;

@@ -1,0 +1,1 @@
+//! tollgate-verify against a running Tollgate (filled in below).
