@@ -64,6 +64,7 @@ impl Application {
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
                 .configure(web::routes)
+                .default_service(web::not_found_service())
         })
         // actix stops abruptly on SIGINT; both signals are handled below so
         // that each lets requests in flight finish (up to this many seconds).

@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 /// Client authentication methods (RFC 6749 §2.3; `none` for public clients).
 const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
 
+/// Path of the authorization endpoint.
+pub const AUTHORIZATION_PATH: &str = "/oauth2/authorize";
 /// Path of the token endpoint.
 pub const TOKEN_PATH: &str = "/oauth2/token";
 /// Path of the revocation endpoint (RFC 7009).
@@ -23,17 +25,19 @@ pub fn document(settings: &Settings) -> Value {
     json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}{JWKS_PATH}"),
+        "authorization_endpoint": format!("{issuer}{AUTHORIZATION_PATH}"),
         "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
-        "grant_types_supported": ["authorization_code", "client_credentials", "password", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "implicit", "client_credentials", "password", "refresh_token"],
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint": format!("{issuer}{REVOCATION_PATH}"),
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint": format!("{issuer}{INTROSPECTION_PATH}"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "scopes_supported": [],
-        // RFC 8414 §2 makes this member REQUIRED; no response type is served
-        // until the authorization endpoint exists, so the list is empty.
-        "response_types_supported": [],
+        "response_types_supported": ["code", "token"],
+        "response_modes_supported": ["query", "fragment"],
+        // `plain` only for clients configured for it; S256 is what clients should use.
         "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
     })
 }

@@ -3,6 +3,7 @@
 //! the database only through `storage`.
 
 pub mod accounts;
+pub mod authorize;
 pub mod clients;
 pub mod error;
 pub mod form;
@@ -13,6 +14,7 @@ pub mod metadata;
 pub mod registry;
 pub mod revocation;
 pub mod secrets;
+pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 

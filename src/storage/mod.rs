@@ -8,6 +8,7 @@
 
 pub mod clients;
 mod connection;
+pub mod consents;
 pub mod keys;
 #[allow(missing_docs)]
 pub mod schema;
@@ -146,6 +147,20 @@ impl Database {
         tokio::task::spawn_blocking(move || span.in_scope(|| db.run_sync(f)))
             .await
             .map_err(|_| StorageError::Cancelled)?
+    }
+
+    /// Like [`Database::run`], with `f` inside one transaction: all of it
+    /// is written or none.
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, diesel::result::Error> + Send + 'static,
+    {
+        self.run(move |conn| {
+            use diesel::Connection;
+            conn.transaction(f)
+        })
+        .await
     }
 
     /// Whether a connection can be had and answers a trivial query.

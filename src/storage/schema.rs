@@ -124,6 +124,7 @@ diesel::table! {
 diesel::joinable!(clients -> users (owner_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(consents -> clients (client_id));
+diesel::joinable!(consents -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,

@@ -185,3 +185,31 @@ pub fn is_jti_revoked(conn: &mut DbConnection, jti: &str) -> QueryResult<bool> {
 pub fn purge_expired(conn: &mut DbConnection, now: i64) -> QueryResult<usize> {
     diesel::delete(ra::revoked_access_tokens.filter(ra::expires_at.lt(now))).execute(conn)
 }
+
+/// Revokes the refresh tokens issued under a login session.
+pub fn revoke_for_session(conn: &mut DbConnection, session_id_hash: &str, now: i64) -> QueryResult<usize> {
+    diesel::update(
+        rt::refresh_tokens
+            .filter(rt::session_id_hash.eq(session_id_hash))
+            .filter(rt::revoked_at.is_null()),
+    )
+    .set(rt::revoked_at.eq(Some(now)))
+    .execute(conn)
+}
+
+/// Revokes the refresh tokens a client holds for a user.
+pub fn revoke_for_user_client(
+    conn: &mut DbConnection,
+    user_id: &str,
+    client_id: &str,
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::update(
+        rt::refresh_tokens
+            .filter(rt::user_id.eq(user_id))
+            .filter(rt::client_id.eq(client_id))
+            .filter(rt::revoked_at.is_null()),
+    )
+    .set(rt::revoked_at.eq(Some(now)))
+    .execute(conn)
+}

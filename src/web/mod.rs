@@ -1,10 +1,15 @@
 //! The HTTP side: routes, error responses and (later) pages and sessions.
 //! Each route module exposes a `routes` function; this one only merges them.
 
+mod account;
+mod authorize;
 mod discovery;
 mod error;
 mod health;
+mod login;
 mod oauth_endpoints;
+mod pages;
+mod session;
 
 pub use error::ApiError;
 
@@ -23,4 +28,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     health::routes(cfg);
     discovery::routes(cfg);
     oauth_endpoints::routes(cfg);
+    authorize::routes(cfg);
+    login::routes(cfg);
+    account::routes(cfg);
+    cfg.route("/static/style.css", web::get().to(pages::stylesheet));
+}
+
+/// What answers a path no route takes.
+pub fn not_found_service() -> actix_web::Route {
+    web::to(pages::not_found)
 }

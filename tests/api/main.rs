@@ -2,9 +2,11 @@
 //! database of its own (a fresh SQLite file, or a fresh PostgreSQL database
 //! when `TOLLGATE_TEST_DATABASE_URL` names a server).
 
+mod browser;
 mod helpers;
 
 mod authorization_code_grant;
+mod authorization_endpoint;
 mod cli;
 mod client_authentication;
 mod client_credentials;
@@ -13,6 +15,7 @@ mod discovery;
 mod hostile_input;
 mod introspection;
 mod lifecycle;
+mod login_flow;
 mod migrations;
 mod password_grant;
 mod readiness;

@@ -80,8 +80,8 @@ pub(super) async fn exchange(
     let family = row.family_id.clone();
     let outcome = ctx
         .db
-        .run(move |conn| {
-            conn_transaction(conn, |conn| {
+        .transaction(move |conn| {
+            {
                 if tokens::mark_rotated(conn, &hash, now)? {
                     tokens::insert_refresh(conn, &new_row)?;
                     return Ok(Outcome::Rotated(new_token));
@@ -101,7 +101,7 @@ pub(super) async fn exchange(
                         ))
                     }
                 }
-            })
+            }
         })
         .await?;
     let refresh = match outcome {
@@ -121,12 +121,4 @@ pub(super) async fn exchange(
     };
     let access = issue_access(ctx, &grant).await?;
     Ok(TokenResponse::new(ctx, access, Some(refresh)))
-}
-
-fn conn_transaction<T>(
-    conn: &mut storage::DbConnection,
-    f: impl FnOnce(&mut storage::DbConnection) -> diesel::QueryResult<T>,
-) -> diesel::QueryResult<T> {
-    use diesel::Connection;
-    conn.transaction(f)
 }

@@ -1,0 +1,102 @@
+//! Browser login sessions (stateful, so logout and bans take effect at
+//! once): starting one at sign-in, finding it from its cookie value, ending
+//! it at logout together with the refresh tokens issued under it.
+
+use crate::oauth::{secrets, Context};
+use crate::storage::{self, sessions::SessionRow, StorageError};
+use subtle::ConstantTimeEq;
+
+/// A live session and its user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// SHA-256 of the cookie value (the `sid` of its tokens).
+    pub id_hash: String,
+    /// The user's id.
+    pub user_id: String,
+    /// The user's login name.
+    pub username: String,
+    /// The CSRF token of this session's forms.
+    pub csrf: String,
+    /// When the user signed in.
+    pub authenticated_at: i64,
+}
+
+impl Session {
+    /// Whether a form's CSRF token is this session's (constant time).
+    pub fn csrf_matches(&self, presented: &str) -> bool {
+        self.csrf.as_bytes().ct_eq(presented.as_bytes()).into()
+    }
+}
+
+/// Starts a session for `user_id`; returns the cookie value (the only copy).
+pub async fn start(ctx: &Context, user_id: &str) -> Result<String, StorageError> {
+    let value = secrets::random_secret();
+    let now = storage::now();
+    let row = SessionRow {
+        id_hash: secrets::hash(&value),
+        user_id: user_id.to_string(),
+        csrf_secret: secrets::random_secret(),
+        authenticated_at: now,
+        expires_at: now + ctx.settings.session_ttl,
+        ended_at: None,
+    };
+    ctx.db
+        .run(move |conn| storage::sessions::insert(conn, &row))
+        .await?;
+    Ok(value)
+}
+
+/// The live session a cookie value names, if its user is still active.
+pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, StorageError> {
+    if cookie_value.len() > 128 {
+        return Ok(None);
+    }
+    let id_hash = secrets::hash(cookie_value);
+    ctx.db
+        .run(move |conn| {
+            let Some(row) = storage::sessions::live(conn, &id_hash, storage::now())? else {
+                return Ok(None);
+            };
+            let Some(user) = storage::users::by_id(conn, &row.user_id)? else {
+                return Ok(None);
+            };
+            if user.suspended {
+                return Ok(None);
+            }
+            Ok(Some(Session {
+                id_hash: row.id_hash,
+                user_id: row.user_id,
+                username: user.username,
+                csrf: row.csrf_secret,
+                authenticated_at: row.authenticated_at,
+            }))
+        })
+        .await
+}
+
+/// Ends a session and revokes the refresh tokens issued under it; its
+/// access tokens (which carry its `sid`) introspect inactive from now on.
+pub async fn end(ctx: &Context, id_hash: &str) -> Result<(), StorageError> {
+    let id_hash = id_hash.to_string();
+    ctx.db
+        .transaction(move |conn| {
+            let now = storage::now();
+            storage::sessions::end(conn, &id_hash, now)?;
+            storage::tokens::revoke_for_session(conn, &id_hash, now)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Withdraws a user's consent to a client and revokes the refresh tokens
+/// that client holds for the user.
+pub async fn withdraw_consent(ctx: &Context, user_id: &str, client_id: &str) -> Result<bool, StorageError> {
+    let (user, client) = (user_id.to_string(), client_id.to_string());
+    ctx.db
+        .transaction(move |conn| {
+            let had = storage::consents::withdraw(conn, &user, &client)?;
+            storage::tokens::revoke_for_user_client(conn, &user, &client, storage::now())?;
+            Ok(had)
+        })
+        .await
+}

@@ -1,0 +1,169 @@
+//! The authorization endpoint in the browser: sign-in, consent, and the
+//! redirect back to the client.
+
+use super::pages::{self, read_form, see_other, ConsentPage};
+use super::{session, AppState};
+use crate::oauth::authorize::{self, AuthorizationRequest, Refusal};
+use crate::oauth::form::Params;
+use crate::oauth::metadata::AUTHORIZATION_PATH;
+use crate::oauth::sessions::Session;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(AUTHORIZATION_PATH, web::get().to(authorize))
+        .route(&format!("{AUTHORIZATION_PATH}/decision"), web::post().to(decide));
+}
+
+fn refusal(r: Refusal) -> HttpResponse {
+    match r {
+        // RFC 6749 §4.1.2.1: never redirect to an unverified address.
+        Refusal::Page(message) => pages::error_page(
+            StatusCode::BAD_REQUEST,
+            "This sign-in request is invalid",
+            &message,
+        ),
+        Refusal::Redirect(url) => see_other(&url),
+    }
+}
+
+/// The query string without `prompt` (so that coming back from the sign-in
+/// page does not ask for sign-in again).
+fn without_prompt(query: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(url::form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k != "prompt"))
+        .finish()
+}
+
+async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let params = match pages::query(&req) {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
+    let ctx = &state.oauth;
+    let request = match authorize::check(ctx, &params).await {
+        Ok(r) => r,
+        Err(r) => return refusal(r),
+    };
+    let current = match session::current(&state, &req).await {
+        Ok(s) => s,
+        Err(_) => {
+            return see_other(&request.error_redirect(ctx, "temporarily_unavailable", "try again later"))
+        }
+    };
+    let current = match current {
+        Some(s) if !request.prompt_login => s,
+        _ if request.prompt_none => {
+            return see_other(&request.error_redirect(ctx, "login_required", "the user is not signed in"))
+        }
+        _ => {
+            let back = format!("{AUTHORIZATION_PATH}?{}", without_prompt(req.query_string()));
+            let login = format!(
+                "/login?{}",
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("return_to", &back)
+                    .finish()
+            );
+            return see_other(&login);
+        }
+    };
+    let consent_query = without_prompt(req.query_string());
+    proceed(&state, &request, &current, &consent_query).await
+}
+
+/// With a signed-in user: ask for consent if needed, else answer the client.
+async fn proceed(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    current: &Session,
+    query: &str,
+) -> HttpResponse {
+    let ctx = &state.oauth;
+    let needs = match request.needs_consent(ctx, &current.user_id).await {
+        Ok(n) => n,
+        Err(_) => {
+            return see_other(&request.error_redirect(ctx, "temporarily_unavailable", "try again later"))
+        }
+    };
+    if !needs {
+        return approve(state, request, current).await;
+    }
+    if request.prompt_none {
+        return see_other(&request.error_redirect(
+            ctx,
+            "consent_required",
+            "the user has not approved this client",
+        ));
+    }
+    let redirect_host = url::Url::parse(&request.redirect_uri)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    let scopes = request
+        .scope
+        .iter()
+        .map(|s| (s.as_str().to_string(), None))
+        .collect();
+    pages::page_response(
+        StatusCode::OK,
+        &ConsentPage {
+            client_name: &request.client.name,
+            username: &current.username,
+            scopes,
+            redirect_host: &redirect_host,
+            csrf: &current.csrf,
+            request: query,
+        },
+    )
+}
+
+async fn approve(state: &AppState, request: &AuthorizationRequest, current: &Session) -> HttpResponse {
+    let ctx = &state.oauth;
+    match request.approve(ctx, &current.user_id, &current.id_hash).await {
+        Ok(url) => see_other(&url),
+        Err(_) => see_other(&request.error_redirect(ctx, "temporarily_unavailable", "try again later")),
+    }
+}
+
+/// The consent form's answer. The authorization request travels in the form
+/// and is checked again in full: nothing in it is trusted for having been
+/// rendered by us.
+async fn decide(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let form = match read_form(&req, payload).await {
+        Ok(f) => f,
+        Err(page) => return page,
+    };
+    let current = match session::current(&state, &req).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return pages::bad_request("Your session has ended. Start again from the application."),
+        Err(_) => return pages::unavailable(),
+    };
+    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
+        return pages::error_page(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The form expired or was not sent from this site. Nothing was approved.",
+        );
+    }
+    let params = match Params::parse(form.get("request").unwrap_or("").as_bytes()) {
+        Ok(p) => p,
+        Err(_) => return pages::bad_request("The authorization request is malformed."),
+    };
+    let ctx = &state.oauth;
+    let request = match authorize::check(ctx, &params).await {
+        Ok(r) => r,
+        Err(r) => return refusal(r),
+    };
+    match form.get("decision") {
+        Some("approve") => {
+            if request.remember_consent(ctx, &current.user_id).await.is_err() {
+                return see_other(&request.error_redirect(ctx, "temporarily_unavailable", "try again later"));
+            }
+            approve(&state, &request, &current).await
+        }
+        Some("deny") => {
+            see_other(&request.error_redirect(ctx, "access_denied", "the user denied the request"))
+        }
+        _ => pages::bad_request("No decision was sent."),
+    }
+}

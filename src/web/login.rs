@@ -1,0 +1,247 @@
+//! Sign-in and sign-out pages.
+
+use super::pages::{self, read_form, see_other, LoginPage, LogoutPage, SignedOutPage};
+use super::session::{self, LOGIN_CSRF_COOKIE};
+use super::AppState;
+use crate::oauth::throttle::{self, Subject};
+use crate::oauth::{accounts, secrets, sessions};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use secrecy::SecretString;
+use subtle::ConstantTimeEq;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/login")
+            .route(web::get().to(login_form))
+            .route(web::post().to(login)),
+    )
+    .service(
+        web::resource("/logout")
+            .route(web::get().to(logout_confirm))
+            .route(web::post().to(logout)),
+    );
+}
+
+fn render_login(
+    state: &AppState,
+    status: StatusCode,
+    return_to: &str,
+    username: &str,
+    error: Option<&str>,
+) -> HttpResponse {
+    let csrf = secrets::random_secret();
+    let mut response = pages::page_response(
+        status,
+        &LoginPage {
+            csrf: &csrf,
+            return_to,
+            username,
+            error,
+        },
+    );
+    let _ = response.add_cookie(&session::login_csrf_cookie(state, csrf));
+    response
+}
+
+async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let params = match pages::query(&req) {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
+    let return_to = session::safe_return_path(params.get("return_to"));
+    render_login(&state, StatusCode::OK, &return_to, "", None)
+}
+
+async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let form = match read_form(&req, payload).await {
+        Ok(f) => f,
+        Err(page) => return page,
+    };
+    let return_to = session::safe_return_path(form.get("return_to"));
+    let username = form.get("username").unwrap_or("");
+    // Double-submit: the form's token must equal the cookie set with the form.
+    let cookie = req.cookie(LOGIN_CSRF_COOKIE);
+    let csrf_ok = match (cookie.as_ref().map(|c| c.value()), form.get("csrf_token")) {
+        (Some(c), Some(f)) => bool::from(c.as_bytes().ct_eq(f.as_bytes())),
+        _ => false,
+    };
+    if !csrf_ok {
+        return render_login(
+            &state,
+            StatusCode::FORBIDDEN,
+            &return_to,
+            username,
+            Some("The form expired or was not sent from this page. Please try again."),
+        );
+    }
+    let (Some(name), Some(password)) = (form.get("username"), form.get("password")) else {
+        return render_login(
+            &state,
+            StatusCode::BAD_REQUEST,
+            &return_to,
+            username,
+            Some("Enter your username and password."),
+        );
+    };
+    if name.len() > 64 || password.len() > accounts::MAX_PASSWORD_LEN * 4 {
+        return render_login(
+            &state,
+            StatusCode::BAD_REQUEST,
+            &return_to,
+            "",
+            Some("The username or password is incorrect."),
+        );
+    }
+    let ctx = &state.oauth;
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let subjects = || vec![Subject::account(ctx, name), Subject::address(ctx, &address)];
+    match throttle::locked_for(ctx, &subjects()).await {
+        Ok(Some(wait)) => {
+            let message = format!("Too many failed attempts. Try again in {} seconds.", wait.max(1));
+            let mut response = render_login(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                &return_to,
+                name,
+                Some(&message),
+            );
+            if let Ok(v) = wait.max(1).to_string().parse() {
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, v);
+            }
+            return response;
+        }
+        Ok(None) => {}
+        Err(_) => return pages::unavailable(),
+    }
+    let user = match accounts::check_password(ctx, name, SecretString::from(password.to_string())).await {
+        Ok(user) => user,
+        Err(_) => return pages::unavailable(),
+    };
+    let Some(user) = user.filter(|u| !u.suspended) else {
+        throttle::record_failure(ctx, subjects()).await;
+        // The same answer for an unknown user, a wrong password and a suspended account.
+        return render_login(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            &return_to,
+            name,
+            Some("The username or password is incorrect."),
+        );
+    };
+    throttle::record_success(ctx, Subject::account(ctx, name)).await;
+    // A new session id at every sign-in (no session fixation); the old one ends.
+    if let Ok(Some(old)) = session::current(&state, &req).await {
+        let _ = sessions::end(ctx, &old.id_hash).await;
+    }
+    let value = match sessions::start(ctx, &user.id).await {
+        Ok(v) => v,
+        Err(_) => return pages::unavailable(),
+    };
+    let mut response = see_other(&return_to);
+    let _ = response.add_cookie(&session::session_cookie(&state, value));
+    let mut clear = session::login_csrf_cookie(&state, String::new());
+    clear.make_removal();
+    let _ = response.add_cookie(&clear);
+    response
+}
+
+/// RP-initiated logout: a client sends the user here to sign out, with a
+/// registered address to come back to.
+async fn logout_confirm(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let params = match pages::query(&req) {
+        Ok(p) => p,
+        Err(page) => return page,
+    };
+    let target = match post_logout_target(&state, &params).await {
+        Ok(t) => t,
+        Err(page) => return page,
+    };
+    let current = match session::current(&state, &req).await {
+        Ok(s) => s,
+        Err(_) => return pages::unavailable(),
+    };
+    let Some(current) = current else {
+        // Nobody to sign out: go straight back (or say so).
+        return match target {
+            Some((_, url)) => see_other(&url),
+            None => pages::page_response(StatusCode::OK, &SignedOutPage),
+        };
+    };
+    let client_name = target.as_ref().map(|(name, _)| name.as_str());
+    pages::page_response(
+        StatusCode::OK,
+        &LogoutPage {
+            client_name,
+            client_id: params.get("client_id").unwrap_or(""),
+            post_logout_redirect_uri: params.get("post_logout_redirect_uri").unwrap_or(""),
+            state: params.get("state").unwrap_or(""),
+            csrf: &current.csrf,
+        },
+    )
+}
+
+/// Where to send the user after logout: only a redirect URI registered for
+/// the named client, exactly; `None` if none was asked for.
+async fn post_logout_target(
+    state: &AppState,
+    params: &crate::oauth::form::Params,
+) -> Result<Option<(String, String)>, HttpResponse> {
+    let Some(uri) = params.get("post_logout_redirect_uri") else {
+        return Ok(None);
+    };
+    let refused = || {
+        pages::bad_request(
+            "The address to return to after signing out is not registered for this application.",
+        )
+    };
+    let client_id = params.get("client_id").ok_or_else(refused)?;
+    let client = match state.oauth.clients.get(client_id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Err(refused()),
+        Err(_) => return Err(pages::unavailable()),
+    };
+    if !client.redirect_uris.iter().any(|r| r == uri) {
+        return Err(refused());
+    }
+    let mut url = url::Url::parse(uri).map_err(|_| refused())?;
+    if let Some(s) = params.get("state") {
+        url.query_pairs_mut().append_pair("state", s);
+    }
+    Ok(Some((client.name.clone(), url.to_string())))
+}
+
+async fn logout(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let form = match read_form(&req, payload).await {
+        Ok(f) => f,
+        Err(page) => return page,
+    };
+    let target = match post_logout_target(&state, &form).await {
+        Ok(t) => t,
+        Err(page) => return page,
+    };
+    let current = match session::current(&state, &req).await {
+        Ok(s) => s,
+        Err(_) => return pages::unavailable(),
+    };
+    if let Some(current) = current {
+        if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
+            return pages::error_page(
+                StatusCode::FORBIDDEN,
+                "Sign-out refused",
+                "The form expired or was not sent from this site. Nothing was changed.",
+            );
+        }
+        if sessions::end(&state.oauth, &current.id_hash).await.is_err() {
+            return pages::unavailable();
+        }
+    }
+    let mut response = match target {
+        Some((_, url)) => see_other(&url),
+        None => pages::page_response(StatusCode::OK, &SignedOutPage),
+    };
+    let _ = response.add_cookie(&session::clear_session_cookie(&state));
+    response
+}

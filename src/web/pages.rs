@@ -1,0 +1,181 @@
+//! HTML pages: the templates, the headers every page carries, and reading
+//! the forms they post.
+
+use crate::oauth::form::{Params, MAX_BODY_BYTES};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use futures_util::StreamExt;
+
+/// An error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub title: &'a str,
+    pub message: &'a str,
+}
+
+/// The sign-in page.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage<'a> {
+    pub csrf: &'a str,
+    pub return_to: &'a str,
+    pub username: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// The consent page.
+#[derive(Template)]
+#[template(path = "consent.html")]
+pub struct ConsentPage<'a> {
+    pub client_name: &'a str,
+    pub username: &'a str,
+    pub scopes: Vec<(String, Option<String>)>,
+    pub redirect_host: &'a str,
+    pub csrf: &'a str,
+    pub request: &'a str,
+}
+
+/// One approved application on the account page.
+pub struct ApprovedApp {
+    pub client_id: String,
+    pub name: String,
+    pub scope: String,
+}
+
+/// The account page.
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage<'a> {
+    pub username: &'a str,
+    pub apps: Vec<ApprovedApp>,
+    pub csrf: &'a str,
+}
+
+/// The sign-out confirmation (RP-initiated logout).
+#[derive(Template)]
+#[template(path = "logout.html")]
+pub struct LogoutPage<'a> {
+    pub client_name: Option<&'a str>,
+    pub client_id: &'a str,
+    pub post_logout_redirect_uri: &'a str,
+    pub state: &'a str,
+    pub csrf: &'a str,
+}
+
+/// After sign-out.
+#[derive(Template)]
+#[template(path = "signed_out.html")]
+pub struct SignedOutPage;
+
+/// The headers of every page: no framing (clickjacking), no sniffing, no
+/// referrer (URLs may carry codes), no caching (pages carry CSRF tokens),
+/// nothing loaded from anywhere but here.
+pub fn page_response(status: StatusCode, template: &impl Template) -> HttpResponse {
+    let body = match template.render() {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "a template failed to render");
+            return HttpResponse::InternalServerError()
+                .content_type("text/plain")
+                .body("internal error");
+        }
+    };
+    let mut builder = HttpResponse::build(status);
+    secure_headers(&mut builder);
+    builder.content_type("text/html; charset=utf-8").body(body)
+}
+
+/// Adds the page headers to any response (redirects too).
+pub fn secure_headers(builder: &mut actix_web::HttpResponseBuilder) {
+    builder
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+}
+
+/// A 303 See Other (RFC 9700 §4.12: never 307 after a form with credentials).
+pub fn see_other(location: &str) -> HttpResponse {
+    let mut builder = HttpResponse::SeeOther();
+    secure_headers(&mut builder);
+    builder.insert_header((header::LOCATION, location)).finish()
+}
+
+/// An error page with `status`.
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    page_response(status, &ErrorPage { title, message })
+}
+
+/// 400 page for a malformed request.
+pub fn bad_request(message: &str) -> HttpResponse {
+    error_page(StatusCode::BAD_REQUEST, "This request cannot be handled", message)
+}
+
+/// 503 page while the database is away.
+pub fn unavailable() -> HttpResponse {
+    let mut response = error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Temporarily unavailable",
+        "The service is temporarily unavailable. Please try again in a moment.",
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+    response
+}
+
+/// Reads a posted form (`application/x-www-form-urlencoded`, bounded).
+pub async fn read_form(req: &HttpRequest, mut payload: web::Payload) -> Result<Params, HttpResponse> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(bad_request("The form was not sent as a form."));
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| bad_request("The form could not be read."))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(error_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                "The form is too large.",
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Params::parse(&body).map_err(|why| bad_request(&format!("The form is malformed: {why}.")))
+}
+
+/// The query string, parsed strictly.
+pub fn query(req: &HttpRequest) -> Result<Params, HttpResponse> {
+    Params::parse(req.query_string().as_bytes())
+        .map_err(|why| bad_request(&format!("The request is malformed: {why}.")))
+}
+
+/// 404 for any path that is not ours.
+pub async fn not_found() -> HttpResponse {
+    error_page(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "There is no page at this address.",
+    )
+}
+
+/// The stylesheet, compiled in.
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .content_type("text/css; charset=utf-8")
+        .body(include_str!("../../static/style.css"))
+}
