@@ -118,7 +118,10 @@ impl Config {
                 "--issuer" => &mut issuer,
                 "--audience" => &mut audience,
                 "--bind" => &mut bind,
-                "-h" | "--help" => return Err(USAGE.to_owned()),
+                "-h" | "--help" => {
+                    println!("{USAGE}");
+                    std::process::exit(0);
+                }
                 other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
             };
             *slot = Some(

@@ -131,6 +131,8 @@ pub fn unavailable() -> HttpResponse {
 }
 
 /// Reads a posted form (`application/x-www-form-urlencoded`, bounded).
+/// The error is the page to answer with.
+#[allow(clippy::result_large_err)]
 pub async fn read_form(req: &HttpRequest, mut payload: web::Payload) -> Result<Params, HttpResponse> {
     let content_type = req
         .headers()
@@ -157,6 +159,7 @@ pub async fn read_form(req: &HttpRequest, mut payload: web::Payload) -> Result<P
 }
 
 /// The query string, parsed strictly.
+#[allow(clippy::result_large_err)]
 pub fn query(req: &HttpRequest) -> Result<Params, HttpResponse> {
     Params::parse(req.query_string().as_bytes())
         .map_err(|why| bad_request(&format!("The request is malformed: {why}.")))

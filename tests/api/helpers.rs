@@ -248,7 +248,12 @@ impl Answer {
 impl TestApp {
     /// Registers a client through the CLI: `tollgate client create ARGS --json`.
     pub fn create_client(&self, args: &[&str]) -> TestClient {
-        let mut all = vec!["client", "create", "--name", "Test app", "--json"];
+        self.create_named_client("Test app", args)
+    }
+
+    /// Registers a client named `name` through the CLI.
+    pub fn create_named_client(&self, name: &str, args: &[&str]) -> TestClient {
+        let mut all = vec!["client", "create", "--name", name, "--json"];
         all.extend_from_slice(args);
         let out = self.cli(&all, None);
         assert_eq!(out.code, 0, "client create failed: {}", out.stderr);

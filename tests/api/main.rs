@@ -13,6 +13,7 @@ mod client_credentials;
 mod configuration;
 mod discovery;
 mod hostile_input;
+mod in_chromium;
 mod introspection;
 mod lifecycle;
 mod login_flow;

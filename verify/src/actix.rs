@@ -220,6 +220,11 @@ impl ResponseError for BearerError {
         // RFC 6750 §3 says how to refuse; no-store keeps the answer out of
         // shared caches, as for every response about credentials.
         response.insert_header((header::CACHE_CONTROL, "no-store"));
+        // RFC 6750 §3.1: a request with no credentials at all gets no error
+        // code, in the challenge or in the body.
+        if matches!(self, BearerError::Missing { .. }) {
+            return response.json(serde_json::json!({ "error_description": self.to_string() }));
+        }
         response.json(serde_json::json!({
             "error": self.code(),
             "error_description": self.to_string(),

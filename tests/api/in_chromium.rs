@@ -1,0 +1,316 @@
+//! End to end in a real browser: headless Chromium driven over WebDriver
+//! (chromedriver). A person's path: an app's sign-in link, the login page,
+//! the consent page, back to the app with a code the app redeems; a second
+//! app without a second login; logout.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`. Without chromedriver
+//! on the PATH these tests say so and pass, unless
+//! `TOLLGATE_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
+
+use crate::browser::urlencode;
+use crate::helpers::{claims_of, spawn_app, TestApp, TestClient};
+use fantoccini::{Client, ClientBuilder, Locator};
+use oauth2::PkceCodeChallenge;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "correct horse battery";
+
+struct Driver {
+    process: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn chromedriver_path() -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| std::path::Path::new(dir).join("chromedriver"))
+        .find(|p| p.is_file())
+}
+
+/// Starts chromedriver, or says why the test cannot run.
+async fn start_driver() -> Option<(Driver, Client)> {
+    let Some(path) = chromedriver_path() else {
+        if std::env::var("TOLLGATE_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("chromedriver is not installed (apt-get install chromium chromium-driver)");
+        }
+        eprintln!("skipped: chromedriver is not on the PATH (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let process = Command::new(path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let profile = tempfile::tempdir().unwrap();
+    let driver = Driver {
+        process,
+        port,
+        _profile: profile,
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", driver.port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", format!("--user-data-dir={}", driver._profile.path().display()),
+            ]
+        }),
+    );
+    let client = ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a Chromium session");
+    Some((driver, client))
+}
+
+/// A client app's callback: a loopback server that answers every request.
+async fn callback_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let body = "<!DOCTYPE html><title>App</title><p>signed in</p>";
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}/callback")
+}
+
+fn authorize_url(
+    app: &TestApp,
+    client: &TestClient,
+    redirect: &str,
+    challenge: &PkceCodeChallenge,
+) -> String {
+    app.url(&format!(
+        "/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&scope=profile&state=s1&code_challenge={}&code_challenge_method=S256",
+        client.id,
+        urlencode(redirect),
+        challenge.as_str()
+    ))
+}
+
+async fn wait_for_url(browser: &Client, prefix: &str) -> url::Url {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let current = browser.current_url().await.unwrap();
+        if current.as_str().starts_with(prefix) {
+            return current;
+        }
+        assert!(Instant::now() < deadline, "never reached {prefix}; at {current}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn code_of(url: &url::Url) -> String {
+    url.query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code in the callback")
+}
+
+async fn sign_in_on_page(browser: &Client) {
+    browser
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("alice")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_person_signs_in_approves_and_lands_back_in_the_app_then_signs_out() {
+    let Some((_driver, browser)) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    let user_id = app.create_user("alice", PASSWORD);
+    let redirect = callback_server().await;
+    let first = app.create_named_client("Notes", &["--redirect-uri", &redirect, "--scope", "profile"]);
+    let second = app.create_named_client(
+        "Calendar",
+        &["--trusted", "--redirect-uri", &redirect, "--scope", "profile"],
+    );
+
+    // The app sends the person to Tollgate; Tollgate asks them to sign in.
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    browser
+        .goto(&authorize_url(&app, &first, &redirect, &challenge))
+        .await
+        .unwrap();
+    wait_for_url(&browser, &app.url("/login")).await;
+    sign_in_on_page(&browser).await;
+
+    // The consent page names the app; the person allows it.
+    wait_for_url(&browser, &app.url("/oauth2/authorize")).await;
+    let heading = browser
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(heading.contains("Notes"), "{heading}");
+    browser
+        .find(Locator::Id("approve"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // Back in the app, with a code the app redeems with the oauth2 crate.
+    let landed = wait_for_url(&browser, &redirect).await;
+    assert_eq!(landed.query_pairs().find(|(k, _)| k == "state").unwrap().1, "s1");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    use oauth2::TokenResponse;
+    let token = oauth2::basic::BasicClient::new(oauth2::ClientId::new(first.id.clone()))
+        .set_client_secret(oauth2::ClientSecret::new(first.secret.clone().unwrap()))
+        .set_token_uri(oauth2::TokenUrl::new(app.url("/oauth2/token")).unwrap())
+        .set_redirect_uri(oauth2::RedirectUrl::new(redirect.clone()).unwrap())
+        .exchange_code(oauth2::AuthorizationCode::new(code_of(&landed)))
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .unwrap();
+    assert_eq!(claims_of(token.access_token().secret())["sub"], user_id.as_str());
+
+    // A second app: no second sign-in (single sign-on).
+    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+    browser
+        .goto(&authorize_url(&app, &second, &redirect, &challenge))
+        .await
+        .unwrap();
+    let landed = wait_for_url(&browser, &redirect).await;
+    code_of(&landed);
+
+    // Sign out from the account page; the next sign-in request shows the login page.
+    browser.goto(&app.url("/account")).await.unwrap();
+    let apps = browser
+        .find(Locator::Css(".apps"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(apps.contains("Notes"), "{apps}");
+    browser
+        .find(Locator::Id("logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let done = browser
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(done.contains("signed out"), "{done}");
+    assert_eq!(
+        app.introspect(token.access_token().secret(), &first).await["active"],
+        false
+    );
+    let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+    browser
+        .goto(&authorize_url(&app, &second, &redirect, &challenge))
+        .await
+        .unwrap();
+    wait_for_url(&browser, &app.url("/login")).await;
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_password_in_the_browser_shows_the_error_next_to_the_form() {
+    let Some((_driver, browser)) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    app.create_user("alice", PASSWORD);
+    browser.goto(&app.url("/login")).await.unwrap();
+    browser
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("alice")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("not-the-password")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = browser
+        .wait()
+        .for_element(Locator::Id("login-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(error, "The username or password is incorrect.");
+    browser.close().await.unwrap();
+}
