@@ -40,6 +40,29 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage the scope catalogue (what self-service clients may ask for).
+    #[command(subcommand)]
+    Scope(ScopeCommand),
+}
+
+/// `tollgate scope …`
+#[derive(Debug, Subcommand)]
+pub enum ScopeCommand {
+    /// Add a scope to the catalogue, or change its description.
+    Add {
+        /// The scope's name.
+        name: String,
+        /// What it lets an application do, in words shown on consent pages.
+        #[arg(long)]
+        description: String,
+    },
+    /// List the catalogue.
+    List,
+    /// Remove a scope from the catalogue (clients that have it keep it).
+    Remove {
+        /// The scope's name.
+        name: String,
+    },
 }
 
 /// `tollgate user …`
@@ -167,11 +190,20 @@ pub fn create_user(settings: &Settings, username: &str, admin: bool) -> anyhow::
     Ok(())
 }
 
+/// Runs an async storage call from the synchronous CLI.
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime can be built")
+        .block_on(f)
+}
+
 /// `tollgate client create`
 pub fn create_client(settings: &Settings, new: registry::NewClient, as_json: bool) -> anyhow::Result<()> {
-    let valid = new.clone().validate()?;
+    let valid = new.clone().validate(&registry::Registrant::Operator)?;
     let db = open(settings)?;
-    let registered = registry::register(&db, valid)?;
+    let registered = block_on(registry::register(&db, valid, false))?;
     let secret = registered
         .client_secret
         .as_ref()
@@ -229,6 +261,38 @@ pub fn delete_client(settings: &Settings, client_id: &str) -> anyhow::Result<()>
         anyhow::bail!("no client with id {client_id:?}");
     }
     println!("deleted client {client_id}");
+    Ok(())
+}
+
+/// `tollgate scope add`
+pub fn add_scope(settings: &Settings, name: &str, description: &str) -> anyhow::Result<()> {
+    let scope = crate::domain::Scope::parse(name)?;
+    let description = description.trim();
+    if description.is_empty() || description.chars().count() > 200 {
+        anyhow::bail!("the description must be 1 to 200 characters");
+    }
+    let db = open(settings)?;
+    db.run_sync(|conn| storage::scopes::put(conn, scope.as_str(), description, storage::now()))?;
+    println!("scope {scope}: {description}");
+    Ok(())
+}
+
+/// `tollgate scope list`
+pub fn list_scopes(settings: &Settings) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    for (name, description) in db.run_sync(storage::scopes::all)? {
+        println!("{name}\t{description}");
+    }
+    Ok(())
+}
+
+/// `tollgate scope remove`
+pub fn remove_scope(settings: &Settings, name: &str) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    if !db.run_sync(|conn| storage::scopes::remove(conn, name))? {
+        anyhow::bail!("no scope {name:?} in the catalogue");
+    }
+    println!("removed scope {name}");
     Ok(())
 }
 

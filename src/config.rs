@@ -42,6 +42,12 @@ pub struct Settings {
     /// `aud` of access tokens when the request names no resource; `None`
     /// means the issuer (see [`Settings::default_audience`]).
     pub default_audience: Option<String>,
+    /// Whether developers may create their own accounts at `/signup`.
+    pub signup_enabled: bool,
+    /// Whether self-service clients (portal, RFC 7591) may use the implicit grant.
+    pub self_service_implicit: bool,
+    /// RFC 7591 initial access token; `None` means open registration.
+    pub registration_initial_access_token: Option<String>,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.
@@ -141,6 +147,21 @@ pub const KEYS: &[Key] = &[
         help: "`aud` of access tokens when no resource is named (empty: the issuer)",
     },
     Key {
+        name: "signup_enabled",
+        default: "true",
+        help: "whether developers may create their own accounts at /signup",
+    },
+    Key {
+        name: "self_service_implicit",
+        default: "false",
+        help: "whether self-registered clients (portal, dynamic registration) may use the implicit grant",
+    },
+    Key {
+        name: "registration_initial_access_token",
+        default: "",
+        help: "bearer token required by dynamic client registration (RFC 7591); empty: open registration",
+    },
+    Key {
         name: "log_format",
         default: "text",
         help: "`text` or `json`",
@@ -234,6 +255,14 @@ fn seconds(min: i64, max: i64) -> impl Fn(&str) -> Result<i64, String> {
     }
 }
 
+fn boolean(v: &str) -> Result<bool, String> {
+    match v {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(format!("expected true or false, got {v:?}")),
+    }
+}
+
 fn issuer(v: &str) -> Result<String, String> {
     let url = url::Url::parse(v).map_err(|e| format!("{v:?} is not an absolute URL ({e})"))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
@@ -298,6 +327,14 @@ impl Settings {
                     Ok(n) if (1..=64).contains(&n) => Ok(n),
                     _ => Err(format!("expected a number from 1 to 64, got {v:?}")),
                 }
+            })?,
+            signup_enabled: src.parse("signup_enabled", boolean)?,
+            self_service_implicit: src.parse("self_service_implicit", boolean)?,
+            registration_initial_access_token: src.parse("registration_initial_access_token", |v| {
+                if !v.is_empty() && v.len() < 16 {
+                    return Err("an initial access token must be at least 16 characters".into());
+                }
+                Ok(Some(v.to_string()).filter(|v| !v.is_empty()))
             })?,
             log_format: src.parse("log_format", |v| match v {
                 "text" => Ok(LogFormat::Text),

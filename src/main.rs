@@ -1,6 +1,6 @@
 use clap::Parser;
 use std::process::ExitCode;
-use tollgate::cli::{self, Cli, ClientCommand, Command, KeysCommand, UserCommand};
+use tollgate::cli::{self, Cli, ClientCommand, Command, KeysCommand, ScopeCommand, UserCommand};
 use tollgate::config::Settings;
 use tollgate::oauth::registry::NewClient;
 
@@ -39,6 +39,7 @@ fn main() -> ExitCode {
                 public,
                 trusted,
                 owner_id: None,
+                ..Default::default()
             };
             cli::create_client(&settings, new, json)
         }
@@ -46,6 +47,11 @@ fn main() -> ExitCode {
         Command::Client(ClientCommand::Delete { client_id }) => cli::delete_client(&settings, &client_id),
         Command::Keys(KeysCommand::Rotate { alg }) => cli::rotate_keys(&settings, alg),
         Command::Keys(KeysCommand::List { json }) => cli::list_keys(&settings, json),
+        Command::Scope(ScopeCommand::Add { name, description }) => {
+            cli::add_scope(&settings, &name, &description)
+        }
+        Command::Scope(ScopeCommand::List) => cli::list_scopes(&settings),
+        Command::Scope(ScopeCommand::Remove { name }) => cli::remove_scope(&settings, &name),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

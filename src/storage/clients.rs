@@ -84,3 +84,20 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<ClientRow>> {
 pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     diesel::delete(c::clients.find(id)).execute(conn).map(|n| n > 0)
 }
+
+/// The clients a developer registered, oldest first.
+pub fn by_owner(conn: &mut DbConnection, owner: &str) -> QueryResult<Vec<ClientRow>> {
+    c::clients
+        .filter(c::owner_id.eq(owner))
+        .select(ClientRow::as_select())
+        .order((c::created_at.asc(), c::id.asc()))
+        .load(conn)
+}
+
+/// Replaces a client's registration; returns whether it existed.
+pub fn update(conn: &mut DbConnection, row: &ClientRow) -> QueryResult<bool> {
+    diesel::update(c::clients.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|n| n == 1)
+}

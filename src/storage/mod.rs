@@ -12,6 +12,7 @@ pub mod consents;
 pub mod keys;
 #[allow(missing_docs)]
 pub mod schema;
+pub mod scopes;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

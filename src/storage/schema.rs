@@ -137,3 +137,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     revoked_access_tokens,
     login_failures,
 );
+
+diesel::table! {
+    scopes (name) {
+        name -> Text,
+        description -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(scopes, clients);

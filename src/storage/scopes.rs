@@ -1,0 +1,33 @@
+//! The `scopes` table: the operator's scope catalogue.
+
+use super::schema::scopes::dsl as s;
+use super::DbConnection;
+use diesel::prelude::*;
+
+/// Every scope in the catalogue with its description, by name.
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    s::scopes
+        .select((s::name, s::description))
+        .order(s::name.asc())
+        .load(conn)
+}
+
+/// Adds a scope or changes its description.
+pub fn put(conn: &mut DbConnection, name: &str, description: &str, now: i64) -> QueryResult<()> {
+    conn.transaction(|conn| {
+        diesel::delete(s::scopes.find(name)).execute(conn)?;
+        diesel::insert_into(s::scopes)
+            .values((
+                s::name.eq(name),
+                s::description.eq(description),
+                s::created_at.eq(now),
+            ))
+            .execute(conn)
+            .map(|_| ())
+    })
+}
+
+/// Removes a scope; returns whether it existed.
+pub fn remove(conn: &mut DbConnection, name: &str) -> QueryResult<bool> {
+    diesel::delete(s::scopes.find(name)).execute(conn).map(|n| n > 0)
+}
