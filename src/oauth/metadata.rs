@@ -16,6 +16,9 @@ pub const REVOCATION_PATH: &str = "/oauth2/revoke";
 /// Path of the introspection endpoint (RFC 7662).
 pub const INTROSPECTION_PATH: &str = "/oauth2/introspect";
 
+/// Path of the dynamic client registration endpoint (RFC 7591).
+pub const REGISTRATION_PATH: &str = "/oauth2/register";
+
 /// Path of the JWKS document.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 
@@ -33,7 +36,7 @@ pub fn document(settings: &Settings) -> Value {
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint": format!("{issuer}{INTROSPECTION_PATH}"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "scopes_supported": [],
+        "registration_endpoint": format!("{issuer}{REGISTRATION_PATH}"),
         "response_types_supported": ["code", "token"],
         "response_modes_supported": ["query", "fragment"],
         // `plain` only for clients configured for it; S256 is what clients should use.

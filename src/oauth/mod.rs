@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod authorize;
 pub mod clients;
+pub mod dynamic_registration;
 pub mod error;
 pub mod form;
 pub mod grants;

@@ -12,6 +12,7 @@ mod client_authentication;
 mod client_credentials;
 mod configuration;
 mod discovery;
+mod dynamic_registration;
 mod hostile_input;
 mod in_chromium;
 mod introspection;
