@@ -452,7 +452,7 @@ mod tests {
         assert!(new(&["implicit"], true, false).validate(&self_service()).is_err());
         let mut c = new(&[], false, false);
         c.scopes = vec!["admin".into()];
-        assert_eq!(c.validate(&self_service()).unwrap_err().field, "scopes");
+        assert_eq!(c.clone().validate(&self_service()).unwrap_err().field, "scopes");
         c.scopes = vec!["profile".into()];
         assert!(c.validate(&self_service()).is_ok());
     }

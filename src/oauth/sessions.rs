@@ -15,6 +15,8 @@ pub struct Session {
     pub user_id: String,
     /// The user's login name.
     pub username: String,
+    /// Whether the user administers the client registry.
+    pub is_admin: bool,
     /// The CSRF token of this session's forms.
     pub csrf: String,
     /// When the user signed in.
@@ -67,6 +69,7 @@ pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, 
                 id_hash: row.id_hash,
                 user_id: row.user_id,
                 username: user.username,
+                is_admin: user.is_admin,
                 csrf: row.csrf_secret,
                 authenticated_at: row.authenticated_at,
             }))

@@ -99,10 +99,21 @@ async fn proceed(
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_default();
+    // The operator's catalogue gives scopes their words; a scope without
+    // one is shown by name.
+    let catalogue = crate::oauth::registry::catalogue(&ctx.db)
+        .await
+        .unwrap_or_default();
     let scopes = request
         .scope
         .iter()
-        .map(|s| (s.as_str().to_string(), None))
+        .map(|s| {
+            let words = catalogue
+                .iter()
+                .find(|(name, _)| name == s.as_str())
+                .map(|(_, d)| d.clone());
+            (s.as_str().to_string(), words)
+        })
         .collect();
     pages::page_response(
         StatusCode::OK,

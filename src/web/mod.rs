@@ -9,6 +9,7 @@ mod health;
 mod login;
 mod oauth_endpoints;
 mod pages;
+mod portal;
 mod registration_endpoint;
 mod session;
 
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     authorize::routes(cfg);
     login::routes(cfg);
     account::routes(cfg);
+    portal::routes(cfg);
     registration_endpoint::routes(cfg);
     cfg.route("/static/style.css", web::get().to(pages::stylesheet));
 }

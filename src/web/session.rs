@@ -8,7 +8,8 @@ use actix_web::HttpRequest;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "tollgate_session";
-/// The double-submit cookie that protects the sign-in form (no session yet).
+/// The double-submit cookie that protects the forms shown before there is a
+/// session (sign-in, sign-up).
 pub const LOGIN_CSRF_COOKIE: &str = "tollgate_login_csrf";
 
 /// The live session of this request, if it has one.
@@ -45,7 +46,7 @@ pub fn clear_session_cookie(state: &AppState) -> Cookie<'static> {
 /// The login CSRF cookie.
 pub fn login_csrf_cookie(state: &AppState, value: String) -> Cookie<'static> {
     Cookie::build(LOGIN_CSRF_COOKIE, value)
-        .path("/login")
+        .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(secure(state))

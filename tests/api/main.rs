@@ -20,6 +20,7 @@ mod lifecycle;
 mod login_flow;
 mod migrations;
 mod password_grant;
+mod portal;
 mod readiness;
 mod refresh_grant;
 mod resource_server;
