@@ -250,11 +250,7 @@ async fn another_developers_app_is_not_found() {
             .await;
         assert_eq!(page.status, 404, "{suffix}");
     }
-    assert_eq!(
-        app.client_credentials_token(&client, None).await.is_empty(),
-        false,
-        "untouched"
-    );
+    assert!(!app.client_credentials_token(&client, None).await.is_empty(), "untouched");
 }
 
 #[tokio::test]
