@@ -59,6 +59,16 @@ impl Manager {
                         })?;
                     }
                 }
+                // WAL lets readers run beside the writer; it stays set in the file.
+                let mut conn = SqliteConnection::establish(path).map_err(|e| OpenError::Connect {
+                    url: path.to_string(),
+                    reason: e.to_string(),
+                })?;
+                conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+                    .map_err(|e| OpenError::Connect {
+                        url: path.to_string(),
+                        reason: e.to_string(),
+                    })?;
                 path.to_string()
             }
         };
@@ -82,13 +92,14 @@ impl r2d2::ManageConnection for Manager {
             Backend::Sqlite => {
                 let mut conn =
                     SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
-                // Set on every connection: the busy timeout first, so that a
-                // connection waits for the lock (switching to WAL takes it)
-                // instead of failing; foreign keys are off by default; WAL
-                // lets readers run beside the writer.
+                // Set on every connection: a writer waits for the lock
+                // instead of failing, and foreign keys (off by default) are
+                // enforced. WAL is a property of the file, set once when the
+                // pool opens (`Manager::new`): switching to it takes an
+                // exclusive lock that connections opening at once would
+                // fight over.
                 conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
-                     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))

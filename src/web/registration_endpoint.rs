@@ -1,5 +1,159 @@
-//! The dynamic client registration endpoint (RFC 7591, RFC 7592).
+//! The dynamic client registration endpoint (RFC 7591, RFC 7592):
+//! `POST {REGISTRATION_PATH}` registers a client; `GET`, `PUT` and `DELETE`
+//! on `{REGISTRATION_PATH}/{client_id}` read, replace and delete it with its
+//! registration access token. Bodies are JSON of at most
+//! [`MAX_BODY_BYTES`]; every answer is `Cache-Control: no-store`.
 
-use actix_web::web;
+use super::AppState;
+use crate::oauth::dynamic_registration::{self as registration, RegistrationError, MAX_BODY_BYTES};
+use crate::oauth::metadata::REGISTRATION_PATH;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
 
-pub fn routes(_cfg: &mut web::ServiceConfig) {}
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource(REGISTRATION_PATH)
+            .route(web::post().to(register))
+            .default_service(web::to(|| method_not_allowed("POST"))),
+    )
+    .service(
+        web::resource(format!("{REGISTRATION_PATH}/{{client_id}}"))
+            .route(web::get().to(read))
+            .route(web::put().to(replace))
+            .route(web::delete().to(delete))
+            .default_service(web::to(|| method_not_allowed("GET, PUT, DELETE"))),
+    );
+}
+
+async fn register(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let ctx = &state.oauth;
+    let result = async {
+        // The token first: without it, the body is not even read.
+        registration::check_initial_access_token(&ctx.settings, bearer_token(&req).as_deref())?;
+        let body = read_json(&req, payload).await?;
+        registration::register(ctx, &body).await
+    }
+    .await;
+    match result {
+        Ok(info) => no_store(HttpResponse::Created()).json(info),
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn read(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let ctx = &state.oauth;
+    match registration::authenticate(ctx, &path, bearer_token(&req).as_deref()).await {
+        Ok(managed) => no_store(HttpResponse::Ok()).json(registration::read(ctx, &managed)),
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn replace(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let ctx = &state.oauth;
+    let result = async {
+        let managed = registration::authenticate(ctx, &path, bearer_token(&req).as_deref()).await?;
+        let body = read_json(&req, payload).await?;
+        registration::replace(ctx, managed, &body).await
+    }
+    .await;
+    match result {
+        Ok(info) => no_store(HttpResponse::Ok()).json(info),
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn delete(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let ctx = &state.oauth;
+    let result = async {
+        let managed = registration::authenticate(ctx, &path, bearer_token(&req).as_deref()).await?;
+        registration::delete(ctx, managed).await
+    }
+    .await;
+    match result {
+        Ok(()) => no_store(HttpResponse::NoContent()).finish(),
+        Err(e) => error_response(&e),
+    }
+}
+
+/// The token of a single `Authorization: Bearer` header (RFC 6750 §2.1);
+/// `None` for no header, another scheme, or more than one header.
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let mut values = req.headers().get_all(header::AUTHORIZATION);
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    let (scheme, token) = value.to_str().ok()?.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_string())
+}
+
+/// Reads an `application/json` body of at most [`MAX_BODY_BYTES`].
+async fn read_json(req: &HttpRequest, mut payload: web::Payload) -> Result<web::Bytes, RegistrationError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return Err(RegistrationError::invalid_metadata(
+            "the body must be application/json",
+        ));
+    }
+    let too_large =
+        || RegistrationError::invalid_metadata(format!("the body exceeds {MAX_BODY_BYTES} bytes"));
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|_| RegistrationError::invalid_metadata("the request body could not be read"))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    builder
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"));
+    builder
+}
+
+fn error_response(e: &RegistrationError) -> HttpResponse {
+    if let RegistrationError::Server(e) = e {
+        return super::oauth_endpoints::error_response(e);
+    }
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut builder = no_store(HttpResponse::build(status));
+    if status == StatusCode::UNAUTHORIZED {
+        // RFC 6750 §3.
+        builder.insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""));
+    }
+    builder.json(e.body())
+}
+
+async fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    no_store(HttpResponse::MethodNotAllowed())
+        .insert_header((header::ALLOW, allow))
+        .json(serde_json::json!({
+            "error": "invalid_request",
+            "error_description": format!("this endpoint accepts only {allow}"),
+        }))
+}

@@ -317,46 +317,175 @@ async fn a_wrong_password_in_the_browser_shows_the_error_next_to_the_form() {
 
 #[tokio::test]
 async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser() {
-    let Some((_driver, browser)) = start_driver().await else { return };
+    let Some((_driver, browser)) = start_driver().await else {
+        return;
+    };
     let app = spawn_app().await;
-    assert_eq!(app.cli(&["scope", "add", "orders:read", "--description", "Read your orders"], None).code, 0);
+    assert_eq!(
+        app.cli(
+            &["scope", "add", "orders:read", "--description", "Read your orders"],
+            None
+        )
+        .code,
+        0
+    );
     let observer = app.service_client();
 
     // Sign up.
     browser.goto(&app.url("/signup")).await.unwrap();
-    browser.find(Locator::Id("username")).await.unwrap().send_keys("dev").await.unwrap();
-    browser.find(Locator::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    browser.find(Locator::Id("password_confirm")).await.unwrap().send_keys(PASSWORD).await.unwrap();
-    browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    browser
+        .find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("dev")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("password_confirm"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for_url(&browser, &app.url("/portal")).await;
 
     // Register a confidential service app.
-    browser.find(Locator::Id("new-app")).await.unwrap().click().await.unwrap();
-    browser.find(Locator::Id("name")).await.unwrap().send_keys("Billing").await.unwrap();
-    browser.find(Locator::Id("grant-authorization-code")).await.unwrap().click().await.unwrap();
-    browser.find(Locator::Id("grant-refresh-token")).await.unwrap().click().await.unwrap();
-    browser.find(Locator::Id("grant-client-credentials")).await.unwrap().click().await.unwrap();
-    browser.find(Locator::Id("scope-orders:read")).await.unwrap().click().await.unwrap();
-    browser.find(Locator::Id("save")).await.unwrap().click().await.unwrap();
+    browser
+        .find(Locator::Id("new-app"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("Billing")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("grant-authorization-code"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("grant-refresh-token"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("grant-client-credentials"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("scope-orders:read"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 
     // The secret, shown once, copied off the page.
-    let id = browser.wait().for_element(Locator::Id("client-id")).await.unwrap().text().await.unwrap();
-    let secret = browser.find(Locator::Id("client-secret")).await.unwrap().text().await.unwrap();
-    let old = TestClient { id: id.clone(), secret: Some(secret) };
+    let id = browser
+        .wait()
+        .for_element(Locator::Id("client-id"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let secret = browser
+        .find(Locator::Id("client-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let old = TestClient {
+        id: id.clone(),
+        secret: Some(secret),
+    };
     let token = app.client_credentials_token(&old, Some("orders:read")).await;
 
     // Rotate: the old secret is refused at once.
-    browser.goto(&app.url(&format!("/portal/apps/{id}"))).await.unwrap();
-    browser.find(Locator::Id("rotate")).await.unwrap().click().await.unwrap();
-    let new_secret = browser.wait().for_element(Locator::Id("client-secret")).await.unwrap().text().await.unwrap();
+    browser
+        .goto(&app.url(&format!("/portal/apps/{id}")))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("rotate"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let new_secret = browser
+        .wait()
+        .for_element(Locator::Id("client-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_ne!(Some(&new_secret), old.secret.as_ref());
-    let refused = app.post_form("/oauth2/token", &[("grant_type", "client_credentials")], Some(&old)).await;
+    let refused = app
+        .post_form(
+            "/oauth2/token",
+            &[("grant_type", "client_credentials")],
+            Some(&old),
+        )
+        .await;
     assert_eq!(refused.error(), "invalid_client");
-    app.client_credentials_token(&TestClient { id: id.clone(), secret: Some(new_secret) }, None).await;
+    app.client_credentials_token(
+        &TestClient {
+            id: id.clone(),
+            secret: Some(new_secret),
+        },
+        None,
+    )
+    .await;
 
     // Delete: its token no longer introspects active.
-    browser.goto(&app.url(&format!("/portal/apps/{id}"))).await.unwrap();
-    browser.find(Locator::Id("delete")).await.unwrap().click().await.unwrap();
+    browser
+        .goto(&app.url(&format!("/portal/apps/{id}")))
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Id("delete"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for_url(&browser, &app.url("/portal")).await;
     assert_eq!(app.introspect(&token, &observer).await["active"], false);
     browser.close().await.unwrap();

@@ -250,7 +250,10 @@ async fn another_developers_app_is_not_found() {
             .await;
         assert_eq!(page.status, 404, "{suffix}");
     }
-    assert!(!app.client_credentials_token(&client, None).await.is_empty(), "untouched");
+    assert!(
+        !app.client_credentials_token(&client, None).await.is_empty(),
+        "untouched"
+    );
 }
 
 #[tokio::test]
