@@ -113,7 +113,7 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "refresh_grace_period",
         default: "10",
-        help: "seconds a rotated refresh token may still be used once (two tabs refreshing at once)",
+        help: "seconds during which a just-rotated refresh token still refreshes, getting a sibling token (two tabs refreshing at once); after it, reuse revokes the family",
     },
     Key {
         name: "authorization_code_ttl",
