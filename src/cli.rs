@@ -80,6 +80,19 @@ pub enum UserCommand {
         #[arg(long)]
         admin: bool,
     },
+    /// Suspend a user (a ban): sessions end, refresh tokens are revoked,
+    /// access tokens introspect inactive, sign-in is refused.
+    Suspend {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// Lift a suspension.
+    Reinstate {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
 }
 
 /// `tollgate client …`
@@ -197,6 +210,19 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .build()
         .expect("a Tokio runtime can be built")
         .block_on(f)
+}
+
+/// `tollgate user suspend` and `tollgate user reinstate`
+pub fn suspend_user(settings: &Settings, username: &str, suspended: bool) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    if !accounts::set_suspended(&db, username, suspended)? {
+        anyhow::bail!("no user named {username:?}");
+    }
+    println!(
+        "{} user {username}",
+        if suspended { "suspended" } else { "reinstated" }
+    );
+    Ok(())
 }
 
 /// `tollgate client create`

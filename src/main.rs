@@ -20,6 +20,8 @@ fn main() -> ExitCode {
         Command::User(UserCommand::Create { username, admin, .. }) => {
             cli::create_user(&settings, &username, admin)
         }
+        Command::User(UserCommand::Suspend { username }) => cli::suspend_user(&settings, &username, true),
+        Command::User(UserCommand::Reinstate { username }) => cli::suspend_user(&settings, &username, false),
         Command::Client(ClientCommand::Create {
             name,
             redirect_uris,

@@ -135,3 +135,21 @@ pub async fn check_password(
     .map_err(|_| StorageError::Cancelled)?;
     Ok(user.filter(|_| matches))
 }
+
+/// Suspends a user (a ban): sign-in and every grant are refused, their
+/// sessions end, their refresh tokens are revoked, and their access tokens
+/// introspect inactive. `false` reinstates them. Returns whether the user exists.
+pub fn set_suspended(db: &Database, username: &str, suspended: bool) -> Result<bool, StorageError> {
+    db.transaction_sync(|conn| {
+        let Some(user) = storage::users::by_username(conn, username)? else {
+            return Ok(false);
+        };
+        storage::users::set_suspended(conn, username, suspended)?;
+        if suspended {
+            let now = storage::now();
+            storage::sessions::end_all_for_user(conn, &user.id, now)?;
+            storage::tokens::revoke_for_user(conn, &user.id, now)?;
+        }
+        Ok(true)
+    })
+}

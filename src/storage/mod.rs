@@ -150,6 +150,17 @@ impl Database {
             .map_err(|_| StorageError::Cancelled)?
     }
 
+    /// Like [`Database::run_sync`], with `f` inside one transaction.
+    pub fn transaction_sync<T>(
+        &self,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, diesel::result::Error>,
+    ) -> Result<T, StorageError> {
+        self.run_sync(|conn| {
+            use diesel::Connection;
+            conn.transaction(f)
+        })
+    }
+
     /// Like [`Database::run`], with `f` inside one transaction: all of it
     /// is written or none.
     pub async fn transaction<T, F>(&self, f: F) -> Result<T, StorageError>

@@ -54,3 +54,14 @@ pub fn end(conn: &mut DbConnection, id_hash: &str, now: i64) -> QueryResult<bool
         .execute(conn)
         .map(|n| n == 1)
 }
+
+/// Ends every live session of a user.
+pub fn end_all_for_user(conn: &mut DbConnection, user_id: &str, now: i64) -> QueryResult<usize> {
+    diesel::update(
+        s::sessions
+            .filter(s::user_id.eq(user_id))
+            .filter(s::ended_at.is_null()),
+    )
+    .set(s::ended_at.eq(Some(now)))
+    .execute(conn)
+}

@@ -213,3 +213,14 @@ pub fn revoke_for_user_client(
     .set(rt::revoked_at.eq(Some(now)))
     .execute(conn)
 }
+
+/// Revokes every refresh token of a user.
+pub fn revoke_for_user(conn: &mut DbConnection, user_id: &str, now: i64) -> QueryResult<usize> {
+    diesel::update(
+        rt::refresh_tokens
+            .filter(rt::user_id.eq(user_id))
+            .filter(rt::revoked_at.is_null()),
+    )
+    .set(rt::revoked_at.eq(Some(now)))
+    .execute(conn)
+}

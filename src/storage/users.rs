@@ -49,3 +49,11 @@ pub fn by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<UserRow>> 
         .first(conn)
         .optional()
 }
+
+/// Suspends or reinstates a user; returns whether the user exists.
+pub fn set_suspended(conn: &mut DbConnection, name: &str, suspended: bool) -> QueryResult<bool> {
+    diesel::update(u::users.filter(u::username.eq(name)))
+        .set(u::suspended.eq(suspended))
+        .execute(conn)
+        .map(|n| n == 1)
+}

@@ -142,3 +142,83 @@ async fn repeated_failures_lock_the_account_until_the_lockout_ends() {
         "the right password works once the lockout ends"
     );
 }
+
+#[tokio::test]
+async fn a_suspended_user_is_refused_and_their_tokens_stop_working() {
+    let app = spawn_app().await;
+    app.create_user("alice", "correct horse battery");
+    let client = app.first_party_client();
+    let form = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", "correct horse battery"),
+    ];
+    let signed_in = app.post_form("/oauth2/token", &form, Some(&client)).await;
+    let access = signed_in.body["access_token"].as_str().unwrap().to_string();
+    let refresh = signed_in.body["refresh_token"].as_str().unwrap().to_string();
+    let observer = app.service_client();
+    assert_eq!(app.introspect(&access, &observer).await["active"], true);
+
+    assert_eq!(app.cli(&["user", "suspend", "--username", "alice"], None).code, 0);
+
+    assert_eq!(
+        app.post_form("/oauth2/token", &form, Some(&client)).await.error(),
+        "invalid_grant"
+    );
+    let refreshed = app
+        .post_form(
+            "/oauth2/token",
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+            Some(&client),
+        )
+        .await;
+    assert_eq!(refreshed.error(), "invalid_grant");
+    assert_eq!(app.introspect(&access, &observer).await["active"], false);
+
+    assert_eq!(
+        app.cli(&["user", "reinstate", "--username", "alice"], None).code,
+        0
+    );
+    assert_eq!(
+        app.post_form("/oauth2/token", &form, Some(&client)).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn many_failures_through_one_client_throttle_that_client() {
+    let app = spawn_app_on(TestDb::new(), |s| {
+        s.login_max_failures = 1;
+        s.login_lockout = 60;
+    })
+    .await;
+    let client = app.first_party_client();
+    // Ten accounts tried once each: no account is locked twice, but the client is.
+    for i in 0..10 {
+        let name = format!("user{i}");
+        let a = app
+            .post_form(
+                "/oauth2/token",
+                &[
+                    ("grant_type", "password"),
+                    ("username", &name),
+                    ("password", "wrong-pass"),
+                ],
+                Some(&client),
+            )
+            .await;
+        assert_eq!(a.status, 400, "attempt {i}");
+    }
+    let locked = app
+        .post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "password"),
+                ("username", "fresh"),
+                ("password", "wrong-pass"),
+            ],
+            Some(&client),
+        )
+        .await;
+    assert_eq!(locked.status, 429);
+}
