@@ -249,6 +249,18 @@ async fn owned(state: &AppState, current: &Session, id: &str) -> Result<ClientRo
     }
 }
 
+/// A posted form about application `id`, from a developer who may change it.
+async fn owned_form(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    payload: web::Payload,
+) -> Result<(Session, Params, ClientRow), HttpResponse> {
+    let (current, params) = signed_in_form(state, req, payload).await?;
+    let row = owned(state, &current, id).await?;
+    Ok((current, params, row))
+}
+
 fn self_service(state: &AppState, catalogue: &[(String, String)]) -> Registrant {
     Registrant::SelfService {
         implicit_allowed: state.oauth.settings.self_service_implicit,
@@ -510,20 +522,17 @@ async fn edit(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let (current, params) = match signed_in_form(&state, &req, payload).await {
+    let (current, params, row) = match owned_form(&state, &req, &id, payload).await {
         Ok(x) => x,
-        Err(page) => return page,
-    };
-    let row = match owned(&state, &current, &id).await {
-        Ok(r) => r,
         Err(page) => return page,
     };
     let Ok(catalogue) = catalogue(&state).await else {
         return pages::unavailable();
     };
     let mut form = AppForm::from_params(&params, &catalogue);
-    form.public = row.is_public; // the type is chosen once, at registration
-                                 // Scopes an operator gave outside the catalogue stay.
+    // The type is chosen once, at registration; scopes an operator gave
+    // outside the catalogue stay.
+    form.public = row.is_public;
     for s in row.scopes.split_whitespace() {
         if !catalogue.iter().any(|(n, _)| n == s) && !form.has_scope(s) {
             form.scopes.push(s.to_string());
@@ -561,12 +570,8 @@ async fn rotate(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let (current, params) = match signed_in_form(&state, &req, payload).await {
+    let (_, params, row) = match owned_form(&state, &req, &id, payload).await {
         Ok(x) => x,
-        Err(page) => return page,
-    };
-    let row = match owned(&state, &current, &id).await {
-        Ok(r) => r,
         Err(page) => return page,
     };
     let overlap = match params.get("overlap").unwrap_or("0") {
@@ -597,12 +602,8 @@ async fn delete(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let (current, _) = match signed_in_form(&state, &req, payload).await {
+    let (_, _, row) = match owned_form(&state, &req, &id, payload).await {
         Ok(x) => x,
-        Err(page) => return page,
-    };
-    let row = match owned(&state, &current, &id).await {
-        Ok(r) => r,
         Err(page) => return page,
     };
     if registry::delete(&state.oauth.db, &row.id).await.is_err() {

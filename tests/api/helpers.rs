@@ -327,6 +327,20 @@ impl TestApp {
         answer.body["access_token"].as_str().unwrap().to_string()
     }
 
+    /// Creates the user `alice` and signs her in through `client` with the
+    /// password grant; returns the refresh token.
+    pub async fn alice_refresh_token(&self, client: &TestClient) -> String {
+        self.create_user("alice", "correct horse battery");
+        let form = [
+            ("grant_type", "password"),
+            ("username", "alice"),
+            ("password", "correct horse battery"),
+        ];
+        let answer = self.post_form("/oauth2/token", &form, Some(client)).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body["refresh_token"].as_str().unwrap().to_string()
+    }
+
     pub async fn introspect(&self, token: &str, client: &TestClient) -> serde_json::Value {
         let answer = self
             .post_form("/oauth2/introspect", &[("token", token)], Some(client))

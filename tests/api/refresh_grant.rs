@@ -3,23 +3,6 @@
 
 use crate::helpers::{claims_of, spawn_app, spawn_app_on, Answer, TestApp, TestClient, TestDb};
 
-async fn sign_in(app: &TestApp, client: &TestClient) -> String {
-    app.create_user("alice", "correct horse battery");
-    let answer = app
-        .post_form(
-            "/oauth2/token",
-            &[
-                ("grant_type", "password"),
-                ("username", "alice"),
-                ("password", "correct horse battery"),
-            ],
-            Some(client),
-        )
-        .await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    answer.body["refresh_token"].as_str().unwrap().to_string()
-}
-
 async fn refresh(app: &TestApp, client: &TestClient, token: &str, scope: Option<&str>) -> Answer {
     let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", token)];
     if let Some(s) = scope {
@@ -32,7 +15,7 @@ async fn refresh(app: &TestApp, client: &TestClient, token: &str, scope: Option<
 async fn a_refresh_returns_a_new_access_token_and_a_new_refresh_token() {
     let app = spawn_app().await;
     let client = app.first_party_client();
-    let first = sign_in(&app, &client).await;
+    let first = app.alice_refresh_token(&client).await;
     let answer = refresh(&app, &client, &first, None).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let second = answer.body["refresh_token"].as_str().unwrap();
@@ -49,7 +32,7 @@ async fn the_oauth2_crate_refreshes_a_token() {
     use oauth2::{ClientId, ClientSecret, RefreshToken, TokenResponse, TokenUrl};
     let app = spawn_app().await;
     let client = app.first_party_client();
-    let first = sign_in(&app, &client).await;
+    let first = app.alice_refresh_token(&client).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -68,7 +51,7 @@ async fn the_oauth2_crate_refreshes_a_token() {
 async fn reusing_a_rotated_token_revokes_the_whole_family() {
     let app = spawn_app_on(TestDb::new(), |s| s.refresh_grace_period = 0).await;
     let client = app.first_party_client();
-    let first = sign_in(&app, &client).await;
+    let first = app.alice_refresh_token(&client).await;
     let second = refresh(&app, &client, &first, None).await.body["refresh_token"]
         .as_str()
         .unwrap()
@@ -90,7 +73,7 @@ async fn reusing_a_rotated_token_revokes_the_whole_family() {
 async fn two_refreshes_of_one_token_within_the_grace_window_both_succeed() {
     let app = spawn_app_on(TestDb::new(), |s| s.refresh_grace_period = 30).await;
     let client = app.first_party_client();
-    let first = sign_in(&app, &client).await;
+    let first = app.alice_refresh_token(&client).await;
     let (a, b) = tokio::join!(
         refresh(&app, &client, &first, None),
         refresh(&app, &client, &first, None)
@@ -109,7 +92,7 @@ async fn two_refreshes_of_one_token_within_the_grace_window_both_succeed() {
 async fn a_refresh_may_narrow_the_scope() {
     let app = spawn_app().await;
     let client = app.first_party_client();
-    let first = sign_in(&app, &client).await;
+    let first = app.alice_refresh_token(&client).await;
     let answer = refresh(&app, &client, &first, Some("email")).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.body["scope"], "email");
@@ -128,7 +111,7 @@ async fn a_refresh_may_narrow_the_scope() {
 async fn a_refresh_cannot_widen_the_scope() {
     let app = spawn_app().await;
     let client = app.first_party_client();
-    let first = sign_in(&app, &client).await;
+    let first = app.alice_refresh_token(&client).await;
     let answer = refresh(&app, &client, &first, Some("email admin")).await;
     assert_eq!(answer.status, 400);
     assert_eq!(answer.error(), "invalid_scope");
@@ -139,7 +122,7 @@ async fn a_refresh_token_of_another_client_is_invalid_grant() {
     let app = spawn_app().await;
     let owner = app.first_party_client();
     let thief = app.first_party_client();
-    let token = sign_in(&app, &owner).await;
+    let token = app.alice_refresh_token(&owner).await;
     let answer = refresh(&app, &thief, &token, None).await;
     assert_eq!(answer.status, 400);
     assert_eq!(answer.error(), "invalid_grant");

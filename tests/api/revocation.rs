@@ -1,22 +1,6 @@
 //! Token revocation (RFC 7009).
 
-use crate::helpers::{spawn_app, TestApp, TestClient};
-
-async fn refresh_token_for(app: &TestApp, client: &TestClient) -> String {
-    app.create_user("alice", "correct horse battery");
-    let answer = app
-        .post_form(
-            "/oauth2/token",
-            &[
-                ("grant_type", "password"),
-                ("username", "alice"),
-                ("password", "correct horse battery"),
-            ],
-            Some(client),
-        )
-        .await;
-    answer.body["refresh_token"].as_str().unwrap().to_string()
-}
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn a_revoked_access_token_introspects_inactive() {
@@ -33,7 +17,7 @@ async fn a_revoked_access_token_introspects_inactive() {
 async fn revoking_a_refresh_token_revokes_its_family() {
     let app = spawn_app().await;
     let client = app.first_party_client();
-    let first = refresh_token_for(&app, &client).await;
+    let first = app.alice_refresh_token(&client).await;
     let rotated = app
         .post_form(
             "/oauth2/token",
