@@ -326,14 +326,19 @@ pub fn remove_scope(settings: &Settings, name: &str) -> anyhow::Result<()> {
 pub fn rotate_keys(settings: &Settings, alg: Option<SigningAlg>) -> anyhow::Result<()> {
     let db = open(settings)?;
     let key = keys::rotate(&db, alg.unwrap_or(settings.signing_alg))?;
-    println!("new active key {} ({})", key.kid(), key.alg());
+    println!(
+        "new key {} ({}): published now, signing in {} seconds (key_activation_delay)",
+        key.kid(),
+        key.alg(),
+        settings.key_activation_delay
+    );
     Ok(())
 }
 
 /// `tollgate keys list`
 pub fn list_keys(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let keys = keys::list(&db, settings.access_token_ttl)?;
+    let keys = keys::list(&db, settings.key_lifecycle())?;
     if as_json {
         println!("{}", serde_json::to_string(&keys)?);
     } else {

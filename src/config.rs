@@ -23,6 +23,8 @@ pub struct Settings {
     pub database_pool_size: u32,
     /// Algorithm of newly generated signing keys.
     pub signing_alg: SigningAlg,
+    /// Seconds between publishing a new signing key and signing with it.
+    pub key_activation_delay: i64,
     /// Lifetime of access tokens, seconds.
     pub access_token_ttl: i64,
     /// Lifetime of refresh tokens, seconds.
@@ -99,6 +101,11 @@ pub const KEYS: &[Key] = &[
         name: "signing_alg",
         default: "RS256",
         help: "algorithm of generated signing keys: RS256, ES256 or EdDSA",
+    },
+    Key {
+        name: "key_activation_delay",
+        default: "60",
+        help: "seconds a rotated-in signing key is published before it signs (resource servers see it first)",
     },
     Key {
         name: "access_token_ttl",
@@ -277,6 +284,14 @@ fn issuer(v: &str) -> Result<String, String> {
 }
 
 impl Settings {
+    /// How signing keys are published, used and withdrawn.
+    pub fn key_lifecycle(&self) -> crate::oauth::keys::Lifecycle {
+        crate::oauth::keys::Lifecycle {
+            activation_delay: self.key_activation_delay,
+            access_token_ttl: self.access_token_ttl,
+        }
+    }
+
     /// `aud` of access tokens when the request names no resource.
     pub fn default_audience(&self) -> &str {
         self.default_audience.as_deref().unwrap_or(&self.issuer)
@@ -313,6 +328,7 @@ impl Settings {
                 v.parse().map_err(|e: crate::domain::Invalid| e.0)
             })?,
             access_token_ttl: src.parse("access_token_ttl", seconds(10, 86_400))?,
+            key_activation_delay: src.parse("key_activation_delay", seconds(0, 86_400))?,
             refresh_token_ttl: src.parse("refresh_token_ttl", seconds(60, 31_536_000))?,
             refresh_grace_period: src.parse("refresh_grace_period", seconds(0, 300))?,
             authorization_code_ttl: src.parse("authorization_code_ttl", seconds(5, 600))?,

@@ -183,11 +183,43 @@ pub struct KeyInfo {
     pub published: bool,
 }
 
-/// Until when a key retired at `retired_at` must stay in the JWKS: past the
-/// lifetime of the last token it may have signed, counting the time other
-/// instances may still sign with it from their cache.
-fn published_until(retired_at: i64, access_token_ttl: i64) -> i64 {
-    retired_at + access_token_ttl + CACHE_SECONDS + 60
+/// How keys come and go: a new key is published at once but signs only
+/// `activation_delay` seconds later, so resource servers holding a JWKS
+/// fetched just before a rotation do not meet an unknown `kid`; a
+/// superseded key stays published until every token it may have signed has
+/// expired.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifecycle {
+    /// Seconds between publishing a key and signing with it.
+    pub activation_delay: i64,
+    /// Access token lifetime, seconds.
+    pub access_token_ttl: i64,
+}
+
+impl Lifecycle {
+    /// Until when a key superseded at `retired_at` must stay in the JWKS: it
+    /// may sign for `activation_delay` more seconds (plus other instances'
+    /// cache time), and its last token lives `access_token_ttl`.
+    fn published_until(&self, retired_at: i64) -> i64 {
+        retired_at + self.activation_delay + CACHE_SECONDS + self.access_token_ttl + 60
+    }
+
+    fn is_published(&self, row: &KeyRow, now: i64) -> bool {
+        row.retired_at.is_none_or(|t| self.published_until(t) > now)
+    }
+
+    /// The key that signs at `now`: the newest one published at least
+    /// `activation_delay` ago; if none is that old (a first start), the
+    /// oldest.
+    fn signing<'a>(&self, rows: &'a [KeyRow], now: i64) -> Option<&'a KeyRow> {
+        // Newest first; within one second, the superseding key before the superseded.
+        let mut ordered: Vec<&KeyRow> = rows.iter().collect();
+        ordered.sort_by_key(|r| (std::cmp::Reverse(r.created_at), r.retired_at.is_some()));
+        let eligible = ordered
+            .iter()
+            .find(|r| r.created_at <= now - self.activation_delay);
+        eligible.or(ordered.last()).copied()
+    }
 }
 
 fn row_to_key(row: &KeyRow) -> Result<SigningKey, KeyError> {
@@ -198,7 +230,8 @@ fn row_to_key(row: &KeyRow) -> Result<SigningKey, KeyError> {
     SigningKey::from_pkcs8(row.kid.clone(), alg, &row.private_pkcs8)
 }
 
-/// Creates a key and makes it the active one, retiring the one before.
+/// Creates a key: published at once, signing after the activation delay;
+/// the keys before it are marked superseded.
 pub fn rotate(db: &Database, alg: SigningAlg) -> Result<SigningKey, KeyError> {
     let (key, der) = SigningKey::generate(alg)?;
     let row = KeyRow {
@@ -213,9 +246,9 @@ pub fn rotate(db: &Database, alg: SigningAlg) -> Result<SigningKey, KeyError> {
     Ok(key)
 }
 
-/// Makes sure an active key exists, generating one with `alg` if not.
+/// Makes sure a signing key exists, generating one with `alg` if not.
 pub fn ensure_active(db: &Database, alg: SigningAlg) -> Result<(), KeyError> {
-    if db.run_sync(storage::keys::active)?.is_none() {
+    if db.run_sync(storage::keys::all)?.is_empty() {
         let key = rotate(db, alg)?;
         tracing::info!(kid = %key.kid, alg = %alg, "generated the first signing key");
     }
@@ -223,21 +256,15 @@ pub fn ensure_active(db: &Database, alg: SigningAlg) -> Result<(), KeyError> {
 }
 
 /// Every key with its state.
-pub fn list(db: &Database, access_token_ttl: i64) -> Result<Vec<KeyInfo>, KeyError> {
+pub fn list(db: &Database, lifecycle: Lifecycle) -> Result<Vec<KeyInfo>, KeyError> {
     let rows = db.run_sync(storage::keys::all)?;
     let now = storage::now();
-    let active_kid = rows
-        .iter()
-        .filter(|r| r.retired_at.is_none())
-        .map(|r| r.kid.clone())
-        .next();
+    let active_kid = lifecycle.signing(&rows, now).map(|r| r.kid.clone());
     Ok(rows
         .into_iter()
         .map(|r| KeyInfo {
             active: Some(&r.kid) == active_kid.as_ref(),
-            published: r
-                .retired_at
-                .is_none_or(|t| published_until(t, access_token_ttl) > now),
+            published: lifecycle.is_published(&r, now),
             kid: r.kid,
             alg: r.alg,
             created_at: r.created_at,
@@ -257,17 +284,17 @@ struct Cached {
 /// [`CACHE_SECONDS`], and the JWKS, read from the table.
 pub struct KeyRing {
     db: Database,
-    access_token_ttl: i64,
+    lifecycle: Lifecycle,
     active: RwLock<Option<Cached>>,
     verifying: RwLock<(Arc<VerificationKeys>, Option<Instant>)>,
 }
 
 impl KeyRing {
     /// A key ring over `db`.
-    pub fn new(db: Database, access_token_ttl: i64) -> Self {
+    pub fn new(db: Database, lifecycle: Lifecycle) -> Self {
         KeyRing {
             db,
-            access_token_ttl,
+            lifecycle,
             active: RwLock::new(None),
             verifying: RwLock::new((Arc::new(HashMap::new()), None)),
         }
@@ -282,9 +309,12 @@ impl KeyRing {
                 }
             }
         }
-        let row = self.db.run(storage::keys::active).await?;
-        let row = row.ok_or_else(|| KeyError::Crypto("no active signing key".into()))?;
-        let key = Arc::new(row_to_key(&row)?);
+        let rows = self.db.run(storage::keys::all).await?;
+        let row = self
+            .lifecycle
+            .signing(&rows, storage::now())
+            .ok_or_else(|| KeyError::Crypto("no signing key".into()))?;
+        let key = Arc::new(row_to_key(row)?);
         if let Ok(mut guard) = self.active.write() {
             *guard = Some(Cached {
                 key: key.clone(),
@@ -341,10 +371,7 @@ impl KeyRing {
         let now = storage::now();
         let keys: Vec<Value> = rows
             .into_iter()
-            .filter(|r| {
-                r.retired_at
-                    .is_none_or(|t| published_until(t, self.access_token_ttl) > now)
-            })
+            .filter(|r| self.lifecycle.is_published(r, now))
             .filter_map(|r| serde_json::from_str(&r.public_jwk).ok())
             .collect();
         Ok(json!({ "keys": keys }))
@@ -376,6 +403,48 @@ mod tests {
             assert_eq!(data.claims["sub"], "x");
             assert_eq!(data.header.kid.as_deref(), Some(key.kid()));
         }
+    }
+
+    fn row(kid: &str, created_at: i64, retired_at: Option<i64>) -> KeyRow {
+        KeyRow {
+            kid: kid.into(),
+            alg: "ES256".into(),
+            private_pkcs8: Vec::new(),
+            public_jwk: String::new(),
+            created_at,
+            retired_at,
+        }
+    }
+
+    #[test]
+    fn a_new_key_signs_only_once_it_is_older_than_the_activation_delay() {
+        let lifecycle = Lifecycle {
+            activation_delay: 60,
+            access_token_ttl: 600,
+        };
+        let rows = [row("new", 1000, None), row("old", 0, Some(1000))];
+        assert_eq!(lifecycle.signing(&rows, 1030).unwrap().kid, "old");
+        assert_eq!(lifecycle.signing(&rows, 1060).unwrap().kid, "new");
+        let same_second = [row("new", 1000, None), row("old", 1000, Some(1000))];
+        assert_eq!(lifecycle.signing(&same_second, 1010).unwrap().kid, "old");
+        assert_eq!(lifecycle.signing(&same_second, 1060).unwrap().kid, "new");
+        let first = [row("first", 1000, None)];
+        assert_eq!(
+            lifecycle.signing(&first, 1000).unwrap().kid,
+            "first",
+            "a first key signs at once"
+        );
+    }
+
+    #[test]
+    fn a_superseded_key_stays_published_past_its_last_tokens_lifetime() {
+        let lifecycle = Lifecycle {
+            activation_delay: 60,
+            access_token_ttl: 600,
+        };
+        let old = row("old", 0, Some(1000));
+        assert!(lifecycle.is_published(&old, 1000 + 60 + 600));
+        assert!(!lifecycle.is_published(&old, 1000 + 60 + CACHE_SECONDS + 600 + 61));
     }
 
     #[test]

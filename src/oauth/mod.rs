@@ -41,7 +41,7 @@ impl Context {
     /// A context over `db` with `settings`.
     pub fn new(settings: Arc<Settings>, db: Database) -> Context {
         Context {
-            keys: keys::KeyRing::new(db.clone(), settings.access_token_ttl),
+            keys: keys::KeyRing::new(db.clone(), settings.key_lifecycle()),
             clients: clients::ClientCache::new(db.clone()),
             password_checks: tokio::sync::Semaphore::new(settings.password_hash_concurrency as usize),
             settings,

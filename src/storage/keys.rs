@@ -30,17 +30,7 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<KeyRow>> {
         .load(conn)
 }
 
-/// The active key: the newest one not retired.
-pub fn active(conn: &mut DbConnection) -> QueryResult<Option<KeyRow>> {
-    k::signing_keys
-        .filter(k::retired_at.is_null())
-        .select(KeyRow::as_select())
-        .order((k::created_at.desc(), k::kid.desc()))
-        .first(conn)
-        .optional()
-}
-
-/// Inserts `row` as the active key and retires every other, in one transaction.
+/// Inserts `row` and marks every key before it superseded, in one transaction.
 pub fn insert_active(conn: &mut DbConnection, row: &KeyRow) -> QueryResult<()> {
     conn.transaction(|conn| {
         diesel::update(k::signing_keys.filter(k::retired_at.is_null()))

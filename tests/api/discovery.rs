@@ -47,7 +47,7 @@ async fn the_jwks_never_carries_a_private_part() {
 }
 
 #[tokio::test]
-async fn a_rotated_out_key_stays_published_beside_the_new_one() {
+async fn a_rotated_in_key_is_published_at_once_and_the_old_one_stays() {
     let app = spawn_app().await;
     let (_, before) = app.get_json("/.well-known/jwks.json").await;
     let old_kid = before["keys"][0]["kid"].as_str().unwrap().to_string();
@@ -56,14 +56,22 @@ async fn a_rotated_out_key_stays_published_beside_the_new_one() {
     assert_eq!(out.code, 0, "{}", out.stderr);
 
     let (_, after) = app.get_json("/.well-known/jwks.json").await;
-    let kids: Vec<&str> = after["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap())
-        .collect();
-    assert_eq!(kids.len(), 2);
-    assert!(kids.contains(&old_kid.as_str()));
+    let keys = after["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2);
+    assert!(keys.iter().any(|k| k["kid"] == old_kid.as_str()));
+    assert!(
+        keys.iter().any(|k| k["alg"] == "ES256"),
+        "the new key is published before it signs"
+    );
+}
+
+#[tokio::test]
+async fn a_rotated_in_key_signs_only_after_the_activation_delay() {
+    let app = spawn_app().await;
+    let (_, before) = app.get_json("/.well-known/jwks.json").await;
+    let old_kid = before["keys"][0]["kid"].as_str().unwrap().to_string();
+    assert_eq!(app.cli(&["keys", "rotate", "--alg", "ES256"], None).code, 0);
+
     let listed: serde_json::Value =
         serde_json::from_str(app.cli(&["keys", "list", "--json"], None).stdout.trim()).unwrap();
     let active: Vec<&serde_json::Value> = listed
@@ -73,8 +81,18 @@ async fn a_rotated_out_key_stays_published_beside_the_new_one() {
         .filter(|k| k["active"] == true)
         .collect();
     assert_eq!(active.len(), 1);
-    assert_eq!(active[0]["alg"], "ES256");
-    assert_ne!(active[0]["kid"], old_kid.as_str());
+    assert_eq!(
+        active[0]["kid"],
+        old_kid.as_str(),
+        "the old key signs until the new one is 60 s old"
+    );
+
+    let client = app.service_client();
+    let token = app.client_credentials_token(&client, None).await;
+    assert_eq!(
+        jsonwebtoken::decode_header(&token).unwrap().kid.as_deref(),
+        Some(old_kid.as_str())
+    );
 }
 
 #[tokio::test]
