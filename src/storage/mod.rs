@@ -93,7 +93,10 @@ impl Database {
         let backend = manager.backend();
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
-            .min_idle(Some(1))
+            // Connections are opened on demand, never by the pool's own
+            // threads: a process that exits while one of them is inside
+            // libpq's connect crashes (seen as SIGSEGV at exit).
+            .min_idle(Some(0))
             // A request waits at most this long for a connection before it is
             // answered 503: a missing database must not hang clients.
             .connection_timeout(Duration::from_secs(2))

@@ -253,14 +253,12 @@ async fn a_person_signs_in_approves_and_lands_back_in_the_app_then_signs_out() {
         .click()
         .await
         .unwrap();
-    let done = browser
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
+    // Waits for the signed-out page itself, not the account page's heading.
+    browser
+        .wait()
+        .for_element(Locator::XPath("//h1[contains(., 'signed out')]"))
         .await
         .unwrap();
-    assert!(done.contains("signed out"), "{done}");
     assert_eq!(
         app.introspect(token.access_token().secret(), &first).await["active"],
         false
@@ -486,7 +484,8 @@ async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser
         .click()
         .await
         .unwrap();
-    wait_for_url(&browser, &app.url("/portal")).await;
+    // Back on the list, which is now empty: the deletion is done.
+    browser.wait().for_element(Locator::Id("no-apps")).await.unwrap();
     assert_eq!(app.introspect(&token, &observer).await["active"], false);
     browser.close().await.unwrap();
 }
