@@ -39,6 +39,8 @@ pub struct Settings {
     pub login_max_failures: i32,
     /// Seconds an account (or client, or address) stays locked.
     pub login_lockout: i64,
+    /// Sign-ups and dynamic registrations per address per `login_lockout` window.
+    pub registration_rate_limit: i32,
     /// Password hashes computed at once; more wait their turn.
     pub password_hash_concurrency: u32,
     /// `aud` of access tokens when the request names no resource; `None`
@@ -142,6 +144,11 @@ pub const KEYS: &[Key] = &[
         name: "login_lockout",
         default: "300",
         help: "seconds a locked account, client or address waits",
+    },
+    Key {
+        name: "registration_rate_limit",
+        default: "20",
+        help: "sign-ups and dynamic client registrations allowed per address per login_lockout window",
     },
     Key {
         name: "password_hash_concurrency",
@@ -338,6 +345,10 @@ impl Settings {
                 _ => Err(format!("expected a number from 1 to 1000, got {v:?}")),
             })?,
             login_lockout: src.parse("login_lockout", seconds(1, 86_400))?,
+            registration_rate_limit: src.parse("registration_rate_limit", |v| match v.parse::<i32>() {
+                Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+                _ => Err(format!("expected a number from 1 to 100000, got {v:?}")),
+            })?,
             password_hash_concurrency: src.parse("password_hash_concurrency", |v| {
                 match v.parse::<u32>() {
                     Ok(n) if (1..=64).contains(&n) => Ok(n),

@@ -113,6 +113,13 @@ impl OAuthError {
         e
     }
 
+    /// 429 with `Retry-After`: too many requests of a rate-limited kind.
+    pub fn rate_limited(description: impl Into<String>, retry_after: u64) -> Self {
+        let mut e = Self::new(ErrorCode::TemporarilyUnavailable, 429, description);
+        e.retry_after = Some(retry_after.max(1));
+        e
+    }
+
     /// Marks a 401 as answering HTTP Basic credentials.
     pub fn with_basic_challenge(mut self, basic: bool) -> Self {
         self.basic_challenge = basic;

@@ -36,6 +36,24 @@ impl Subject {
     }
 }
 
+/// Sign-ups and dynamic registrations from one address.
+pub fn registrations(ctx: &Context, address: &str) -> Subject {
+    Subject {
+        key: format!("register:{address}"),
+        max_failures: ctx.settings.registration_rate_limit,
+    }
+}
+
+/// Counts one attempt against a rate-limited `subject`; `Some(seconds)` if
+/// it is over its limit and must wait (the attempt then does not count).
+pub async fn admit(ctx: &Context, subject: Subject) -> Result<Option<i64>, storage::StorageError> {
+    if let Some(wait) = locked_for(ctx, std::slice::from_ref(&subject)).await? {
+        return Ok(Some(wait));
+    }
+    record_failure(ctx, vec![subject]).await;
+    Ok(None)
+}
+
 /// Seconds until the first of `subjects` that is locked may try again.
 pub async fn locked_for(ctx: &Context, subjects: &[Subject]) -> Result<Option<i64>, storage::StorageError> {
     let keys: Vec<String> = subjects.iter().map(|s| s.key.clone()).collect();

@@ -10,7 +10,7 @@ use crate::domain::Username;
 use crate::oauth::form::Params;
 use crate::oauth::registry::{self, FieldError, NewClient, Registrant};
 use crate::oauth::sessions::{self, Session};
-use crate::oauth::{accounts, secrets};
+use crate::oauth::{accounts, secrets, throttle};
 use crate::storage::{self, clients::ClientRow};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -359,6 +359,16 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
         return render_signup(&state, StatusCode::UNPROCESSABLE_ENTITY, username, Some(&e.0));
     }
     let ctx = state.oauth.clone();
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    match throttle::admit(&ctx, throttle::registrations(&ctx, &address)).await {
+        Ok(None) => {}
+        Ok(Some(wait)) => {
+            let message =
+                format!("Too many accounts were created from your address. Try again in {wait} seconds.");
+            return render_signup(&state, StatusCode::TOO_MANY_REQUESTS, username, Some(&message));
+        }
+        Err(_) => return pages::unavailable(),
+    }
     let Ok(_permit) = ctx.password_checks.acquire().await else {
         return pages::unavailable();
     };

@@ -6,7 +6,9 @@
 
 use super::AppState;
 use crate::oauth::dynamic_registration::{self as registration, RegistrationError, MAX_BODY_BYTES};
+use crate::oauth::error::OAuthError;
 use crate::oauth::metadata::REGISTRATION_PATH;
+use crate::oauth::throttle;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
@@ -31,6 +33,18 @@ async fn register(state: web::Data<AppState>, req: HttpRequest, payload: web::Pa
     let result = async {
         // The token first: without it, the body is not even read.
         registration::check_initial_access_token(&ctx.settings, bearer_token(&req).as_deref())?;
+        // Open registration must not let one address fill the registry.
+        let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+        match throttle::admit(ctx, throttle::registrations(ctx, &address)).await {
+            Ok(None) => {}
+            Ok(Some(wait)) => {
+                return Err(RegistrationError::Server(OAuthError::rate_limited(
+                    "too many registrations from this address; try again later",
+                    wait as u64,
+                )))
+            }
+            Err(e) => return Err(RegistrationError::Server(e.into())),
+        }
         let body = read_json(&req, payload).await?;
         registration::register(ctx, &body).await
     }

@@ -607,3 +607,16 @@ async fn other_methods_are_405() {
     assert_eq!(post.status().as_u16(), 405);
     assert_eq!(post.headers()["allow"], "GET, PUT, DELETE");
 }
+
+#[tokio::test]
+async fn one_address_cannot_register_clients_without_limit() {
+    let app =
+        crate::helpers::spawn_app_on(crate::helpers::TestDb::new(), |s| s.registration_rate_limit = 2).await;
+    add_catalogue(&app);
+    registered(&app, web_app()).await;
+    registered(&app, web_app()).await;
+    let third = register(&app, web_app()).await;
+    assert_eq!(third.status, 429, "{}", third.body);
+    assert!(third.header("retry-after").is_some());
+    assert_eq!(client_count(&app), 2, "nothing stored past the limit");
+}

@@ -438,3 +438,25 @@ async fn the_portal_needs_a_signed_in_developer() {
     assert_eq!(page.status, 303);
     assert!(page.location.unwrap().starts_with("/login?return_to=%2Fportal"));
 }
+
+#[tokio::test]
+async fn one_address_cannot_create_accounts_without_limit() {
+    let app = spawn_app_on(TestDb::new(), |s| s.registration_rate_limit = 2).await;
+    developer(&app, "first").await;
+    developer(&app, "second").await;
+    let agent = Agent::new(&app);
+    let form = agent.get("/signup").await;
+    let page = agent
+        .post(
+            "/signup",
+            &[
+                ("csrf_token", &form.hidden("csrf_token")),
+                ("username", "third"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 429);
+    assert!(page.body.contains("Too many accounts"));
+}
