@@ -58,6 +58,8 @@ pub enum Refusal {
     Page(String),
     /// An error for the verified client, sent to its redirect URI.
     Redirect(String),
+    /// The database is away: a 503 page.
+    Unavailable,
 }
 
 /// Most a `state` may carry.
@@ -76,11 +78,7 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
                 "The application that sent you here is not registered.".into(),
             ))
         }
-        Err(_) => {
-            return Err(Refusal::Page(
-                "The service is temporarily unavailable. Please try again.".into(),
-            ))
-        }
+        Err(_) => return Err(Refusal::Unavailable),
     };
     let (redirect_uri, sent) =
         match params.get("redirect_uri") {

@@ -24,6 +24,7 @@ fn refusal(r: Refusal) -> HttpResponse {
             &message,
         ),
         Refusal::Redirect(url) => see_other(&url),
+        Refusal::Unavailable => pages::unavailable(),
     }
 }
 
