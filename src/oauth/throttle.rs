@@ -1,13 +1,14 @@
-//! Throttling of repeated password failures, per account and per client
-//! (the password grant) or per address (the login page).
+//! Throttling: of password attempts per account and per client (the
+//! password grant) or per address (the login page), and of registrations
+//! per address. Each attempt is counted before the work it guards.
 
 use crate::oauth::Context;
-use crate::storage::{self, throttle};
+use crate::storage::{self, throttle, StorageError};
 
 /// One throttled subject.
 pub struct Subject {
     key: String,
-    max_failures: i32,
+    max: i32,
 }
 
 impl Subject {
@@ -15,7 +16,7 @@ impl Subject {
     pub fn account(ctx: &Context, username: &str) -> Subject {
         Subject {
             key: format!("account:{username}"),
-            max_failures: ctx.settings.login_max_failures,
+            max: ctx.settings.login_max_failures,
         }
     }
 
@@ -23,7 +24,7 @@ impl Subject {
     pub fn client(ctx: &Context, client_id: &str) -> Subject {
         Subject {
             key: format!("client:{client_id}"),
-            max_failures: ctx.settings.login_max_failures * 10,
+            max: ctx.settings.login_max_failures * 10,
         }
     }
 
@@ -31,7 +32,7 @@ impl Subject {
     pub fn address(ctx: &Context, address: &str) -> Subject {
         Subject {
             key: format!("address:{address}"),
-            max_failures: ctx.settings.login_max_failures * 10,
+            max: ctx.settings.login_max_failures * 10,
         }
     }
 }
@@ -40,59 +41,48 @@ impl Subject {
 pub fn registrations(ctx: &Context, address: &str) -> Subject {
     Subject {
         key: format!("register:{address}"),
-        max_failures: ctx.settings.registration_rate_limit,
+        max: ctx.settings.registration_rate_limit,
     }
 }
 
-/// Counts one attempt against a rate-limited `subject`; `Some(seconds)` if
-/// it is over its limit and must wait (the attempt then does not count).
-pub async fn admit(ctx: &Context, subject: Subject) -> Result<Option<i64>, storage::StorageError> {
-    if let Some(wait) = locked_for(ctx, std::slice::from_ref(&subject)).await? {
-        return Ok(Some(wait));
-    }
-    record_failure(ctx, vec![subject]).await;
-    Ok(None)
-}
-
-/// Seconds until the first of `subjects` that is locked may try again.
-pub async fn locked_for(ctx: &Context, subjects: &[Subject]) -> Result<Option<i64>, storage::StorageError> {
-    let keys: Vec<String> = subjects.iter().map(|s| s.key.clone()).collect();
+/// Counts an attempt against every subject; `Some(seconds)` if any of them
+/// is over its limit, and the attempt must not go ahead.
+pub async fn reserve(ctx: &Context, subjects: &[Subject]) -> Result<Option<i64>, StorageError> {
+    let keys: Vec<(String, i32)> = subjects.iter().map(|s| (s.key.clone(), s.max)).collect();
+    let lockout = ctx.settings.login_lockout;
     ctx.db
         .run(move |conn| {
             let now = storage::now();
-            let mut worst = None;
-            for key in &keys {
-                if let Some(left) = throttle::locked_for(conn, key, now)? {
-                    worst = Some(worst.map_or(left, |w: i64| w.max(left)));
+            let mut wait: Option<i64> = None;
+            for (key, max) in &keys {
+                if let Some(w) = throttle::reserve(conn, key, now, *max, lockout)? {
+                    wait = Some(wait.map_or(w, |x| x.max(w)));
                 }
             }
-            Ok(worst)
+            Ok(wait)
         })
         .await
 }
 
-/// Counts a failure against each subject. A failure to count is logged,
-/// never turned into an error for the request.
-pub async fn record_failure(ctx: &Context, subjects: Vec<Subject>) {
-    let lockout = ctx.settings.login_lockout;
+/// Counts one attempt of a rate-limited kind (a registration).
+pub async fn admit(ctx: &Context, subject: Subject) -> Result<Option<i64>, StorageError> {
+    reserve(ctx, std::slice::from_ref(&subject)).await
+}
+
+/// After a successful sign-in: the account starts afresh, and the attempt
+/// is given back to the other subjects. A failure here is only logged.
+pub async fn succeeded(ctx: &Context, account: Subject, others: Vec<Subject>) {
     let result = ctx
         .db
         .run(move |conn| {
-            let now = storage::now();
-            for s in &subjects {
-                throttle::record_failure(conn, &s.key, now, s.max_failures, lockout)?;
+            throttle::clear(conn, &account.key)?;
+            for s in &others {
+                throttle::release(conn, &s.key)?;
             }
             Ok(())
         })
         .await;
     if let Err(e) = result {
-        tracing::warn!(error = %e, "could not record a failed sign-in");
-    }
-}
-
-/// Clears an account's failures after a successful sign-in.
-pub async fn record_success(ctx: &Context, subject: Subject) {
-    if let Err(e) = ctx.db.run(move |conn| throttle::clear(conn, &subject.key)).await {
-        tracing::warn!(error = %e, "could not clear failed sign-ins");
+        tracing::warn!(error = %e, "could not clear counted sign-in attempts");
     }
 }

@@ -1,68 +1,86 @@
-//! The `login_failures` table: failed attempts per subject (an account, a
-//! client, an address) and the lockout they lead to.
+//! The `login_failures` table: attempts per subject (an account, a client,
+//! an address) within a window, and the lockout they lead to.
+//!
+//! An attempt is counted *before* the work it guards (a password check, a
+//! registration), with an atomic increment, so that requests arriving
+//! together cannot all slip past the limit before any of them is counted.
 
 use super::schema::login_failures::dsl as lf;
 use super::DbConnection;
 use diesel::prelude::*;
 
-/// Seconds left on `subject`'s lockout, if it is locked.
-pub fn locked_for(conn: &mut DbConnection, subject: &str, now: i64) -> QueryResult<Option<i64>> {
-    let until: Option<Option<i64>> = lf::login_failures
-        .find(subject)
-        .select(lf::locked_until)
-        .first(conn)
-        .optional()?;
-    Ok(until.flatten().filter(|t| *t > now).map(|t| t - now))
-}
-
-/// Counts a failure; locks the subject for `lockout` seconds once it has
-/// `max_failures` within one `lockout` window.
-pub fn record_failure(
+/// Counts one attempt for `subject`. Returns the seconds it must wait if it
+/// is locked, or if this attempt takes it past `max` within one `lockout`
+/// window (it is then locked for `lockout` seconds).
+///
+/// Runs statement by statement, outside any transaction: each statement is
+/// atomic on both backends, and a lost race to create the row is harmless.
+pub fn reserve(
     conn: &mut DbConnection,
     subject: &str,
     now: i64,
-    max_failures: i32,
+    max: i32,
     lockout: i64,
-) -> QueryResult<()> {
-    conn.transaction(|conn| {
-        let current: Option<(i32, i64)> = lf::login_failures
+) -> QueryResult<Option<i64>> {
+    let created = diesel::insert_into(lf::login_failures)
+        .values((
+            lf::subject.eq(subject),
+            lf::failures.eq(0),
+            lf::window_started_at.eq(now),
+            lf::locked_until.eq(None::<i64>),
+        ))
+        .execute(conn);
+    match created {
+        Ok(_) => {}
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {}
+        Err(e) => return Err(e),
+    }
+    // A window that has run out (and is not locked) starts again.
+    diesel::update(
+        lf::login_failures
             .find(subject)
-            .select((lf::failures, lf::window_started_at))
-            .first(conn)
-            .optional()?;
-        let (failures, window) = match current {
-            Some((n, start)) if now - start < lockout => (n + 1, start),
-            _ => (1, now),
-        };
-        let locked_until = (failures >= max_failures).then_some(now + lockout);
-        let (failures, window) = if locked_until.is_some() {
-            (0, now)
-        } else {
-            (failures, window)
-        };
-        if current.is_some() {
-            diesel::update(lf::login_failures.find(subject))
-                .set((
-                    lf::failures.eq(failures),
-                    lf::window_started_at.eq(window),
-                    lf::locked_until.eq(locked_until),
-                ))
-                .execute(conn)?;
-        } else {
-            diesel::insert_into(lf::login_failures)
-                .values((
-                    lf::subject.eq(subject),
-                    lf::failures.eq(failures),
-                    lf::window_started_at.eq(window),
-                    lf::locked_until.eq(locked_until),
-                ))
-                .execute(conn)?;
-        }
-        Ok(())
-    })
+            .filter(lf::window_started_at.le(now - lockout))
+            .filter(lf::locked_until.is_null().or(lf::locked_until.le(now))),
+    )
+    .set((
+        lf::failures.eq(0),
+        lf::window_started_at.eq(now),
+        lf::locked_until.eq(None::<i64>),
+    ))
+    .execute(conn)?;
+    let locked: Option<i64> = lf::login_failures
+        .find(subject)
+        .select(lf::locked_until)
+        .first(conn)?;
+    if let Some(until) = locked.filter(|t| *t > now) {
+        return Ok(Some(until - now));
+    }
+    diesel::update(lf::login_failures.find(subject))
+        .set(lf::failures.eq(lf::failures + 1))
+        .execute(conn)?;
+    let count: i32 = lf::login_failures
+        .find(subject)
+        .select(lf::failures)
+        .first(conn)?;
+    if count > max {
+        diesel::update(lf::login_failures.find(subject))
+            .set(lf::locked_until.eq(Some(now + lockout)))
+            .execute(conn)?;
+        return Ok(Some(lockout));
+    }
+    Ok(None)
 }
 
-/// Clears a subject's failures after a success.
+/// Gives back an attempt that succeeded (an address or a client is limited
+/// in failures, not in successful sign-ins).
+pub fn release(conn: &mut DbConnection, subject: &str) -> QueryResult<()> {
+    diesel::update(lf::login_failures.find(subject).filter(lf::failures.gt(0)))
+        .set(lf::failures.eq(lf::failures - 1))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Clears a subject after a success (an account that signed in).
 pub fn clear(conn: &mut DbConnection, subject: &str) -> QueryResult<()> {
     diesel::delete(lf::login_failures.find(subject))
         .execute(conn)

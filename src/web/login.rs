@@ -96,7 +96,9 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
     let ctx = &state.oauth;
     let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let subjects = || vec![Subject::account(ctx, name), Subject::address(ctx, &address)];
-    match throttle::locked_for(ctx, &subjects()).await {
+    // Counted before the password is checked: requests sent together cannot
+    // all pass the limit while none of them has been counted yet.
+    match throttle::reserve(ctx, &subjects()).await {
         Ok(Some(wait)) => {
             let message = format!("Too many failed attempts. Try again in {} seconds.", wait.max(1));
             let mut response = render_login(
@@ -121,7 +123,6 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
         Err(_) => return pages::unavailable(),
     };
     let Some(user) = user.filter(|u| !u.suspended) else {
-        throttle::record_failure(ctx, subjects()).await;
         // The same answer for an unknown user, a wrong password and a suspended account.
         return render_login(
             &state,
@@ -131,7 +132,12 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
             Some("The username or password is incorrect."),
         );
     };
-    throttle::record_success(ctx, Subject::account(ctx, name)).await;
+    throttle::succeeded(
+        ctx,
+        Subject::account(ctx, name),
+        vec![Subject::address(ctx, &address)],
+    )
+    .await;
     // A new session id at every sign-in (no session fixation); the old one ends.
     if let Ok(Some(old)) = session::current(&state, &req).await {
         let _ = sessions::end(ctx, &old.id_hash).await;

@@ -222,3 +222,33 @@ async fn many_failures_through_one_client_throttle_that_client() {
         .await;
     assert_eq!(locked.status, 429);
 }
+
+#[tokio::test]
+async fn attempts_sent_all_at_once_cannot_outrun_the_lockout() {
+    let app = spawn_app_on(TestDb::new(), |s| {
+        s.login_max_failures = 3;
+        s.login_lockout = 60;
+    })
+    .await;
+    app.create_user("alice", "correct horse battery");
+    let client = app.first_party_client();
+    let attempts = (0..12).map(|i| {
+        let (app, client) = (&app, client.clone());
+        async move {
+            let password = format!("guess-number-{i}");
+            let form = [
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", password.as_str()),
+            ];
+            app.post_form("/oauth2/token", &form, Some(&client)).await.status
+        }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    let checked = statuses.iter().filter(|s| **s == 400).count();
+    assert!(
+        checked <= 3,
+        "only 3 passwords may be tried per window, {checked} were: {statuses:?}"
+    );
+    assert!(statuses.iter().all(|s| *s == 400 || *s == 429), "{statuses:?}");
+}

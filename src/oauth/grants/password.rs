@@ -24,13 +24,18 @@ pub(super) async fn exchange(
     }
     let username = params.require("username").map_err(OAuthError::invalid_request)?;
     let password = params.require("password").map_err(OAuthError::invalid_request)?;
+    if username.len() > 64 {
+        return Err(OAuthError::invalid_grant("the username or password is incorrect"));
+    }
     if password.len() > accounts::MAX_PASSWORD_LEN * 4 {
         return Err(OAuthError::invalid_request("the password is too long"));
     }
     let scope = requested_scope(params, &client.scopes)?;
     let aud = audience(ctx, client, params)?;
 
-    if let Some(wait) = throttle::locked_for(
+    // Counted before the password is checked: requests sent together cannot
+    // all pass the limit while none of them has been counted yet.
+    if let Some(wait) = throttle::reserve(
         ctx,
         &[Subject::account(ctx, username), Subject::client(ctx, &client.id)],
     )
@@ -39,19 +44,18 @@ pub(super) async fn exchange(
         return Err(OAuthError::throttled(ErrorCode::InvalidGrant, wait as u64));
     }
     let user = accounts::check_password(ctx, username, SecretString::from(password.to_string())).await?;
-    let Some(user) = user else {
-        throttle::record_failure(
-            ctx,
-            vec![Subject::account(ctx, username), Subject::client(ctx, &client.id)],
-        )
-        .await;
-        // The same answer for an unknown user and a wrong password.
+    // The same answer for an unknown user, a wrong password and a
+    // suspended account: a right password for a banned account is not
+    // confirmed.
+    let Some(user) = user.filter(|u| !u.suspended) else {
         return Err(OAuthError::invalid_grant("the username or password is incorrect"));
     };
-    throttle::record_success(ctx, Subject::account(ctx, username)).await;
-    if user.suspended {
-        return Err(OAuthError::invalid_grant("this account is suspended"));
-    }
+    throttle::succeeded(
+        ctx,
+        Subject::account(ctx, username),
+        vec![Subject::client(ctx, &client.id)],
+    )
+    .await;
 
     let access = issue_access(
         ctx,
