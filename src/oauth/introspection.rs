@@ -53,7 +53,7 @@ async fn access_token(ctx: &Context, token: &str) -> Result<Option<Value>, OAuth
             }
             // Logout ends the session: its tokens go inactive with it.
             if let Some(sid) = sid {
-                if !storage::sessions::is_live(conn, &sid, storage::now())? {
+                if storage::sessions::has_ended(conn, &sid)? {
                     return Ok(false);
                 }
             }

@@ -27,6 +27,9 @@ use std::time::Duration;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// The error of one query, as the closures given to [`Database::run`] return it.
+pub type QueryError = diesel::result::Error;
+
 /// Why a storage call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -65,3 +65,15 @@ pub fn end_all_for_user(conn: &mut DbConnection, user_id: &str, now: i64) -> Que
     .set(s::ended_at.eq(Some(now)))
     .execute(conn)
 }
+
+/// Whether the session was ended by logout (or is unknown). Unlike
+/// [`is_live`], a session that merely lapsed has not ended: tokens issued
+/// under it outlive the browser session until they expire or are revoked.
+pub fn has_ended(conn: &mut DbConnection, id_hash: &str) -> QueryResult<bool> {
+    let found: Option<Option<i64>> = s::sessions
+        .find(id_hash)
+        .select(s::ended_at)
+        .first(conn)
+        .optional()?;
+    Ok(!matches!(found, Some(None)))
+}

@@ -227,3 +227,28 @@ async fn an_unknown_code_is_invalid_grant() {
     };
     assert_eq!(redeem(&app, &s, None, None).await.error(), "invalid_grant");
 }
+
+#[tokio::test]
+async fn two_redemptions_at_once_issue_once_and_the_race_revokes_it() {
+    let app = spawn_app().await;
+    let client = web_client(&app);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let s = Seeded {
+        code: seed_code(&app, &client, Some(&challenge), None),
+        client: client.clone(),
+    };
+    let (a, b) = tokio::join!(
+        redeem(&app, &s, Some(verifier.secret()), None),
+        redeem(&app, &s, Some(verifier.secret()), None)
+    );
+    let winners: Vec<&Answer> = [&a, &b].into_iter().filter(|x| x.status == 200).collect();
+    assert_eq!(winners.len(), 1, "{} / {}", a.body, b.body);
+    let loser = if a.status == 200 { &b } else { &a };
+    assert_eq!(loser.error(), "invalid_grant");
+    let access = winners[0].body["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.introspect(access, &client).await["active"],
+        false,
+        "the replay revoked what was issued"
+    );
+}

@@ -529,3 +529,34 @@ async fn an_unknown_page_is_a_404_page() {
     assert_eq!(page.status, 404);
     assert!(page.body.contains("Not found"));
 }
+
+#[tokio::test]
+async fn a_code_redeemed_after_logout_is_refused() {
+    let app = spawn_app().await;
+    let client = web_app(&app);
+    let agent = signed_in_agent(&app, "alice").await;
+    let (path, verifier) = authorize_path(&client, &[]);
+    let consent = agent.get(&path).await;
+    let code = agent
+        .decide(&consent, "approve")
+        .await
+        .query_param("code")
+        .unwrap();
+    let account = agent.get("/account").await;
+    agent
+        .post("/logout", &[("csrf_token", &account.hidden("csrf_token"))])
+        .await;
+    let answer = app
+        .post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", verifier.secret()),
+            ],
+            Some(&client),
+        )
+        .await;
+    assert_eq!(answer.error(), "invalid_grant");
+}

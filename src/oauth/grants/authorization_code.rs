@@ -27,7 +27,7 @@ pub(super) async fn exchange(
     }
     let hash = secrets::hash(code);
     let now = storage::now();
-    let (lookup, redeem) = (hash.clone(), hash.clone());
+    let lookup = hash.clone();
     let Some(row) = ctx
         .db
         .run(move |conn| tokens::code_by_hash(conn, &lookup))
@@ -40,11 +40,7 @@ pub(super) async fn exchange(
             "the authorization code was issued to another client",
         ));
     }
-    if !ctx
-        .db
-        .run(move |conn| tokens::redeem_code(conn, &redeem, now))
-        .await?
-    {
+    if row.redeemed_at.is_some() {
         revoke_first_redemption(ctx, &row).await?;
         return Err(OAuthError::invalid_grant(
             "the authorization code was already used",
@@ -67,6 +63,8 @@ pub(super) async fn exchange(
         verifier,
     )?;
 
+    // Everything is prepared first, then written in one transaction with the
+    // redemption itself: all of it happens, or none.
     let scope = ScopeSet::parse(&row.scope).unwrap_or_default();
     let grant = Grant {
         sub: &row.user_id,
@@ -90,15 +88,66 @@ pub(super) async fn exchange(
         (None, None)
     };
     let jti = access.claims.jti.clone();
-    ctx.db
-        .run(move |conn| {
+    let (user_id, session) = (row.user_id.clone(), row.session_id_hash.clone());
+    let revoked_until = now + ctx.settings.access_token_ttl;
+    let outcome = ctx
+        .db
+        .transaction(move |conn| {
+            if !tokens::redeem_code(conn, &hash, now)? {
+                // Another redemption won the race; what it issued is
+                // committed by now (its update held the row), so revoke it.
+                if let Some(first) = tokens::code_by_hash(conn, &hash)? {
+                    revoke_issued(conn, &first, now, revoked_until)?;
+                }
+                return Ok(Outcome::Replayed);
+            }
+            // A logout or a ban since the code was issued stands.
+            let user_active = storage::users::by_id(conn, &user_id)?.is_some_and(|u| !u.suspended);
+            let session_live = match &session {
+                Some(sid) => storage::sessions::is_live(conn, sid, now)?,
+                None => true,
+            };
+            if !user_active || !session_live {
+                return Ok(Outcome::NoLongerValid);
+            }
             if let Some(r) = &family {
                 tokens::insert_refresh(conn, r)?;
             }
-            tokens::record_code_issue(conn, &hash, family.as_ref().map(|r| r.family_id.as_str()), &jti)
+            tokens::record_code_issue(conn, &hash, family.as_ref().map(|r| r.family_id.as_str()), &jti)?;
+            Ok(Outcome::Issued)
         })
         .await?;
-    Ok(TokenResponse::new(ctx, access, refresh))
+    match outcome {
+        Outcome::Issued => Ok(TokenResponse::new(ctx, access, refresh)),
+        Outcome::Replayed => Err(OAuthError::invalid_grant(
+            "the authorization code was already used",
+        )),
+        Outcome::NoLongerValid => Err(OAuthError::invalid_grant(
+            "the sign-in behind this code has ended or the account is suspended",
+        )),
+    }
+}
+
+enum Outcome {
+    Issued,
+    Replayed,
+    NoLongerValid,
+}
+
+/// Revokes the refresh-token family and the access token a redemption issued.
+fn revoke_issued(
+    conn: &mut storage::DbConnection,
+    first: &tokens::CodeRow,
+    now: i64,
+    revoked_until: i64,
+) -> Result<(), storage::QueryError> {
+    if let Some(f) = &first.issued_family_id {
+        tokens::revoke_family(conn, f, now)?;
+    }
+    if let Some(j) = &first.issued_access_jti {
+        tokens::revoke_jti(conn, j, revoked_until)?;
+    }
+    Ok(())
 }
 
 /// RFC 7636 §4.1: 43 to 128 characters of `A-Z a-z 0-9 - . _ ~`.
@@ -144,21 +193,12 @@ fn check_pkce(
 }
 
 async fn revoke_first_redemption(ctx: &Context, row: &tokens::CodeRow) -> Result<(), OAuthError> {
-    let family = row.issued_family_id.clone();
-    let jti = row.issued_access_jti.clone();
-    let expires = storage::now() + ctx.settings.access_token_ttl;
+    let first = row.clone();
+    let now = storage::now();
+    let revoked_until = now + ctx.settings.access_token_ttl;
     tracing::warn!(client_id = %row.client_id, "authorization code replayed; revoking what it issued");
     ctx.db
-        .run(move |conn| {
-            let now = storage::now();
-            if let Some(f) = &family {
-                tokens::revoke_family(conn, f, now)?;
-            }
-            if let Some(j) = &jti {
-                tokens::revoke_jti(conn, j, expires)?;
-            }
-            Ok(())
-        })
+        .transaction(move |conn| revoke_issued(conn, &first, now, revoked_until))
         .await?;
     Ok(())
 }

@@ -56,6 +56,18 @@ pub(super) async fn exchange(
             asked
         }
     };
+    // Logout ends the session behind a token: its refresh tokens end with it.
+    if let Some(sid) = row.session_id_hash.clone() {
+        if ctx
+            .db
+            .run(move |conn| storage::sessions::has_ended(conn, &sid))
+            .await?
+        {
+            return Err(OAuthError::invalid_grant(
+                "the sign-in behind this refresh token has ended",
+            ));
+        }
+    }
     if let Some(user_id) = row.user_id.clone() {
         let user = ctx
             .db
