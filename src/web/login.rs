@@ -170,10 +170,17 @@ async fn logout_confirm(state: web::Data<AppState>, req: HttpRequest) -> HttpRes
         Err(_) => return pages::unavailable(),
     };
     let Some(current) = current else {
-        // Nobody to sign out: go straight back (or say so).
+        // Nobody to sign out: say so, with a way back.
         return match target {
-            Some((_, url)) => see_other(&url),
-            None => pages::page_response(StatusCode::OK, &SignedOutPage),
+            // No one to sign out: a link, not a redirect, or this would
+            // send anyone anywhere a client registered (an open redirector).
+            Some((name, url)) => pages::page_response(
+                StatusCode::OK,
+                &SignedOutPage {
+                    back: Some((&name, &url)),
+                },
+            ),
+            None => pages::page_response(StatusCode::OK, &SignedOutPage { back: None }),
         };
     };
     let client_name = target.as_ref().map(|(name, _)| name.as_str());
@@ -209,7 +216,7 @@ async fn post_logout_target(
         Ok(None) => return Err(refused()),
         Err(_) => return Err(pages::unavailable()),
     };
-    if !client.redirect_uris.iter().any(|r| r == uri) {
+    if client.suspended || !client.redirect_uris.iter().any(|r| r == uri) {
         return Err(refused());
     }
     let mut url = url::Url::parse(uri).map_err(|_| refused())?;
@@ -246,7 +253,7 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
     }
     let mut response = match target {
         Some((_, url)) => see_other(&url),
-        None => pages::page_response(StatusCode::OK, &SignedOutPage),
+        None => pages::page_response(StatusCode::OK, &SignedOutPage { back: None }),
     };
     let _ = response.add_cookie(&session::clear_session_cookie(&state));
     response

@@ -67,7 +67,10 @@ pub struct LogoutPage<'a> {
 /// After sign-out.
 #[derive(Template)]
 #[template(path = "signed_out.html")]
-pub struct SignedOutPage;
+pub struct SignedOutPage<'a> {
+    /// A link back to the application that asked for the sign-out.
+    pub back: Option<(&'a str, &'a str)>,
+}
 
 /// The headers of every page: no framing (clickjacking), no sniffing, no
 /// referrer (URLs may carry codes), no caching (pages carry CSRF tokens),

@@ -560,3 +560,22 @@ async fn a_code_redeemed_after_logout_is_refused() {
         .await;
     assert_eq!(answer.error(), "invalid_grant");
 }
+
+#[tokio::test]
+async fn rp_initiated_logout_without_a_session_links_back_instead_of_redirecting() {
+    let app = spawn_app().await;
+    let client = web_app(&app);
+    let page = Agent::new(&app)
+        .get(&format!(
+            "/logout?client_id={}&post_logout_redirect_uri={}&state=bye",
+            client.id,
+            crate::browser::urlencode(REDIRECT)
+        ))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.location.is_none(),
+        "no open redirect for anyone who registers a client"
+    );
+    assert!(page.body.contains("id=\"back\""));
+}
