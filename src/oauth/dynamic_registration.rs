@@ -416,7 +416,7 @@ pub async fn replace(ctx: &Context, managed: Managed, body: &[u8]) -> Result<Val
         .into_new_client(public)?
         .validate(&self_service(ctx).await?)?;
     let id = managed.row.id;
-    let updated = registry::update(&ctx.db, &id, valid).await;
+    let updated = registry::update(&ctx.db, &id, valid, true).await;
     ctx.clients.invalidate(&id);
     if !updated? {
         return Err(RegistrationError::InvalidToken);

@@ -321,14 +321,35 @@ pub async fn load(db: &Database, id: &str) -> Result<Option<ClientRow>, StorageE
 }
 
 /// Replaces what a registration says (name, URIs, grants, scopes…); its id,
-/// secret, type, owner, trust and suspension stay. Returns whether it existed.
-pub async fn update(db: &Database, id: &str, client: ValidClient) -> Result<bool, StorageError> {
+/// secret, type, owner and suspension stay. A self-service change to what
+/// the client may do (redirect URIs, grants, scopes) withdraws the trust an
+/// administrator gave it: trust was given to what was reviewed. Returns
+/// whether the client existed.
+pub async fn update(
+    db: &Database,
+    id: &str,
+    client: ValidClient,
+    self_service: bool,
+) -> Result<bool, StorageError> {
     let id = id.to_string();
     db.transaction(move |conn| {
         let Some(mut row) = storage::clients::by_id(conn, &id)? else {
             return Ok(false);
         };
+        let before = (
+            row.redirect_uris.clone(),
+            row.grant_types.clone(),
+            row.scopes.clone(),
+        );
         client.apply(&mut row);
+        let after = (
+            row.redirect_uris.clone(),
+            row.grant_types.clone(),
+            row.scopes.clone(),
+        );
+        if self_service && before != after {
+            row.is_trusted = false;
+        }
         storage::clients::update(conn, &row)
     })
     .await

@@ -13,7 +13,8 @@ pub fn scope_for(conn: &mut DbConnection, user_id: &str, client_id: &str) -> Que
         .optional()
 }
 
-/// Records approval of `scope` (replacing an earlier approval).
+/// Records approval of `scope` (replacing an earlier approval). Two
+/// approvals at once both succeed: the later one's scope stands.
 pub fn grant(
     conn: &mut DbConnection,
     user_id: &str,
@@ -21,8 +22,13 @@ pub fn grant(
     scope: &str,
     now: i64,
 ) -> QueryResult<()> {
-    conn.transaction(|conn| {
-        diesel::delete(co::consents.find((user_id, client_id))).execute(conn)?;
+    let updated = diesel::update(co::consents.find((user_id, client_id)))
+        .set((co::scope.eq(scope), co::granted_at.eq(now)))
+        .execute(conn)?;
+    if updated > 0 {
+        return Ok(());
+    }
+    let inserted = conn.transaction(|conn| {
         diesel::insert_into(co::consents)
             .values((
                 co::user_id.eq(user_id),
@@ -31,8 +37,17 @@ pub fn grant(
                 co::granted_at.eq(now),
             ))
             .execute(conn)
-            .map(|_| ())
-    })
+    });
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            diesel::update(co::consents.find((user_id, client_id)))
+                .set((co::scope.eq(scope), co::granted_at.eq(now)))
+                .execute(conn)
+                .map(|_| ())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Withdraws a consent; returns whether there was one.

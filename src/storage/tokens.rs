@@ -158,18 +158,22 @@ pub fn record_code_issue(
 }
 
 /// Revokes an access token by its `jti`, remembered until it would expire.
+/// Revoking it twice, even at once, is no error.
 pub fn revoke_jti(conn: &mut DbConnection, jti: &str, expires_at: i64) -> QueryResult<()> {
-    let exists = ra::revoked_access_tokens
-        .find(jti)
-        .count()
-        .get_result::<i64>(conn)?
-        > 0;
-    if !exists {
+    // A savepoint, so that losing the race to insert does not abort an
+    // enclosing PostgreSQL transaction.
+    let inserted = conn.transaction(|conn| {
         diesel::insert_into(ra::revoked_access_tokens)
             .values((ra::jti.eq(jti), ra::expires_at.eq(expires_at)))
-            .execute(conn)?;
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            Ok(())
+        }
+        Err(e) => Err(e),
     }
-    Ok(())
 }
 
 /// Whether an access token was revoked.

@@ -548,11 +548,41 @@ async fn edit(
             form.scopes.push(s.to_string());
         }
     }
-    let mut registrant = self_service(&state, &catalogue);
-    if current.is_admin {
-        registrant = Registrant::Operator;
-    }
-    let valid = match form.validate(row.owner_id.clone(), &registrant) {
+    let implicit_shown = state.oauth.settings.self_service_implicit;
+    let valid = if form.grants.is_empty() {
+        Err(FieldError {
+            field: "grant_types",
+            message: "choose at least one grant type".into(),
+        })
+    } else {
+        let mut new = form.to_new_client(row.owner_id.clone());
+        // What the form does not show is kept as it was: resources, and
+        // grants an operator gave that the form does not offer.
+        new.resources = row.resources.split_whitespace().map(str::to_string).collect();
+        for g in row.grant_types.split_whitespace() {
+            let offered = matches!(g, "authorization_code" | "refresh_token" | "client_credentials")
+                || (g == "implicit" && implicit_shown);
+            if !offered && !new.grant_types.iter().any(|x| x == g) {
+                new.grant_types.push(g.to_string());
+            }
+        }
+        let registrant = if current.is_admin {
+            new.trusted = row.is_trusted;
+            Registrant::Operator
+        } else {
+            // Scopes already granted count as offered, even if the
+            // catalogue no longer lists them.
+            let mut names: Vec<String> = catalogue.iter().map(|(n, _)| n.clone()).collect();
+            names.extend(row.scopes.split_whitespace().map(str::to_string));
+            Registrant::SelfService {
+                implicit_allowed: implicit_shown
+                    || row.grant_types.split_whitespace().any(|g| g == "implicit"),
+                catalogue: names,
+            }
+        };
+        new.validate(&registrant)
+    };
+    let valid = match valid {
         Ok(v) => v,
         Err(e) => {
             let errors = vec![(e.field, e.message)];
@@ -567,7 +597,10 @@ async fn edit(
             );
         }
     };
-    if registry::update(&state.oauth.db, &row.id, valid).await.is_err() {
+    if registry::update(&state.oauth.db, &row.id, valid, !current.is_admin)
+        .await
+        .is_err()
+    {
         return pages::unavailable();
     }
     state.oauth.clients.invalidate(&row.id);

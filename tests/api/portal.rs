@@ -460,3 +460,103 @@ async fn one_address_cannot_create_accounts_without_limit() {
     assert_eq!(page.status, 429);
     assert!(page.body.contains("Too many accounts"));
 }
+
+async fn admin(app: &TestApp) -> Agent<'_> {
+    let out = app.cli(
+        &[
+            "user",
+            "create",
+            "--username",
+            "root",
+            "--password-stdin",
+            "--admin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert_eq!(out.code, 0);
+    let agent = Agent::new(app);
+    agent.sign_in("root", PASSWORD, "/portal").await;
+    agent
+}
+
+fn stored(app: &TestApp, id: &str) -> tollgate::storage::clients::ClientRow {
+    let id = id.to_string();
+    app.database()
+        .run_sync(move |c| tollgate::storage::clients::by_id(c, &id))
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_edit_keeps_what_the_form_does_not_show() {
+    let app = spawn_app().await;
+    let client = app.create_client(&[
+        "--trusted",
+        "--grant-type",
+        "password",
+        "--grant-type",
+        "client_credentials",
+        "--resource",
+        "https://api.example/orders",
+    ]);
+    let root = admin(&app).await;
+    let path = format!("/portal/apps/{}", client.id);
+    let detail = root.get(&path).await;
+    let saved = root
+        .post(
+            &path,
+            &[
+                ("csrf_token", &detail.hidden("csrf_token")),
+                ("name", "Renamed"),
+                ("grant_client_credentials", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let row = stored(&app, &client.id);
+    assert_eq!(row.name, "Renamed");
+    assert_eq!(row.resources, "https://api.example/orders");
+    assert!(row.grant_types.contains("password") && row.is_trusted);
+}
+
+#[tokio::test]
+async fn a_developers_change_to_redirect_uris_withdraws_the_trust_an_admin_gave() {
+    let app = spawn_app().await;
+    let dev = developer(&app, "dev").await;
+    let created = register(
+        &dev,
+        &[
+            ("grant_authorization_code", "on"),
+            ("redirect_uris", "https://app.example/cb"),
+        ],
+    )
+    .await;
+    let client = credentials_on(&created);
+    let root = admin(&app).await;
+    let path = format!("/portal/apps/{}", client.id);
+    let detail = root.get(&path).await;
+    root.post(
+        &format!("{path}/flags"),
+        &[("csrf_token", &detail.hidden("csrf_token")), ("trusted", "on")],
+    )
+    .await;
+    assert!(stored(&app, &client.id).is_trusted);
+
+    let mine = dev.get(&path).await;
+    let saved = dev
+        .post(
+            &path,
+            &[
+                ("csrf_token", &mine.hidden("csrf_token")),
+                ("name", "Billing"),
+                ("grant_authorization_code", "on"),
+                ("redirect_uris", "https://evil.example/cb"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    assert!(
+        !stored(&app, &client.id).is_trusted,
+        "trust was given to what was reviewed"
+    );
+}
