@@ -122,7 +122,7 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "refresh_grace_period",
         default: "10",
-        help: "seconds during which a just-rotated refresh token still refreshes, getting a sibling token (two tabs refreshing at once); after it, reuse revokes the family",
+        help: "seconds during which a just-rotated refresh token may be used once more, getting a sibling token (two tabs refreshing at once); any other reuse revokes the family",
     },
     Key {
         name: "authorization_code_ttl",

@@ -228,3 +228,11 @@ pub fn revoke_for_user(conn: &mut DbConnection, user_id: &str, now: i64) -> Quer
     .set(rt::revoked_at.eq(Some(now)))
     .execute(conn)
 }
+
+/// How many tokens a refresh token was rotated into.
+pub fn successors(conn: &mut DbConnection, parent: &str) -> QueryResult<i64> {
+    rt::refresh_tokens
+        .filter(rt::parent_hash.eq(parent))
+        .count()
+        .get_result(conn)
+}

@@ -62,7 +62,7 @@ pub fn safe_return_path(raw: Option<&str>) -> String {
             if p.starts_with('/')
                 && !p.starts_with("//")
                 && !p.starts_with("/\\")
-                && p.len() <= 4096
+                && p.len() <= 8192
                 && !p.chars().any(|c| c.is_control() || c == '\\') =>
         {
             p.to_string()

@@ -148,3 +148,22 @@ async fn a_client_not_allowed_refresh_is_unauthorized_client() {
     let answer = refresh(&app, &client, "whatever", None).await;
     assert_eq!(answer.error(), "unauthorized_client");
 }
+
+#[tokio::test]
+async fn the_grace_window_allows_one_sibling_not_a_fork_per_use() {
+    let app = spawn_app_on(TestDb::new(), |s| s.refresh_grace_period = 30).await;
+    let client = app.first_party_client();
+    let first = app.alice_refresh_token(&client).await;
+    assert_eq!(refresh(&app, &client, &first, None).await.status, 200);
+    assert_eq!(
+        refresh(&app, &client, &first, None).await.status,
+        200,
+        "the second tab"
+    );
+    let third = refresh(&app, &client, &first, None).await;
+    assert_eq!(
+        third.error(),
+        "invalid_grant",
+        "a third use is reuse: the family is revoked"
+    );
+}

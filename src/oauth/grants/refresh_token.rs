@@ -101,8 +101,13 @@ pub(super) async fn exchange(
                 // Already rotated (or revoked meanwhile).
                 let current = tokens::refresh_by_hash(conn, &hash)?;
                 match current {
-                    Some(t) if t.revoked_at.is_none() && t.rotated_at.is_some_and(|r| now - r <= grace) => {
-                        // Two refreshes at once: the second gets a sibling.
+                    Some(t)
+                        if t.revoked_at.is_none()
+                            && t.rotated_at.is_some_and(|r| now - r <= grace)
+                            && tokens::successors(conn, &hash)? < 2 =>
+                    {
+                        // Two refreshes at once (two tabs): the second gets a
+                        // sibling. Only one: a third use is reuse.
                         tokens::insert_refresh(conn, &new_row)?;
                         Ok(Outcome::Rotated(new_token))
                     }
