@@ -1,7 +1,6 @@
 //! Reading the issuer's JWKS into verification keys, each pinned to exactly
 //! one algorithm.
 
-use aws_lc_rs::signature::{self, ParsedPublicKey};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey};
@@ -19,39 +18,6 @@ pub(crate) struct VerifyKey {
     pub alg: Algorithm,
     pub alg_name: &'static str,
     pub key: DecodingKey,
-    /// The same key parsed once for aws-lc (P-256, Ed25519): verifying then
-    /// skips re-reading the point from the JWK on every token.
-    pub parsed: Option<ParsedPublicKey>,
-}
-
-impl VerifyKey {
-    /// Whether `signature` (base64url) signs `message` under this key.
-    pub fn verifies(&self, message: &[u8], signature_b64: &str) -> bool {
-        match &self.parsed {
-            Some(parsed) => URL_SAFE_NO_PAD
-                .decode(signature_b64)
-                .is_ok_and(|sig| parsed.verify_sig(message, &sig).is_ok()),
-            None => matches!(
-                jsonwebtoken::crypto::verify(signature_b64, message, &self.key, self.alg),
-                Ok(true)
-            ),
-        }
-    }
-}
-
-/// An uncompressed P-256 point (`0x04 || x || y`) or an Ed25519 key, parsed.
-fn parsed_key(alg: Algorithm, x: &str, y: Option<&str>) -> Option<ParsedPublicKey> {
-    let x = URL_SAFE_NO_PAD.decode(x).ok()?;
-    match (alg, y) {
-        (Algorithm::ES256, Some(y)) => {
-            let mut point = vec![0x04];
-            point.extend_from_slice(&x);
-            point.extend_from_slice(&URL_SAFE_NO_PAD.decode(y).ok()?);
-            ParsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point).ok()
-        }
-        (Algorithm::EdDSA, None) => ParsedPublicKey::new(&signature::ED25519, x).ok(),
-        _ => None,
-    }
 }
 
 /// Keys by `kid`.
@@ -97,7 +63,6 @@ fn parse_key(jwk: &Value) -> Option<VerifyKey> {
         }
     }
     let declared = str_member(jwk, "alg");
-    let mut parsed = None;
     let (alg, key) = match str_member(jwk, "kty")? {
         "RSA" => {
             let alg = match declared.unwrap_or("RS256") {
@@ -130,9 +95,6 @@ fn parse_key(jwk: &Value) -> Option<VerifyKey> {
             if b64_len(x)? != size || b64_len(y)? != size {
                 return None;
             }
-            if alg == Algorithm::ES256 {
-                parsed = Some(parsed_key(alg, x, Some(y))?);
-            }
             (alg, DecodingKey::from_ec_components(x, y).ok()?)
         }
         "OKP" => {
@@ -144,7 +106,6 @@ fn parse_key(jwk: &Value) -> Option<VerifyKey> {
             if b64_len(x)? != 32 {
                 return None;
             }
-            parsed = Some(parsed_key(Algorithm::EdDSA, x, None)?);
             (Algorithm::EdDSA, DecodingKey::from_ed_components(x).ok()?)
         }
         // "oct" (a shared secret) above all: it would let anyone holding the
@@ -155,7 +116,6 @@ fn parse_key(jwk: &Value) -> Option<VerifyKey> {
         alg,
         alg_name: alg_name(alg),
         key,
-        parsed,
     })
 }
 
