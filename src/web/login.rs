@@ -14,12 +14,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/login")
             .route(web::get().to(login_form))
-            .route(web::post().to(login)),
+            .route(web::post().to(login))
+            .default_service(web::to(pages::method_not_allowed)),
     )
     .service(
         web::resource("/logout")
             .route(web::get().to(logout_confirm))
-            .route(web::post().to(logout)),
+            .route(web::post().to(logout))
+            .default_service(web::to(pages::method_not_allowed)),
     );
 }
 

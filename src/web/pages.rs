@@ -168,6 +168,19 @@ pub fn query(req: &HttpRequest) -> Result<Params, HttpResponse> {
         .map_err(|why| bad_request(&format!("The request is malformed: {why}.")))
 }
 
+/// 405 for a page asked for with a method it does not take.
+pub async fn method_not_allowed() -> HttpResponse {
+    let mut response = error_page(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Not allowed",
+        "This page does not take that kind of request.",
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static("GET, POST"));
+    response
+}
+
 /// 404 for any path that is not ours.
 pub async fn not_found() -> HttpResponse {
     error_page(

@@ -22,7 +22,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/signup")
             .route(web::get().to(signup_form))
-            .route(web::post().to(signup)),
+            .route(web::post().to(signup))
+            .default_service(web::to(pages::method_not_allowed)),
     )
     .route("/portal", web::get().to(list))
     .route("/portal/apps/new", web::get().to(new_form))
