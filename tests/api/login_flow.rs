@@ -584,7 +584,12 @@ async fn rp_initiated_logout_without_a_session_links_back_instead_of_redirecting
 async fn a_page_asked_with_an_unknown_method_gets_a_405_page() {
     let app = spawn_app().await;
     for path in ["/login", "/logout", "/signup"] {
-        let response = app.http.request(reqwest::Method::PUT, app.url(path)).send().await.unwrap();
+        let response = app
+            .http
+            .request(reqwest::Method::PUT, app.url(path))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 405, "{path}");
         assert!(response.headers().get("allow").is_some());
         assert!(response.text().await.unwrap().contains("Not allowed"));

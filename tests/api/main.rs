@@ -14,6 +14,7 @@ mod configuration;
 mod discovery;
 mod dynamic_registration;
 mod hostile_input;
+mod hostile_pages;
 mod in_chromium;
 mod introspection;
 mod lifecycle;
