@@ -61,6 +61,28 @@ async fn a_user_signs_in_approves_and_the_client_redeems_the_code() {
     assert!(token.refresh_token().is_some());
 }
 
+/// Approves `client` on the consent page and redeems the code: the tokens.
+async fn tokens_through_consent(
+    app: &crate::helpers::TestApp,
+    agent: &Agent<'_>,
+    client: &crate::helpers::TestClient,
+) -> crate::helpers::Answer {
+    let (path, verifier) = authorize_path(client, &[]);
+    let consent = agent.get(&path).await;
+    let code = agent
+        .decide(&consent, "approve")
+        .await
+        .query_param("code")
+        .unwrap();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", verifier.secret()),
+    ];
+    app.post_form("/oauth2/token", &form, Some(client)).await
+}
+
 async fn signed_in_agent<'a>(app: &'a crate::helpers::TestApp, username: &str) -> Agent<'a> {
     app.create_user(username, PASSWORD);
     let agent = Agent::new(app);
@@ -365,25 +387,7 @@ async fn logout_ends_the_session_and_its_tokens() {
     let app = spawn_app().await;
     let client = web_app(&app);
     let agent = signed_in_agent(&app, "alice").await;
-    let (path, verifier) = authorize_path(&client, &[]);
-    let consent = agent.get(&path).await;
-    let code = agent
-        .decide(&consent, "approve")
-        .await
-        .query_param("code")
-        .unwrap();
-    let tokens = app
-        .post_form(
-            "/oauth2/token",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", verifier.secret()),
-            ],
-            Some(&client),
-        )
-        .await;
+    let tokens = tokens_through_consent(&app, &agent, &client).await;
     let access = tokens.body["access_token"].as_str().unwrap();
     let refresh = tokens.body["refresh_token"].as_str().unwrap();
     assert_eq!(app.introspect(access, &client).await["active"], true);
@@ -472,25 +476,7 @@ async fn withdrawing_consent_on_the_account_page_revokes_the_apps_refresh_tokens
     let app = spawn_app().await;
     let client = web_app(&app);
     let agent = signed_in_agent(&app, "alice").await;
-    let (path, verifier) = authorize_path(&client, &[]);
-    let consent = agent.get(&path).await;
-    let code = agent
-        .decide(&consent, "approve")
-        .await
-        .query_param("code")
-        .unwrap();
-    let tokens = app
-        .post_form(
-            "/oauth2/token",
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT),
-                ("code_verifier", verifier.secret()),
-            ],
-            Some(&client),
-        )
-        .await;
+    let tokens = tokens_through_consent(&app, &agent, &client).await;
     let refresh = tokens.body["refresh_token"].as_str().unwrap();
 
     let account = agent.get("/account").await;
