@@ -2,6 +2,7 @@
 //! Each route module exposes a `routes` function; this one only merges them.
 
 mod account;
+mod app_form;
 mod authorize;
 mod discovery;
 mod error;
@@ -12,6 +13,7 @@ mod pages;
 mod portal;
 mod registration_endpoint;
 mod session;
+mod signup;
 
 pub use error::ApiError;
 
@@ -34,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     login::routes(cfg);
     account::routes(cfg);
     portal::routes(cfg);
+    signup::routes(cfg);
     registration_endpoint::routes(cfg);
     cfg.route("/static/style.css", web::get().to(pages::stylesheet));
 }

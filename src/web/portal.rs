@@ -1,46 +1,30 @@
-//! The developer portal: sign-up, and registering, editing, rotating and
+//! The developer portal: registering, editing, rotating and
 //! deleting applications. Administrators see every application and can
 //! mark one trusted or suspend it. Another developer's application is a
 //! 404, never a 403: its existence is not theirs to learn.
 
+use super::app_form::AppForm;
 use super::pages::{self, read_form, see_other};
-use super::session::{self, LOGIN_CSRF_COOKIE};
+use super::session;
 use super::AppState;
-use crate::domain::Username;
 use crate::oauth::form::Params;
-use crate::oauth::registry::{self, FieldError, NewClient, Registrant};
-use crate::oauth::sessions::{self, Session};
-use crate::oauth::{accounts, secrets, throttle};
+use crate::oauth::registry::{self, FieldError, Registrant};
+use crate::oauth::sessions::Session;
 use crate::storage::{self, clients::ClientRow};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use secrecy::{ExposeSecret, SecretString};
-use subtle::ConstantTimeEq;
+use secrecy::ExposeSecret;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/signup")
-            .route(web::get().to(signup_form))
-            .route(web::post().to(signup))
-            .default_service(web::to(pages::method_not_allowed)),
-    )
-    .route("/portal", web::get().to(list))
-    .route("/portal/apps/new", web::get().to(new_form))
-    .route("/portal/apps", web::post().to(create))
-    .route("/portal/apps/{id}", web::get().to(show))
-    .route("/portal/apps/{id}", web::post().to(edit))
-    .route("/portal/apps/{id}/rotate", web::post().to(rotate))
-    .route("/portal/apps/{id}/delete", web::post().to(delete))
-    .route("/portal/apps/{id}/flags", web::post().to(flags));
-}
-
-#[derive(Template)]
-#[template(path = "signup.html")]
-struct SignupPage<'a> {
-    csrf: &'a str,
-    username: &'a str,
-    error: Option<&'a str>,
+    cfg.route("/portal", web::get().to(list))
+        .route("/portal/apps/new", web::get().to(new_form))
+        .route("/portal/apps", web::post().to(create))
+        .route("/portal/apps/{id}", web::get().to(show))
+        .route("/portal/apps/{id}", web::post().to(edit))
+        .route("/portal/apps/{id}/rotate", web::post().to(rotate))
+        .route("/portal/apps/{id}/delete", web::post().to(delete))
+        .route("/portal/apps/{id}/flags", web::post().to(flags));
 }
 
 struct AppSummary {
@@ -58,111 +42,6 @@ struct PortalPage<'a> {
     is_admin: bool,
     apps: Vec<AppSummary>,
     csrf: &'a str,
-}
-
-/// What the application form holds, as typed.
-#[derive(Default)]
-struct AppForm {
-    name: String,
-    description: String,
-    homepage_uri: String,
-    logo_uri: String,
-    redirect_uris: String,
-    public: bool,
-    grants: Vec<String>,
-    scopes: Vec<String>,
-}
-
-impl AppForm {
-    fn has_grant(&self, grant: &str) -> bool {
-        self.grants.iter().any(|g| g == grant)
-    }
-
-    fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
-    }
-
-    /// The form as posted. Checkboxes have a name each (`grant_…`,
-    /// `scope_…`): form parameters are never repeated here.
-    fn from_params(params: &Params, catalogue: &[(String, String)]) -> AppForm {
-        let text = |name: &str| params.get(name).unwrap_or("").to_string();
-        let grants = [
-            "authorization_code",
-            "refresh_token",
-            "client_credentials",
-            "implicit",
-        ]
-        .into_iter()
-        .filter(|g| params.get(&format!("grant_{g}")).is_some())
-        .map(str::to_string)
-        .collect();
-        let scopes = catalogue
-            .iter()
-            .filter(|(name, _)| params.get(&format!("scope_{name}")).is_some())
-            .map(|(name, _)| name.clone())
-            .collect();
-        AppForm {
-            name: text("name"),
-            description: text("description"),
-            homepage_uri: text("homepage_uri"),
-            logo_uri: text("logo_uri"),
-            redirect_uris: text("redirect_uris"),
-            public: params.get("client_type") == Some("public"),
-            grants,
-            scopes,
-        }
-    }
-
-    fn from_row(row: &ClientRow) -> AppForm {
-        AppForm {
-            name: row.name.clone(),
-            description: row.description.clone(),
-            homepage_uri: row.homepage_uri.clone().unwrap_or_default(),
-            logo_uri: row.logo_uri.clone().unwrap_or_default(),
-            redirect_uris: row
-                .redirect_uris
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join("\n"),
-            public: row.is_public,
-            grants: row.grant_types.split_whitespace().map(str::to_string).collect(),
-            scopes: row.scopes.split_whitespace().map(str::to_string).collect(),
-        }
-    }
-
-    /// Checks the form against the registry's rules.
-    fn validate(&self, owner: Option<String>, who: &Registrant) -> Result<registry::ValidClient, FieldError> {
-        // An empty choice is a choice of nothing, not of the defaults.
-        if self.grants.is_empty() {
-            return Err(FieldError {
-                field: "grant_types",
-                message: "choose at least one grant type".into(),
-            });
-        }
-        self.to_new_client(owner).validate(who)
-    }
-
-    fn to_new_client(&self, owner: Option<String>) -> NewClient {
-        let optional = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        NewClient {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            homepage_uri: optional(&self.homepage_uri),
-            logo_uri: optional(&self.logo_uri),
-            redirect_uris: self
-                .redirect_uris
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect(),
-            grant_types: self.grants.clone(),
-            scopes: self.scopes.clone(),
-            public: self.public,
-            owner_id: owner,
-            ..Default::default()
-        }
-    }
 }
 
 #[derive(Template)]
@@ -300,103 +179,6 @@ fn form_page(
             suspended: row.is_some_and(|r| r.suspended),
         },
     )
-}
-
-fn render_signup(state: &AppState, status: StatusCode, username: &str, error: Option<&str>) -> HttpResponse {
-    let csrf = secrets::random_secret();
-    let mut response = pages::page_response(
-        status,
-        &SignupPage {
-            csrf: &csrf,
-            username,
-            error,
-        },
-    );
-    let _ = response.add_cookie(&session::login_csrf_cookie(state, csrf));
-    response
-}
-
-async fn signup_form(state: web::Data<AppState>) -> HttpResponse {
-    if !state.oauth.settings.signup_enabled {
-        return not_found();
-    }
-    render_signup(&state, StatusCode::OK, "", None)
-}
-
-async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    if !state.oauth.settings.signup_enabled {
-        return not_found();
-    }
-    let form = match read_form(&req, payload).await {
-        Ok(f) => f,
-        Err(page) => return page,
-    };
-    let username = form.get("username").unwrap_or("");
-    let csrf_ok = match (req.cookie(LOGIN_CSRF_COOKIE), form.get("csrf_token")) {
-        (Some(c), Some(f)) => bool::from(c.value().as_bytes().ct_eq(f.as_bytes())),
-        _ => false,
-    };
-    if !csrf_ok {
-        return render_signup(
-            &state,
-            StatusCode::FORBIDDEN,
-            username,
-            Some("The form expired. Please try again."),
-        );
-    }
-    if let Err(e) = Username::parse(username) {
-        return render_signup(&state, StatusCode::UNPROCESSABLE_ENTITY, username, Some(&e.0));
-    }
-    let password = SecretString::from(form.get("password").unwrap_or("").to_string());
-    if form.get("password_confirm").unwrap_or("") != password.expose_secret() {
-        return render_signup(
-            &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            username,
-            Some("The two passwords differ."),
-        );
-    }
-    if let Err(e) = accounts::check_new_password(&password) {
-        return render_signup(&state, StatusCode::UNPROCESSABLE_ENTITY, username, Some(&e.0));
-    }
-    let ctx = state.oauth.clone();
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    match throttle::admit(&ctx, throttle::registrations(&ctx, &address)).await {
-        Ok(None) => {}
-        Ok(Some(wait)) => {
-            let message =
-                format!("Too many accounts were created from your address. Try again in {wait} seconds.");
-            return render_signup(&state, StatusCode::TOO_MANY_REQUESTS, username, Some(&message));
-        }
-        Err(_) => return pages::unavailable(),
-    }
-    let Ok(_permit) = ctx.password_checks.acquire().await else {
-        return pages::unavailable();
-    };
-    let (db, name) = (ctx.db.clone(), username.to_string());
-    let created =
-        tokio::task::spawn_blocking(move || accounts::create_user(&db, &name, &password, false)).await;
-    let user_id = match created {
-        Ok(Ok(id)) => id,
-        Ok(Err(accounts::CreateUserError::Taken(_))) => {
-            return render_signup(
-                &state,
-                StatusCode::CONFLICT,
-                username,
-                Some("That username is taken."),
-            )
-        }
-        Ok(Err(accounts::CreateUserError::Invalid(e))) => {
-            return render_signup(&state, StatusCode::UNPROCESSABLE_ENTITY, username, Some(&e.0))
-        }
-        _ => return pages::unavailable(),
-    };
-    let Ok(value) = sessions::start(&ctx, &user_id).await else {
-        return pages::unavailable();
-    };
-    let mut response = see_other("/portal");
-    let _ = response.add_cookie(&session::session_cookie(&state, value));
-    response
 }
 
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {

@@ -1,0 +1,115 @@
+//! The portal's application form: what it holds as typed, and how it
+//! becomes a registration request.
+
+use crate::oauth::form::Params;
+use crate::oauth::registry::{self, FieldError, NewClient, Registrant};
+use crate::storage::clients::ClientRow;
+
+/// What the application form holds, as typed.
+#[derive(Default)]
+pub(super) struct AppForm {
+    pub(super) name: String,
+    pub(super) description: String,
+    pub(super) homepage_uri: String,
+    pub(super) logo_uri: String,
+    pub(super) redirect_uris: String,
+    pub(super) public: bool,
+    pub(super) grants: Vec<String>,
+    pub(super) scopes: Vec<String>,
+}
+
+impl AppForm {
+    pub(super) fn has_grant(&self, grant: &str) -> bool {
+        self.grants.iter().any(|g| g == grant)
+    }
+
+    pub(super) fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// The form as posted. Checkboxes have a name each (`grant_…`,
+    /// `scope_…`): form parameters are never repeated here.
+    pub(super) fn from_params(params: &Params, catalogue: &[(String, String)]) -> AppForm {
+        let text = |name: &str| params.get(name).unwrap_or("").to_string();
+        let grants = [
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            "implicit",
+        ]
+        .into_iter()
+        .filter(|g| params.get(&format!("grant_{g}")).is_some())
+        .map(str::to_string)
+        .collect();
+        let scopes = catalogue
+            .iter()
+            .filter(|(name, _)| params.get(&format!("scope_{name}")).is_some())
+            .map(|(name, _)| name.clone())
+            .collect();
+        AppForm {
+            name: text("name"),
+            description: text("description"),
+            homepage_uri: text("homepage_uri"),
+            logo_uri: text("logo_uri"),
+            redirect_uris: text("redirect_uris"),
+            public: params.get("client_type") == Some("public"),
+            grants,
+            scopes,
+        }
+    }
+
+    pub(super) fn from_row(row: &ClientRow) -> AppForm {
+        AppForm {
+            name: row.name.clone(),
+            description: row.description.clone(),
+            homepage_uri: row.homepage_uri.clone().unwrap_or_default(),
+            logo_uri: row.logo_uri.clone().unwrap_or_default(),
+            redirect_uris: row
+                .redirect_uris
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join("\n"),
+            public: row.is_public,
+            grants: row.grant_types.split_whitespace().map(str::to_string).collect(),
+            scopes: row.scopes.split_whitespace().map(str::to_string).collect(),
+        }
+    }
+
+    /// Checks the form against the registry's rules.
+    pub(super) fn validate(
+        &self,
+        owner: Option<String>,
+        who: &Registrant,
+    ) -> Result<registry::ValidClient, FieldError> {
+        // An empty choice is a choice of nothing, not of the defaults.
+        if self.grants.is_empty() {
+            return Err(FieldError {
+                field: "grant_types",
+                message: "choose at least one grant type".into(),
+            });
+        }
+        self.to_new_client(owner).validate(who)
+    }
+
+    pub(super) fn to_new_client(&self, owner: Option<String>) -> NewClient {
+        let optional = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        NewClient {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            homepage_uri: optional(&self.homepage_uri),
+            logo_uri: optional(&self.logo_uri),
+            redirect_uris: self
+                .redirect_uris
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+            grant_types: self.grants.clone(),
+            scopes: self.scopes.clone(),
+            public: self.public,
+            owner_id: owner,
+            ..Default::default()
+        }
+    }
+}
