@@ -50,6 +50,8 @@ pub struct Settings {
     pub signup_enabled: bool,
     /// Whether self-service clients (portal, RFC 7591) may use the implicit grant.
     pub self_service_implicit: bool,
+    /// Whether self-service clients may use client credentials.
+    pub self_service_client_credentials: bool,
     /// RFC 7591 initial access token; `None` means open registration.
     pub registration_initial_access_token: Option<String>,
     /// `text` or `json`.
@@ -169,6 +171,11 @@ pub const KEYS: &[Key] = &[
         name: "self_service_implicit",
         default: "false",
         help: "whether self-registered clients (portal, dynamic registration) may use the implicit grant",
+    },
+    Key {
+        name: "self_service_client_credentials",
+        default: "true",
+        help: "whether self-registered confidential clients may use client credentials (tokens no user consented to)",
     },
     Key {
         name: "registration_initial_access_token",
@@ -357,6 +364,7 @@ impl Settings {
             })?,
             signup_enabled: src.parse("signup_enabled", boolean)?,
             self_service_implicit: src.parse("self_service_implicit", boolean)?,
+            self_service_client_credentials: src.parse("self_service_client_credentials", boolean)?,
             registration_initial_access_token: src.parse("registration_initial_access_token", |v| {
                 if !v.is_empty() && v.len() < 16 {
                     return Err("an initial access token must be at least 16 characters".into());

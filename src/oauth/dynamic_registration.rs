@@ -300,6 +300,7 @@ async fn self_service(ctx: &Context) -> Result<Registrant, RegistrationError> {
     let catalogue = registry::catalogue(&ctx.db).await?;
     Ok(Registrant::SelfService {
         implicit_allowed: ctx.settings.self_service_implicit,
+        client_credentials_allowed: ctx.settings.self_service_client_credentials,
         catalogue: catalogue.into_iter().map(|(name, _)| name).collect(),
     })
 }

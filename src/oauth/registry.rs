@@ -47,6 +47,8 @@ pub enum Registrant {
     SelfService {
         /// Whether the operator lets self-service clients use the implicit grant.
         implicit_allowed: bool,
+        /// Whether the operator lets self-service clients use client credentials.
+        client_credentials_allowed: bool,
         /// The scope catalogue's names.
         catalogue: Vec<String>,
     },
@@ -205,6 +207,7 @@ impl NewClient {
         }
         if let Registrant::SelfService {
             implicit_allowed,
+            client_credentials_allowed,
             catalogue,
         } = who
         {
@@ -218,6 +221,14 @@ impl NewClient {
                 return Err(refuse(
                     "grant_types",
                     "the password grant is not available to self-registered clients",
+                ));
+            }
+            // Client credentials skip every user's consent: with open
+            // sign-up or registration, an operator may want them reviewed.
+            if grant_types.contains(&GrantType::ClientCredentials) && !client_credentials_allowed {
+                return Err(refuse(
+                    "grant_types",
+                    "client credentials are not available to self-registered clients on this server",
                 ));
             }
             if grant_types.contains(&GrantType::Implicit) && !implicit_allowed {
@@ -435,6 +446,7 @@ mod tests {
     fn self_service() -> Registrant {
         Registrant::SelfService {
             implicit_allowed: false,
+            client_credentials_allowed: true,
             catalogue: vec!["profile".into()],
         }
     }

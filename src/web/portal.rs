@@ -54,6 +54,7 @@ struct AppFormPage<'a> {
     csrf: &'a str,
     catalogue: Vec<(String, String)>,
     implicit_allowed: bool,
+    client_credentials_allowed: bool,
     is_admin: bool,
     trusted: bool,
     suspended: bool,
@@ -144,6 +145,7 @@ async fn owned_form(
 fn self_service(state: &AppState, catalogue: &[(String, String)]) -> Registrant {
     Registrant::SelfService {
         implicit_allowed: state.oauth.settings.self_service_implicit,
+        client_credentials_allowed: state.oauth.settings.self_service_client_credentials,
         catalogue: catalogue.iter().map(|(n, _)| n.clone()).collect(),
     }
 }
@@ -174,6 +176,8 @@ fn form_page(
             csrf: &current.csrf,
             catalogue,
             implicit_allowed: state.oauth.settings.self_service_implicit,
+            client_credentials_allowed: state.oauth.settings.self_service_client_credentials
+                || current.is_admin,
             is_admin: current.is_admin,
             trusted: row.is_some_and(|r| r.is_trusted),
             suspended: row.is_some_and(|r| r.suspended),
@@ -332,6 +336,7 @@ async fn edit(
         }
     }
     let implicit_shown = state.oauth.settings.self_service_implicit;
+    let credentials_shown = state.oauth.settings.self_service_client_credentials || current.is_admin;
     let valid = if form.grants.is_empty() {
         Err(FieldError {
             field: "grant_types",
@@ -343,7 +348,8 @@ async fn edit(
         // grants an operator gave that the form does not offer.
         new.resources = row.resources.split_whitespace().map(str::to_string).collect();
         for g in row.grant_types.split_whitespace() {
-            let offered = matches!(g, "authorization_code" | "refresh_token" | "client_credentials")
+            let offered = matches!(g, "authorization_code" | "refresh_token")
+                || (g == "client_credentials" && credentials_shown)
                 || (g == "implicit" && implicit_shown);
             if !offered && !new.grant_types.iter().any(|x| x == g) {
                 new.grant_types.push(g.to_string());
@@ -360,6 +366,11 @@ async fn edit(
             Registrant::SelfService {
                 implicit_allowed: implicit_shown
                     || row.grant_types.split_whitespace().any(|g| g == "implicit"),
+                client_credentials_allowed: credentials_shown
+                    || row
+                        .grant_types
+                        .split_whitespace()
+                        .any(|g| g == "client_credentials"),
                 catalogue: names,
             }
         };

@@ -560,3 +560,28 @@ async fn a_developers_change_to_redirect_uris_withdraws_the_trust_an_admin_gave(
         "trust was given to what was reviewed"
     );
 }
+
+#[tokio::test]
+async fn an_operator_can_keep_client_credentials_from_self_registered_apps() {
+    let app = spawn_app_on(TestDb::new(), |s| s.self_service_client_credentials = false).await;
+    with_catalogue(&app);
+    let agent = developer(&app, "dev").await;
+    let form = agent.get("/portal/apps/new").await;
+    assert!(!form.body.contains("grant-client-credentials"), "not offered");
+    let page = register(
+        &agent,
+        &[("grant_client_credentials", "on"), ("scope_orders:read", "on")],
+    )
+    .await;
+    assert_eq!(page.status, 422);
+    let dcr = app
+        .http
+        .post(app.url("/oauth2/register"))
+        .json(&serde_json::json!({"client_name": "svc", "grant_types": ["client_credentials"], "scope": "orders:read"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(dcr.status(), 400);
+    let body: serde_json::Value = dcr.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client_metadata");
+}
