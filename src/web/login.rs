@@ -1,7 +1,7 @@
 //! Sign-in and sign-out pages.
 
 use super::pages::{self, read_form, see_other, LoginPage, LogoutPage, SignedOutPage};
-use super::session::{self, LOGIN_CSRF_COOKIE};
+use super::session;
 use super::AppState;
 use crate::oauth::throttle::{self, Subject};
 use crate::oauth::{accounts, secrets, sessions};
@@ -63,8 +63,8 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
     let return_to = session::safe_return_path(form.get("return_to"));
     let username = form.get("username").unwrap_or("");
     // Double-submit: the form's token must equal the cookie set with the form.
-    let cookie = req.cookie(LOGIN_CSRF_COOKIE);
-    let csrf_ok = match (cookie.as_ref().map(|c| c.value()), form.get("csrf_token")) {
+    let cookie = session::login_csrf(&state, &req);
+    let csrf_ok = match (cookie.as_deref(), form.get("csrf_token")) {
         (Some(c), Some(f)) => bool::from(c.as_bytes().ct_eq(f.as_bytes())),
         _ => false,
     };

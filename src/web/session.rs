@@ -7,14 +7,31 @@ use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::HttpRequest;
 
 /// The session cookie's name.
-pub const SESSION_COOKIE: &str = "tollgate_session";
+const SESSION_COOKIE: &str = "tollgate_session";
 /// The double-submit cookie that protects the forms shown before there is a
 /// session (sign-in, sign-up).
-pub const LOGIN_CSRF_COOKIE: &str = "tollgate_login_csrf";
+const LOGIN_CSRF_COOKIE: &str = "tollgate_login_csrf";
+
+/// A cookie's name: over https with the `__Host-` prefix, which browsers
+/// accept only from this host, `Secure`, for path `/` and without a
+/// `Domain` — so a sibling subdomain cannot plant or overwrite it.
+fn name(state: &AppState, base: &'static str) -> String {
+    if secure(state) {
+        format!("__Host-{base}")
+    } else {
+        base.to_string()
+    }
+}
+
+/// The value of the login CSRF cookie this request carries.
+pub fn login_csrf(state: &AppState, req: &HttpRequest) -> Option<String> {
+    req.cookie(&name(state, LOGIN_CSRF_COOKIE))
+        .map(|c| c.value().to_string())
+}
 
 /// The live session of this request, if it has one.
 pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<Session>, StorageError> {
-    match req.cookie(SESSION_COOKIE) {
+    match req.cookie(&name(state, SESSION_COOKIE)) {
         Some(cookie) => sessions::find(&state.oauth, cookie.value()).await,
         None => Ok(None),
     }
@@ -27,7 +44,7 @@ fn secure(state: &AppState) -> bool {
 /// The session cookie for a new session: `HttpOnly`, `SameSite=Lax`,
 /// `Secure` over https.
 pub fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, value)
+    Cookie::build(name(state, SESSION_COOKIE), value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -45,7 +62,7 @@ pub fn clear_session_cookie(state: &AppState) -> Cookie<'static> {
 
 /// The login CSRF cookie.
 pub fn login_csrf_cookie(state: &AppState, value: String) -> Cookie<'static> {
-    Cookie::build(LOGIN_CSRF_COOKIE, value)
+    Cookie::build(name(state, LOGIN_CSRF_COOKIE), value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -73,7 +90,41 @@ pub fn safe_return_path(raw: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_return_path;
+    use super::*;
+
+    fn state_with_issuer(issuer: &str, dir: &std::path::Path) -> AppState {
+        let mut settings = crate::config::Settings::load(None).unwrap();
+        settings.issuer = issuer.to_string();
+        let db = crate::storage::Database::open(&format!("sqlite://{}/t.db", dir.display()), 1).unwrap();
+        AppState {
+            oauth: std::sync::Arc::new(crate::oauth::Context::new(std::sync::Arc::new(settings), db)),
+        }
+    }
+
+    #[test]
+    fn over_https_the_cookies_are_secure_and_host_prefixed() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_issuer("https://auth.example", dir.path());
+        for cookie in [
+            session_cookie(&state, "v".into()),
+            login_csrf_cookie(&state, "v".into()),
+        ] {
+            assert!(cookie.name().starts_with("__Host-"), "{}", cookie.name());
+            assert_eq!(cookie.secure(), Some(true));
+            assert_eq!(cookie.path(), Some("/"));
+            assert_eq!(cookie.http_only(), Some(true));
+            assert!(cookie.domain().is_none());
+        }
+    }
+
+    #[test]
+    fn over_http_the_cookies_carry_no_prefix_browsers_would_refuse() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state_with_issuer("http://127.0.0.1:8080", dir.path());
+        let cookie = session_cookie(&state, "v".into());
+        assert_eq!(cookie.name(), "tollgate_session");
+        assert_eq!(cookie.same_site(), Some(SameSite::Lax));
+    }
 
     #[test]
     fn return_paths_cannot_leave_tollgate() {

@@ -2,7 +2,7 @@
 //! and on to the portal. Limited per address like dynamic registration.
 
 use super::pages::{self, read_form, see_other};
-use super::session::{self, LOGIN_CSRF_COOKIE};
+use super::session;
 use super::AppState;
 use crate::domain::Username;
 use crate::oauth::{accounts, secrets, sessions, throttle};
@@ -67,8 +67,8 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
         Err(page) => return page,
     };
     let username = form.get("username").unwrap_or("");
-    let csrf_ok = match (req.cookie(LOGIN_CSRF_COOKIE), form.get("csrf_token")) {
-        (Some(c), Some(f)) => bool::from(c.value().as_bytes().ct_eq(f.as_bytes())),
+    let csrf_ok = match (session::login_csrf(&state, &req), form.get("csrf_token")) {
+        (Some(c), Some(f)) => bool::from(c.as_bytes().ct_eq(f.as_bytes())),
         _ => false,
     };
     if !csrf_ok {
