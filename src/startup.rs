@@ -61,6 +61,8 @@ impl Application {
         });
         let server = HttpServer::new(move || {
             App::new()
+                // Every response, JSON included, is read as what it says it is.
+                .wrap(actix_web::middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
                 .configure(web::routes)

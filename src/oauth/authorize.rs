@@ -198,6 +198,8 @@ fn check_pkce(request: &mut AuthorizationRequest, params: &Params) -> Result<(),
     // RFC 7636 §4.3: the method defaults to plain.
     let method = params.get("code_challenge_method").unwrap_or("plain");
     match method {
+        // A SHA-256 in base64url is always 43 characters.
+        "S256" if challenge.len() != 43 => return Err("an S256 code_challenge is 43 characters"),
         "S256" => {}
         "plain" if client.allow_plain_pkce => {}
         "plain" => return Err("code_challenge_method must be S256"),

@@ -126,6 +126,10 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
         }
         _ => return pages::unavailable(),
     };
+    // Whoever was signed in on this browser is signed out: one session per browser.
+    if let Ok(Some(old)) = session::current(&state, &req).await {
+        let _ = sessions::end(&ctx, &old.id_hash).await;
+    }
     let Ok(value) = sessions::start(&ctx, &user_id).await else {
         return pages::unavailable();
     };

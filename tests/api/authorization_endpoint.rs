@@ -195,3 +195,17 @@ async fn metadata_lists_the_authorization_endpoint_and_iss_support() {
         serde_json::json!(["S256"])
     );
 }
+
+#[tokio::test]
+async fn an_s256_challenge_that_is_not_a_sha256_is_refused() {
+    let app = spawn_app().await;
+    let client = web_app(&app);
+    let path = format!(
+        "/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&state=s&code_challenge={}&code_challenge_method=S256",
+        client.id,
+        crate::browser::urlencode(REDIRECT),
+        "a".repeat(64)
+    );
+    let page = Agent::new(&app).get(&path).await;
+    assert_eq!(page.query_param("error").as_deref(), Some("invalid_request"));
+}

@@ -112,6 +112,7 @@ async fn token_responses_are_not_cached() {
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("cache-control"), Some("no-store"));
     assert_eq!(answer.header("pragma"), Some("no-cache"));
+    assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(answer.body["token_type"], "Bearer");
     assert_eq!(answer.body["expires_in"], app.settings.access_token_ttl);
 }
