@@ -42,16 +42,22 @@ impl Application {
     /// Opens the database, applies migrations, makes sure a signing key
     /// exists and binds the listener (port 0 picks a free port).
     pub fn build(settings: Settings) -> Result<Application, StartError> {
+        let listener = TcpListener::bind(settings.bind).map_err(|source| StartError::Bind {
+            addr: settings.bind.to_string(),
+            source,
+        })?;
+        Application::build_on(settings, listener)
+    }
+
+    /// Like [`Application::build`], on a listener bound already (tests bind
+    /// port 0 first, so that the issuer can name the port it got).
+    pub fn build_on(settings: Settings, listener: TcpListener) -> Result<Application, StartError> {
         let db = Database::open(&settings.database_url, settings.database_pool_size)?;
         let applied = db.migrate()?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "applied database migrations");
         }
         keys::ensure_active(&db, settings.signing_alg)?;
-        let listener = TcpListener::bind(settings.bind).map_err(|source| StartError::Bind {
-            addr: settings.bind.to_string(),
-            source,
-        })?;
         let port = listener
             .local_addr()
             .map(|a| a.port())

@@ -115,15 +115,12 @@ pub async fn spawn_app_on(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> Tes
 /// returns its base URL.
 pub async fn start_server(mut settings: Settings) -> String {
     // The port is only known once bound, and the issuer must name it: bind
-    // first on a free port, then build with that port.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // a free port, keep the listener, and build the server on it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
     settings.bind = format!("127.0.0.1:{port}").parse().unwrap();
     settings.issuer = format!("http://127.0.0.1:{port}");
-    let app = tokio::task::spawn_blocking(move || Application::build(settings))
+    let app = tokio::task::spawn_blocking(move || Application::build_on(settings, listener))
         .await
         .unwrap()
         .expect("the server starts");
