@@ -143,21 +143,31 @@ fn code_of(url: &url::Url) -> String {
         .expect("a code in the callback")
 }
 
+/// Clicks the element with id `id`.
+async fn click(browser: &Client, id: &str) {
+    browser
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Types `text` into the field with id `id`.
+async fn type_into(browser: &Client, id: &str, text: &str) {
+    browser
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
 async fn sign_in_on_page(browser: &Client) {
-    browser
-        .find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("alice")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
+    type_into(browser, "username", "alice").await;
+    type_into(browser, "password", PASSWORD).await;
     browser
         .find(Locator::Css("button[type=submit]"))
         .await
@@ -200,13 +210,7 @@ async fn a_person_signs_in_approves_and_lands_back_in_the_app_then_signs_out() {
         .await
         .unwrap();
     assert!(heading.contains("Notes"), "{heading}");
-    browser
-        .find(Locator::Id("approve"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "approve").await;
 
     // Back in the app, with a code the app redeems with the oauth2 crate.
     let landed = wait_for_url(&browser, &redirect).await;
@@ -246,13 +250,7 @@ async fn a_person_signs_in_approves_and_lands_back_in_the_app_then_signs_out() {
         .await
         .unwrap();
     assert!(apps.contains("Notes"), "{apps}");
-    browser
-        .find(Locator::Id("logout"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "logout").await;
     // Waits for the signed-out page itself, not the account page's heading.
     browser
         .wait()
@@ -280,20 +278,8 @@ async fn a_wrong_password_in_the_browser_shows_the_error_next_to_the_form() {
     let app = spawn_app().await;
     app.create_user("alice", PASSWORD);
     browser.goto(&app.url("/login")).await.unwrap();
-    browser
-        .find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("alice")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys("not-the-password")
-        .await
-        .unwrap();
+    type_into(&browser, "username", "alice").await;
+    type_into(&browser, "password", "not-the-password").await;
     browser
         .find(Locator::Css("button[type=submit]"))
         .await
@@ -331,27 +317,9 @@ async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser
 
     // Sign up.
     browser.goto(&app.url("/signup")).await.unwrap();
-    browser
-        .find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("dev")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("password_confirm"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
+    type_into(&browser, "username", "dev").await;
+    type_into(&browser, "password", PASSWORD).await;
+    type_into(&browser, "password_confirm", PASSWORD).await;
     browser
         .find(Locator::Css("button[type=submit]"))
         .await
@@ -362,55 +330,13 @@ async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser
     wait_for_url(&browser, &app.url("/portal")).await;
 
     // Register a confidential service app.
-    browser
-        .find(Locator::Id("new-app"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("name"))
-        .await
-        .unwrap()
-        .send_keys("Billing")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("grant-authorization-code"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("grant-refresh-token"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("grant-client-credentials"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("scope-orders:read"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Id("save"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "new-app").await;
+    type_into(&browser, "name", "Billing").await;
+    click(&browser, "grant-authorization-code").await;
+    click(&browser, "grant-refresh-token").await;
+    click(&browser, "grant-client-credentials").await;
+    click(&browser, "scope-orders:read").await;
+    click(&browser, "save").await;
 
     // The secret, shown once, copied off the page.
     let id = browser
@@ -439,13 +365,7 @@ async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser
         .goto(&app.url(&format!("/portal/apps/{id}")))
         .await
         .unwrap();
-    browser
-        .find(Locator::Id("rotate"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "rotate").await;
     let new_secret = browser
         .wait()
         .for_element(Locator::Id("client-secret"))
@@ -477,13 +397,7 @@ async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser
         .goto(&app.url(&format!("/portal/apps/{id}")))
         .await
         .unwrap();
-    browser
-        .find(Locator::Id("delete"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "delete").await;
     // Back on the list, which is now empty: the deletion is done.
     browser.wait().for_element(Locator::Id("no-apps")).await.unwrap();
     assert_eq!(app.introspect(&token, &observer).await["active"], false);
