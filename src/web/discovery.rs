@@ -1,6 +1,7 @@
 //! Discovery: server metadata (RFC 8414) and the JWKS it points to.
 
-use super::{ApiError, AppState};
+use super::oauth_endpoints::error_response;
+use super::AppState;
 use crate::oauth::metadata;
 use actix_web::{web, HttpResponse};
 
@@ -18,11 +19,14 @@ async fn server_metadata(state: web::Data<AppState>) -> HttpResponse {
         .json(metadata::document(&state.oauth.settings))
 }
 
-async fn jwks(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let jwks = state.oauth.keys.jwks().await?;
+async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    let jwks = match state.oauth.keys.jwks().await {
+        Ok(jwks) => jwks,
+        Err(e) => return error_response(&e.into()),
+    };
     // Short enough that a rotation reaches resource servers well within a
     // retired key's publication window.
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=60"))
-        .json(jwks))
+        .json(jwks)
 }

@@ -96,7 +96,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
         );
     }
     let ctx = &state.oauth;
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let address = super::body::client_address(&req);
     let subjects = || vec![Subject::account(ctx, name), Subject::address(ctx, &address)];
     // Counted before the password is checked: requests sent together cannot
     // all pass the limit while none of them has been counted yet.

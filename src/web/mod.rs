@@ -4,8 +4,8 @@
 mod account;
 mod app_form;
 mod authorize;
+mod body;
 mod discovery;
-mod error;
 mod health;
 mod login;
 mod oauth_endpoints;
@@ -14,8 +14,6 @@ mod portal;
 mod registration_endpoint;
 mod session;
 mod signup;
-
-pub use error::ApiError;
 
 use crate::oauth::Context;
 use actix_web::web;

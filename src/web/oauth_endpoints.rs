@@ -2,6 +2,7 @@
 //! (RFC 7009) and introspection (RFC 7662). Each reads a strictly parsed
 //! form body and answers JSON; every error is an RFC 6749 §5.2 body.
 
+use super::body::{self, BodyError};
 use super::AppState;
 use crate::oauth::clients::{self, Client};
 use crate::oauth::error::OAuthError;
@@ -10,7 +11,6 @@ use crate::oauth::metadata::{INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH};
 use crate::oauth::{grants, introspection, revocation};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use std::sync::Arc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -89,28 +89,18 @@ fn authorization_header(req: &HttpRequest) -> Result<Option<Vec<u8>>, OAuthError
 
 /// Reads an `application/x-www-form-urlencoded` body of at most
 /// [`MAX_BODY_BYTES`].
-async fn read_form(req: &HttpRequest, mut payload: web::Payload) -> Result<Params, OAuthError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-        return Err(OAuthError::invalid_request(
-            "the body must be application/x-www-form-urlencoded",
-        ));
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| OAuthError::invalid_request("the request body could not be read"))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(OAuthError::invalid_request(format!(
-                "the body exceeds {MAX_BODY_BYTES} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
+async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Params, OAuthError> {
+    let body = body::read(req, payload, "application/x-www-form-urlencoded", MAX_BODY_BYTES)
+        .await
+        .map_err(|e| match e {
+            BodyError::WrongType => {
+                OAuthError::invalid_request("the body must be application/x-www-form-urlencoded")
+            }
+            BodyError::TooLarge => {
+                OAuthError::invalid_request(format!("the body exceeds {MAX_BODY_BYTES} bytes"))
+            }
+            BodyError::Unreadable => OAuthError::invalid_request("the request body could not be read"),
+        })?;
     Params::parse(&body).map_err(OAuthError::invalid_request)
 }
 

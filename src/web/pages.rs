@@ -1,11 +1,11 @@
 //! HTML pages: the templates, the headers every page carries, and reading
 //! the forms they post.
 
+use super::body::{self, BodyError};
 use crate::oauth::form::{Params, MAX_BODY_BYTES};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use futures_util::StreamExt;
 
 /// An error page.
 #[derive(Template)]
@@ -136,28 +136,18 @@ pub fn unavailable() -> HttpResponse {
 /// Reads a posted form (`application/x-www-form-urlencoded`, bounded).
 /// The error is the page to answer with.
 #[allow(clippy::result_large_err)]
-pub async fn read_form(req: &HttpRequest, mut payload: web::Payload) -> Result<Params, HttpResponse> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-        return Err(bad_request("The form was not sent as a form."));
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| bad_request("The form could not be read."))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(error_page(
+pub async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Params, HttpResponse> {
+    let body = body::read(req, payload, "application/x-www-form-urlencoded", MAX_BODY_BYTES)
+        .await
+        .map_err(|e| match e {
+            BodyError::WrongType => bad_request("The form was not sent as a form."),
+            BodyError::TooLarge => error_page(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Too large",
                 "The form is too large.",
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
+            ),
+            BodyError::Unreadable => bad_request("The form could not be read."),
+        })?;
     Params::parse(&body).map_err(|why| bad_request(&format!("The form is malformed: {why}.")))
 }
 

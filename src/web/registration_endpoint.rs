@@ -4,6 +4,7 @@
 //! registration access token. Bodies are JSON of at most
 //! [`MAX_BODY_BYTES`]; every answer is `Cache-Control: no-store`.
 
+use super::body::{self, BodyError};
 use super::AppState;
 use crate::oauth::dynamic_registration::{self as registration, RegistrationError, MAX_BODY_BYTES};
 use crate::oauth::error::OAuthError;
@@ -11,7 +12,6 @@ use crate::oauth::metadata::REGISTRATION_PATH;
 use crate::oauth::throttle;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -34,7 +34,7 @@ async fn register(state: web::Data<AppState>, req: HttpRequest, payload: web::Pa
         // The token first: without it, the body is not even read.
         registration::check_initial_access_token(&ctx.settings, bearer_token(&req).as_deref())?;
         // Open registration must not let one address fill the registry.
-        let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+        let address = body::client_address(&req);
         match throttle::admit(ctx, throttle::registrations(ctx, &address)).await {
             Ok(None) => {}
             Ok(Some(wait)) => {
@@ -109,38 +109,18 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
 }
 
 /// Reads an `application/json` body of at most [`MAX_BODY_BYTES`].
-async fn read_json(req: &HttpRequest, mut payload: web::Payload) -> Result<web::Bytes, RegistrationError> {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case("application/json") {
-        return Err(RegistrationError::invalid_metadata(
-            "the body must be application/json",
-        ));
-    }
-    let too_large =
-        || RegistrationError::invalid_metadata(format!("the body exceeds {MAX_BODY_BYTES} bytes"));
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
-        return Err(too_large());
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|_| RegistrationError::invalid_metadata("the request body could not be read"))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(too_large());
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+async fn read_json(req: &HttpRequest, payload: web::Payload) -> Result<web::Bytes, RegistrationError> {
+    body::read(req, payload, "application/json", MAX_BODY_BYTES)
+        .await
+        .map_err(|e| match e {
+            BodyError::WrongType => RegistrationError::invalid_metadata("the body must be application/json"),
+            BodyError::TooLarge => {
+                RegistrationError::invalid_metadata(format!("the body exceeds {MAX_BODY_BYTES} bytes"))
+            }
+            BodyError::Unreadable => {
+                RegistrationError::invalid_metadata("the request body could not be read")
+            }
+        })
 }
 
 fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {

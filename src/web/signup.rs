@@ -95,7 +95,7 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
         return render_signup(&state, StatusCode::UNPROCESSABLE_ENTITY, username, Some(&e.0));
     }
     let ctx = state.oauth.clone();
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let address = super::body::client_address(&req);
     match throttle::admit(&ctx, throttle::registrations(&ctx, &address)).await {
         Ok(None) => {}
         Ok(Some(wait)) => {

@@ -1,0 +1,68 @@
+//! Reading request bodies and who sent them: one place for the content-type
+//! check and the size limit that every form and JSON endpoint applies.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+use futures_util::StreamExt;
+
+/// Why a body was not read.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Not the media type the endpoint takes.
+    WrongType,
+    /// Over the limit (declared or received).
+    TooLarge,
+    /// The connection failed while reading.
+    Unreadable,
+}
+
+/// Whether the request's `Content-Type` is `essence` (parameters ignored).
+fn has_type(req: &HttpRequest, essence: &str) -> bool {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .eq_ignore_ascii_case(essence)
+}
+
+/// Reads a body of media type `essence` and at most `limit` bytes; a
+/// declared `Content-Length` over the limit is refused before reading.
+pub async fn read(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    essence: &str,
+    limit: usize,
+) -> Result<web::Bytes, BodyError> {
+    if !has_type(req, essence) {
+        return Err(BodyError::WrongType);
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The address throttles count per: the TCP peer (behind a reverse proxy,
+/// the proxy's address).
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+}
