@@ -24,6 +24,17 @@ fn seed_code(
     challenge: Option<&PkceCodeChallenge>,
     redirect: Option<&str>,
 ) -> String {
+    seed_code_living(app, client, challenge, redirect, 60)
+}
+
+/// A code that expires `ttl` seconds from now (negative: already expired).
+fn seed_code_living(
+    app: &TestApp,
+    client: &TestClient,
+    challenge: Option<&PkceCodeChallenge>,
+    redirect: Option<&str>,
+    ttl: i64,
+) -> String {
     let user_id = app.create_user(
         &format!("user{}", crate::helpers::random_lowercase(6)),
         "correct horse battery",
@@ -41,7 +52,7 @@ fn seed_code(
         code_challenge: challenge.map(|c| c.as_str().to_string()),
         code_challenge_method: challenge.map(|c| c.method().as_str().to_string()),
         created_at: now,
-        expires_at: now + 60,
+        expires_at: now + ttl,
         redeemed_at: None,
         issued_family_id: None,
         issued_access_jti: None,
@@ -251,4 +262,18 @@ async fn two_redemptions_at_once_issue_once_and_the_race_revokes_it() {
         false,
         "the replay revoked what was issued"
     );
+}
+
+#[tokio::test]
+async fn an_expired_code_is_invalid_grant() {
+    let app = spawn_app().await;
+    let client = web_client(&app);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let s = Seeded {
+        code: seed_code_living(&app, &client, Some(&challenge), None, -1),
+        client,
+    };
+    let answer = redeem(&app, &s, Some(verifier.secret()), None).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.error(), "invalid_grant");
 }

@@ -167,3 +167,15 @@ async fn the_grace_window_allows_one_sibling_not_a_fork_per_use() {
         "a third use is reuse: the family is revoked"
     );
 }
+
+#[tokio::test]
+async fn an_expired_refresh_token_is_invalid_grant() {
+    let app = spawn_app_on(TestDb::new(), |s| s.refresh_token_ttl = 1).await;
+    let client = app.first_party_client();
+    let token = app.alice_refresh_token(&client).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(
+        refresh(&app, &client, &token, None).await.error(),
+        "invalid_grant"
+    );
+}

@@ -84,3 +84,20 @@ async fn revocation_without_a_token_is_invalid_request() {
     assert_eq!(answer.status, 400);
     assert_eq!(answer.error(), "invalid_request");
 }
+
+#[tokio::test]
+async fn a_client_cannot_revoke_another_clients_refresh_token() {
+    let app = spawn_app().await;
+    let owner = app.first_party_client();
+    let other = app.service_client();
+    let token = app.alice_refresh_token(&owner).await;
+    assert_eq!(app.revoke(&token, &other).await.status, 200);
+    let refreshed = app
+        .post_form(
+            "/oauth2/token",
+            &[("grant_type", "refresh_token"), ("refresh_token", &token)],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(refreshed.status, 200, "the owner's token is untouched");
+}
