@@ -52,8 +52,11 @@ pub struct Settings {
     pub self_service_implicit: bool,
     /// Whether self-service clients may use client credentials.
     pub self_service_client_credentials: bool,
-    /// RFC 7591 initial access token; `None` means open registration.
+    /// RFC 7591 initial access token dynamic registration requires.
     pub registration_initial_access_token: Option<String>,
+    /// Whether anyone may register a client dynamically without an initial
+    /// access token.
+    pub open_registration: bool,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.
@@ -174,13 +177,18 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "self_service_client_credentials",
-        default: "true",
+        default: "false",
         help: "whether self-registered confidential clients may use client credentials (tokens no user consented to)",
     },
     Key {
         name: "registration_initial_access_token",
         default: "",
-        help: "bearer token required by dynamic client registration (RFC 7591); empty: open registration",
+        help: "bearer token required by dynamic client registration (RFC 7591)",
+    },
+    Key {
+        name: "open_registration",
+        default: "false",
+        help: "whether dynamic client registration is open to anyone without an initial access token",
     },
     Key {
         name: "log_format",
@@ -298,6 +306,12 @@ fn issuer(v: &str) -> Result<String, String> {
 }
 
 impl Settings {
+    /// Whether RFC 7591 dynamic registration is offered at all: with an
+    /// initial access token (required then), or opened to anyone.
+    pub fn dynamic_registration_enabled(&self) -> bool {
+        self.registration_initial_access_token.is_some() || self.open_registration
+    }
+
     /// How signing keys are published, used and withdrawn.
     pub fn key_lifecycle(&self) -> crate::oauth::keys::Lifecycle {
         crate::oauth::keys::Lifecycle {
@@ -371,6 +385,7 @@ impl Settings {
                 }
                 Ok(Some(v.to_string()).filter(|v| !v.is_empty()))
             })?,
+            open_registration: src.parse("open_registration", boolean)?,
             log_format: src.parse("log_format", |v| match v {
                 "text" => Ok(LogFormat::Text),
                 "json" => Ok(LogFormat::Json),

@@ -1,12 +1,14 @@
 //! Pure types: values that can only be had by parsing, so holding one means it
 //! is valid. No actix, no diesel here.
 
+mod display_text;
 mod grant_type;
 mod redirect_uri;
 mod scope;
 mod signing_alg;
 mod username;
 
+pub use display_text::display_text;
 pub use grant_type::GrantType;
 pub use redirect_uri::RedirectUri;
 pub use scope::{Scope, ScopeSet};

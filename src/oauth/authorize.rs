@@ -58,6 +58,16 @@ pub enum Refusal {
     Page(String),
     /// An error for the verified client, sent to its redirect URI.
     Redirect(String),
+    /// An error for a client no administrator has verified, before the
+    /// user signed in: a page naming the application with a plain link to
+    /// this URL. Redirecting at once would make every self-registered
+    /// client an open redirector for anyone (RFC 9700 §4.11.2).
+    Link {
+        /// The application's name.
+        client_name: String,
+        /// The error response URL.
+        url: String,
+    },
     /// The database is away: a 503 page.
     Unavailable,
 }
@@ -118,9 +128,7 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
         prompt_consent: false,
     };
     // 2. From here on, errors go back to the client.
-    let fail = |request: &AuthorizationRequest, code: &str, why: &str| {
-        Refusal::Redirect(request.error_redirect(ctx, code, why))
-    };
+    let fail = |request: &AuthorizationRequest, code: &str, why: &str| request.refuse(ctx, code, why, false);
     if request.state.as_ref().is_some_and(|s| s.len() > MAX_STATE_LEN) {
         request.state = None;
         return Err(fail(&request, "invalid_request", "state is too long"));
@@ -244,6 +252,21 @@ impl AuthorizationRequest {
             &[("error", code), ("error_description", description)],
             &ctx.settings.issuer,
         )
+    }
+
+    /// An error answer: a redirect to the client, or — for a client no
+    /// administrator verified, while nobody has signed in — a page with a
+    /// link (see [`Refusal::Link`]).
+    pub fn refuse(&self, ctx: &Context, code: &str, description: &str, signed_in: bool) -> Refusal {
+        let url = self.error_redirect(ctx, code, description);
+        if self.client.verified || signed_in {
+            Refusal::Redirect(url)
+        } else {
+            Refusal::Link {
+                client_name: self.client.name.clone(),
+                url,
+            }
+        }
     }
 
     /// Whether the user must be asked before the client gets what it asks.

@@ -11,6 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -44,6 +45,13 @@ pub struct Client {
     pub allow_plain_pkce: bool,
     /// Suspended: no new tokens, existing ones inactive.
     pub suspended: bool,
+    /// An administrator vouches for it; otherwise pages show it as
+    /// unverified and errors before sign-in are not redirected to it.
+    pub verified: bool,
+    /// Its home page, as registered.
+    pub homepage_uri: Option<String>,
+    /// The developer who registered it (none: the operator).
+    pub owner_id: Option<String>,
     secret_hash: Option<String>,
     previous_secret_hash: Option<String>,
     previous_secret_expires_at: Option<i64>,
@@ -69,6 +77,9 @@ impl Client {
             require_pkce: row.require_pkce,
             allow_plain_pkce: row.allow_plain_pkce,
             suspended: row.suspended,
+            verified: row.verified,
+            homepage_uri: row.homepage_uri,
+            owner_id: row.owner_id,
             secret_hash: row.secret_hash,
             previous_secret_hash: row.previous_secret_hash,
             previous_secret_expires_at: row.previous_secret_expires_at,
@@ -169,9 +180,17 @@ fn form_decode(s: &str) -> Option<String> {
 }
 
 /// Registered clients, cached for [`CACHE_TTL`].
+///
+/// Invalidation wins over a read in flight: a read that started before
+/// [`ClientCache::invalidate`] may still answer with what it read, but it
+/// does not store it, so the next request reads the change (a suspension
+/// once stayed unseen for the cache's lifetime that way).
 pub struct ClientCache {
     db: Database,
     entries: RwLock<HashMap<String, (Arc<Client>, Instant)>>,
+    /// Bumped by every invalidation; a read stores its row only if no
+    /// invalidation happened since it began.
+    generation: AtomicU64,
 }
 
 impl ClientCache {
@@ -180,7 +199,13 @@ impl ClientCache {
         ClientCache {
             db,
             entries: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
         }
+    }
+
+    /// The database the registry lives in.
+    pub fn db(&self) -> &Database {
+        &self.db
     }
 
     /// The client with this id, if registered.
@@ -192,6 +217,7 @@ impl ClientCache {
                 }
             }
         }
+        let generation = self.generation.load(Ordering::SeqCst);
         let owned = id.to_string();
         let row = self
             .db
@@ -203,10 +229,15 @@ impl ClientCache {
         };
         let client = Arc::new(Client::from_row(row));
         if let Ok(mut entries) = self.entries.write() {
-            if entries.len() >= CACHE_MAX_ENTRIES {
-                entries.clear();
+            // Checked under the write lock: an invalidation either happened
+            // before (and this read may be stale: not stored) or waits for
+            // this insert and then removes it.
+            if self.generation.load(Ordering::SeqCst) == generation {
+                if entries.len() >= CACHE_MAX_ENTRIES {
+                    entries.clear();
+                }
+                entries.insert(id.to_string(), (client.clone(), Instant::now()));
             }
-            entries.insert(id.to_string(), (client.clone(), Instant::now()));
         }
         Ok(Some(client))
     }
@@ -214,6 +245,7 @@ impl ClientCache {
     /// Forgets a client after it changed.
     pub fn invalidate(&self, id: &str) {
         if let Ok(mut entries) = self.entries.write() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
             entries.remove(id);
         }
     }

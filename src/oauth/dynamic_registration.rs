@@ -8,7 +8,7 @@
 use crate::config::Settings;
 use crate::oauth::error::OAuthError;
 use crate::oauth::metadata::REGISTRATION_PATH;
-use crate::oauth::registry::{self, FieldError, NewClient, RegisterError, Registrant};
+use crate::oauth::registry::{self, Editor, FieldError, NewClient, RegisterError, Registrant, UpdateError};
 use crate::oauth::{secrets, Context};
 use crate::storage::{clients::ClientRow, StorageError};
 use secrecy::ExposeSecret;
@@ -278,8 +278,14 @@ pub fn check_initial_access_token(
     settings: &Settings,
     presented: Option<&str>,
 ) -> Result<(), RegistrationError> {
+    // Closed unless the operator set a token or opened registration: an
+    // open endpoint lets anyone create clients (RFC 7591 §3).
     let Some(expected) = settings.registration_initial_access_token.as_deref() else {
-        return Ok(());
+        return if settings.open_registration {
+            Ok(())
+        } else {
+            Err(RegistrationError::InvalidToken)
+        };
     };
     let Some(presented) = presented else {
         return Err(RegistrationError::InvalidToken);
@@ -315,7 +321,6 @@ pub async fn register(ctx: &Context, body: &[u8]) -> Result<Value, RegistrationE
         .validate(&self_service(ctx).await?)?;
     let registered = registry::register(&ctx.db, valid, true).await?;
     let id = registered.client_id;
-    ctx.clients.invalidate(&id);
     let loaded = match (
         registry::load(&ctx.db, &id).await,
         registered.registration_access_token,
@@ -330,10 +335,9 @@ pub async fn register(ctx: &Context, body: &[u8]) -> Result<Value, RegistrationE
         Err(e) => {
             // The requester would never learn the credentials: take the registration back.
             tracing::error!(client_id = %id, error = %e, "a registered client could not be read back");
-            if let Err(e) = registry::delete(&ctx.db, &id).await {
+            if let Err(e) = registry::delete(&ctx.clients, &id).await {
                 tracing::error!(client_id = %id, error = %e, "an unanswerable registration could not be removed");
             }
-            ctx.clients.invalidate(&id);
             return Err(e.into());
         }
     };
@@ -413,15 +417,18 @@ pub async fn replace(ctx: &Context, managed: Managed, body: &[u8]) -> Result<Val
         }
         Some(m) => m,
     };
-    let valid = metadata
-        .into_new_client(public)?
-        .validate(&self_service(ctx).await?)?;
+    let new = metadata.into_new_client(public)?;
+    let rules = self_service(ctx).await?;
     let id = managed.row.id;
-    let updated = registry::update(&ctx.db, &id, valid, true).await;
-    ctx.clients.invalidate(&id);
-    if !updated? {
-        return Err(RegistrationError::InvalidToken);
-    }
+    registry::update(&ctx.clients, &id, Editor::SelfService, move |_| {
+        new.validate(&rules)
+    })
+    .await
+    .map_err(|e| match e {
+        UpdateError::NotFound => RegistrationError::InvalidToken,
+        UpdateError::Invalid(e) => e.into(),
+        UpdateError::Storage(e) => e.into(),
+    })?;
     let Some(row) = registry::load(&ctx.db, &id).await? else {
         return Err(RegistrationError::InvalidToken);
     };
@@ -438,9 +445,7 @@ pub async fn replace(ctx: &Context, managed: Managed, body: &[u8]) -> Result<Val
 /// RFC 7592 §2.3: deletes the registration; its tokens go inactive.
 pub async fn delete(ctx: &Context, managed: Managed) -> Result<(), RegistrationError> {
     let id = managed.row.id;
-    let deleted = registry::delete(&ctx.db, &id).await;
-    ctx.clients.invalidate(&id);
-    if !deleted? {
+    if !registry::delete(&ctx.clients, &id).await? {
         return Err(RegistrationError::InvalidToken);
     }
     tracing::info!(client_id = %id, "a client deleted its registration");

@@ -25,7 +25,7 @@ pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 /// The metadata document for `settings`.
 pub fn document(settings: &Settings) -> Value {
     let issuer = &settings.issuer;
-    json!({
+    let mut document = json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}{JWKS_PATH}"),
         "authorization_endpoint": format!("{issuer}{AUTHORIZATION_PATH}"),
@@ -36,11 +36,14 @@ pub fn document(settings: &Settings) -> Value {
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint": format!("{issuer}{INTROSPECTION_PATH}"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "registration_endpoint": format!("{issuer}{REGISTRATION_PATH}"),
         "response_types_supported": ["code", "token"],
         "response_modes_supported": ["query", "fragment"],
         // `plain` only for clients configured for it; S256 is what clients should use.
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
-    })
+    });
+    if settings.dynamic_registration_enabled() {
+        document["registration_endpoint"] = json!(format!("{issuer}{REGISTRATION_PATH}"));
+    }
+    document
 }

@@ -3,9 +3,11 @@
 //! the limits of self-service on top), and the changes a registration can
 //! go through: update, secret rotation, deletion, trust and suspension.
 
-use crate::domain::{GrantType, Invalid, RedirectUri, ScopeSet};
+use crate::domain::{display_text, GrantType, Invalid, RedirectUri, ScopeSet};
+use crate::oauth::clients::ClientCache;
 use crate::oauth::secrets;
-use crate::storage::{self, clients::ClientRow, Database, StorageError};
+use crate::storage::clients::{ClientDetails, ClientFlags, ClientRow, ClientSecrets};
+use crate::storage::{self, Database, StorageError};
 use secrecy::SecretString;
 use std::fmt;
 
@@ -125,6 +127,14 @@ fn web_uri(raw: &Option<String>, name: &'static str) -> Result<Option<String>, F
     let Some(raw) = raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
+    // As registered is how it is shown: printable ASCII only (a URL's other
+    // characters are percent-encoded), so nothing in it renders deceptively.
+    if !raw.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(refuse(
+            name,
+            "must be printable ASCII (percent-encode other characters)",
+        ));
+    }
     let url = url::Url::parse(raw).map_err(|_| refuse(name, "must be an absolute https URL"))?;
     let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     if raw.len() > 2000 || !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
@@ -136,17 +146,11 @@ fn web_uri(raw: &Option<String>, name: &'static str) -> Result<Option<String>, F
 impl NewClient {
     /// Checks every rule for `who`; the first broken one is returned.
     pub fn validate(self, who: &Registrant) -> Result<ValidClient, FieldError> {
-        let name = self.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(refuse("name", "the name must be 1 to 100 printable characters"));
-        }
-        let description = self.description.trim().to_string();
-        if description.chars().count() > 1000 {
-            return Err(refuse(
-                "description",
-                "the description must be at most 1000 characters",
-            ));
-        }
+        // Both are shown to users (consent, sign-out, portal): no invisible
+        // or direction-changing characters.
+        let name = display_text(&self.name, "the name", 100, true, false).map_err(field("name"))?;
+        let description = display_text(&self.description, "the description", 1000, false, true)
+            .map_err(field("description"))?;
         let homepage_uri = web_uri(&self.homepage_uri, "homepage_uri")?;
         let logo_uri = web_uri(&self.logo_uri, "logo_uri")?;
         if self.redirect_uris.len() > 20 {
@@ -269,21 +273,25 @@ fn join<T: ToString>(items: &[T]) -> String {
 }
 
 impl ValidClient {
-    fn apply(&self, row: &mut ClientRow) {
-        row.name = self.name.clone();
-        row.description = self.description.clone();
-        row.homepage_uri = self.homepage_uri.clone();
-        row.logo_uri = self.logo_uri.clone();
-        row.redirect_uris = join(&self.redirect_uris);
-        row.grant_types = join(&self.grant_types);
-        row.scopes = self.scopes.to_string();
-        row.resources = self.resources.join(" ");
-        row.updated_at = storage::now();
+    fn details(&self, now: i64) -> ClientDetails {
+        ClientDetails {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            homepage_uri: self.homepage_uri.clone(),
+            logo_uri: self.logo_uri.clone(),
+            redirect_uris: join(&self.redirect_uris),
+            grant_types: join(&self.grant_types),
+            scopes: self.scopes.to_string(),
+            resources: self.resources.join(" "),
+            updated_at: now,
+        }
     }
 }
 
 /// Registers a validated client; generates its id, its secret if it is
-/// confidential, and an RFC 7592 registration access token if asked.
+/// confidential, and an RFC 7592 registration access token if asked. A
+/// client an operator registers (no owner, no registration token) is
+/// verified; a self-registered one waits for an administrator.
 pub async fn register(
     db: &Database,
     client: ValidClient,
@@ -292,30 +300,31 @@ pub async fn register(
     let client_secret = (!client.public).then(secrets::random_secret);
     let registration_token = with_registration_token.then(secrets::random_secret);
     let now = storage::now();
-    let mut row = ClientRow {
+    let details = client.details(now);
+    let row = ClientRow {
         id: secrets::random_token(16),
-        name: String::new(),
-        description: String::new(),
-        homepage_uri: None,
-        logo_uri: None,
+        name: details.name,
+        description: details.description,
+        homepage_uri: details.homepage_uri,
+        logo_uri: details.logo_uri,
         secret_hash: client_secret.as_deref().map(secrets::hash),
         previous_secret_hash: None,
         previous_secret_expires_at: None,
-        redirect_uris: String::new(),
-        grant_types: String::new(),
-        scopes: String::new(),
-        resources: String::new(),
+        redirect_uris: details.redirect_uris,
+        grant_types: details.grant_types,
+        scopes: details.scopes,
+        resources: details.resources,
         is_public: client.public,
         is_trusted: client.trusted,
         require_pkce: true,
         allow_plain_pkce: false,
         suspended: false,
+        verified: client.owner_id.is_none() && !with_registration_token,
         owner_id: client.owner_id.clone(),
         registration_token_hash: registration_token.as_deref().map(secrets::hash),
         created_at: now,
         updated_at: now,
     };
-    client.apply(&mut row);
     let id = row.id.clone();
     db.run(move |conn| storage::clients::insert(conn, &row)).await?;
     Ok(Registered {
@@ -331,96 +340,190 @@ pub async fn load(db: &Database, id: &str) -> Result<Option<ClientRow>, StorageE
     db.run(move |conn| storage::clients::by_id(conn, &id)).await
 }
 
-/// Replaces what a registration says (name, URIs, grants, scopes…); its id,
-/// secret, type, owner and suspension stay. A self-service change to what
-/// the client may do (redirect URIs, grants, scopes) withdraws the trust an
-/// administrator gave it: trust was given to what was reviewed. Returns
-/// whether the client existed.
-pub async fn update(
-    db: &Database,
-    id: &str,
-    client: ValidClient,
-    self_service: bool,
-) -> Result<bool, StorageError> {
-    let id = id.to_string();
-    db.transaction(move |conn| {
-        let Some(mut row) = storage::clients::by_id(conn, &id)? else {
-            return Ok(false);
-        };
-        let before = (
-            row.redirect_uris.clone(),
-            row.grant_types.clone(),
-            row.scopes.clone(),
-        );
-        client.apply(&mut row);
-        let after = (
-            row.redirect_uris.clone(),
-            row.grant_types.clone(),
-            row.scopes.clone(),
-        );
-        if self_service && before != after {
-            row.is_trusted = false;
-        }
-        storage::clients::update(conn, &row)
-    })
-    .await
+/// Who edits a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Editor {
+    /// An administrator: the client's trust stays as it is.
+    Operator,
+    /// Its developer or the program itself (RFC 7592): a change to what the
+    /// client may do (redirect URIs, grants, scopes) withdraws the trust an
+    /// administrator gave, since trust was given to what was reviewed.
+    SelfService,
+}
+
+/// Why an update did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    /// There is no such client.
+    #[error("no such client")]
+    NotFound,
+    /// The edit broke a rule.
+    #[error("{0}")]
+    Invalid(#[from] FieldError),
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Edits a registration: `edit` is given the registration as it stands,
+/// with its row locked, and says what it becomes (merging what its form
+/// does not show, validating). Only the registration's details are written
+/// (name, URIs, grants, scopes, resources); its id, secret, type, owner
+/// and an administrator's flags are never written here, so a concurrent
+/// suspension or verification cannot be undone by an edit read before it.
+pub async fn update<F>(clients: &ClientCache, id: &str, editor: Editor, edit: F) -> Result<(), UpdateError>
+where
+    F: FnOnce(&ClientRow) -> Result<ValidClient, FieldError> + Send + 'static,
+{
+    let owned = id.to_string();
+    let result = clients
+        .db()
+        .transaction(move |conn| {
+            if !storage::clients::lock(conn, &owned)? {
+                return Ok(Err(UpdateError::NotFound));
+            }
+            let Some(row) = storage::clients::by_id(conn, &owned)? else {
+                return Ok(Err(UpdateError::NotFound));
+            };
+            let valid = match edit(&row) {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(UpdateError::Invalid(e))),
+            };
+            let details = valid.details(storage::now());
+            let capabilities_changed = (&row.redirect_uris, &row.grant_types, &row.scopes)
+                != (&details.redirect_uris, &details.grant_types, &details.scopes);
+            let withdraw_trust = editor == Editor::SelfService && capabilities_changed && row.is_trusted;
+            storage::clients::update_details(conn, &owned, &details, withdraw_trust)?;
+            Ok(Ok(()))
+        })
+        .await;
+    clients.invalidate(id);
+    result?
 }
 
 /// Gives a confidential client a new secret. The old one stops working at
-/// once, or after `overlap` seconds so deployments can switch over.
+/// once, or after `overlap` seconds so deployments can switch over; either
+/// way no earlier secret survives the rotation. `None` for a public client.
 pub async fn rotate_secret(
-    db: &Database,
+    clients: &ClientCache,
     id: &str,
     overlap: i64,
 ) -> Result<Option<SecretString>, StorageError> {
-    let id = id.to_string();
+    let owned = id.to_string();
     let secret = secrets::random_secret();
     let hash = secrets::hash(&secret);
-    let rotated = db
+    let rotated = clients
+        .db()
         .transaction(move |conn| {
-            let Some(mut row) = storage::clients::by_id(conn, &id)? else {
+            if !storage::clients::lock(conn, &owned)? {
+                return Ok(false);
+            }
+            let Some(row) = storage::clients::by_id(conn, &owned)? else {
                 return Ok(false);
             };
             if row.is_public {
                 return Ok(false);
             }
             let now = storage::now();
-            row.previous_secret_hash = (overlap > 0).then(|| row.secret_hash.clone()).flatten();
-            row.previous_secret_expires_at = (overlap > 0).then_some(now + overlap);
-            row.secret_hash = Some(hash);
-            row.updated_at = now;
-            storage::clients::update(conn, &row)
+            let keep_previous = overlap > 0 && row.secret_hash.is_some();
+            let new = ClientSecrets {
+                secret_hash: Some(hash),
+                previous_secret_hash: row.secret_hash.filter(|_| keep_previous),
+                previous_secret_expires_at: keep_previous.then_some(now + overlap),
+                updated_at: now,
+            };
+            storage::clients::set_secrets(conn, &owned, &new)
         })
-        .await?;
-    Ok(rotated.then(|| SecretString::from(secret)))
+        .await;
+    clients.invalidate(id);
+    Ok(rotated?.then(|| SecretString::from(secret)))
 }
 
 /// Deletes a client; its codes, refresh tokens and consents go with it, and
 /// its access tokens introspect inactive. Returns whether it existed.
-pub async fn delete(db: &Database, id: &str) -> Result<bool, StorageError> {
-    let id = id.to_string();
-    db.run(move |conn| storage::clients::delete(conn, &id)).await
+pub async fn delete(clients: &ClientCache, id: &str) -> Result<bool, StorageError> {
+    let owned = id.to_string();
+    let deleted = clients
+        .db()
+        .run(move |conn| storage::clients::delete(conn, &owned))
+        .await;
+    clients.invalidate(id);
+    deleted
 }
 
-/// Sets the administrator's flags: trusted (skips consent) and suspended
-/// (no new tokens; its tokens introspect inactive).
-pub async fn set_flags(
-    db: &Database,
-    id: &str,
-    trusted: bool,
-    suspended: bool,
-) -> Result<bool, StorageError> {
-    let id = id.to_string();
-    db.transaction(move |conn| {
-        let Some(mut row) = storage::clients::by_id(conn, &id)? else {
-            return Ok(false);
-        };
-        row.is_trusted = trusted;
-        row.suspended = suspended;
-        row.updated_at = storage::now();
-        storage::clients::update(conn, &row)
+/// Sets the administrator's flags: trusted (skips consent), suspended (no
+/// new tokens; its tokens introspect inactive) and verified (vouched for:
+/// shown as such, and trusted with error redirects before sign-in). Writes
+/// nothing else. Returns whether the client exists.
+pub async fn set_flags(clients: &ClientCache, id: &str, flags: ClientFlags) -> Result<bool, StorageError> {
+    let owned = id.to_string();
+    let set = clients
+        .db()
+        .run(move |conn| storage::clients::set_flags(conn, &owned, flags, storage::now()))
+        .await;
+    clients.invalidate(id);
+    set
+}
+
+/// What the developer portal's form offers, so that an edit keeps what the
+/// form does not show.
+#[derive(Debug, Clone)]
+pub struct FormOffer {
+    /// The scope catalogue's names.
+    pub catalogue: Vec<String>,
+    /// Whether the form offers the implicit grant.
+    pub implicit: bool,
+    /// Whether the form offers client credentials.
+    pub client_credentials: bool,
+}
+
+/// A portal edit of the registration `row` as it stands: the client's type
+/// stays; resources, operator-given grants the form does not offer, and
+/// scopes outside the catalogue are kept; a developer's edit is held to
+/// self-service rules, except that what the client already has counts as
+/// offered; an administrator's keeps the client's trust.
+pub fn portal_edit(
+    row: &ClientRow,
+    mut new: NewClient,
+    offer: &FormOffer,
+    by_admin: bool,
+) -> Result<ValidClient, FieldError> {
+    let had = |list: &str, item: &str| list.split_whitespace().any(|x| x == item);
+    new.public = row.is_public;
+    new.owner_id = row.owner_id.clone();
+    new.resources = row.resources.split_whitespace().map(str::to_string).collect();
+    for s in row.scopes.split_whitespace() {
+        if !offer.catalogue.iter().any(|c| c == s) && !new.scopes.iter().any(|x| x == s) {
+            new.scopes.push(s.to_string());
+        }
+    }
+    for g in row.grant_types.split_whitespace() {
+        let offered = matches!(g, "authorization_code" | "refresh_token")
+            || (g == "client_credentials" && offer.client_credentials)
+            || (g == "implicit" && offer.implicit);
+        if !offered && !new.grant_types.iter().any(|x| x == g) {
+            new.grant_types.push(g.to_string());
+        }
+    }
+    if by_admin {
+        new.trusted = row.is_trusted;
+        return new.validate(&Registrant::Operator);
+    }
+    let mut catalogue = offer.catalogue.clone();
+    catalogue.extend(row.scopes.split_whitespace().map(str::to_string));
+    new.validate(&Registrant::SelfService {
+        implicit_allowed: offer.implicit || had(&row.grant_types, "implicit"),
+        client_credentials_allowed: offer.client_credentials || had(&row.grant_types, "client_credentials"),
+        catalogue,
     })
-    .await
+}
+
+/// The account name of the developer `owner_id` names, if the account exists.
+pub async fn owner_name(db: &Database, owner_id: &str) -> Result<Option<String>, StorageError> {
+    let owner_id = owner_id.to_string();
+    db.run(move |conn| storage::users::by_id(conn, &owner_id))
+        .await
+        .map(|u| u.map(|u| u.username))
 }
 
 /// The scope catalogue: (name, description), by name.

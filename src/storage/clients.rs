@@ -1,13 +1,19 @@
 //! The `clients` table. List-valued columns (redirect URIs, grant types,
 //! scopes, resources) are space-separated: none of their items may contain
 //! a space.
+//!
+//! Every write changes only the columns it means to change: a developer's
+//! edit writes the registration's details, an administrator's decision its
+//! flags, a rotation its secrets. None of them writes a whole row read
+//! earlier, so none can undo a concurrent change to another part (an edit
+//! racing a suspension once reverted the suspension on PostgreSQL).
 
 use super::schema::clients::dsl as c;
 use super::DbConnection;
 use diesel::prelude::*;
 
 /// A stored client registration.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = super::schema::clients)]
 pub struct ClientRow {
     /// The client id.
@@ -52,6 +58,61 @@ pub struct ClientRow {
     pub created_at: i64,
     /// Last change.
     pub updated_at: i64,
+    /// An administrator vouches for it (operator-registered clients are).
+    pub verified: bool,
+}
+
+/// What a registration says about itself: the part its developer edits.
+/// `None` clears a column (`treat_none_as_null`): an edit that removes the
+/// logo removes it.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = super::schema::clients, treat_none_as_null = true)]
+pub struct ClientDetails {
+    /// Display name.
+    pub name: String,
+    /// Description shown to developers.
+    pub description: String,
+    /// Home page.
+    pub homepage_uri: Option<String>,
+    /// Logo.
+    pub logo_uri: Option<String>,
+    /// Registered redirect URIs, space-separated.
+    pub redirect_uris: String,
+    /// Allowed grant types, space-separated.
+    pub grant_types: String,
+    /// Allowed scopes, space-separated.
+    pub scopes: String,
+    /// Allowed RFC 8707 resources, space-separated.
+    pub resources: String,
+    /// Time of the change.
+    pub updated_at: i64,
+}
+
+/// A client's secrets after a rotation. `None` clears the previous secret,
+/// so a rotation that takes effect at once ends every earlier secret.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = super::schema::clients, treat_none_as_null = true)]
+pub struct ClientSecrets {
+    /// SHA-256 of the new secret.
+    pub secret_hash: Option<String>,
+    /// SHA-256 of the secret it replaces, during the overlap.
+    pub previous_secret_hash: Option<String>,
+    /// End of the overlap.
+    pub previous_secret_expires_at: Option<i64>,
+    /// Time of the change.
+    pub updated_at: i64,
+}
+
+/// An administrator's decisions about a client.
+#[derive(Debug, Clone, Copy, AsChangeset)]
+#[diesel(table_name = super::schema::clients)]
+pub struct ClientFlags {
+    /// First-party: skips consent.
+    pub is_trusted: bool,
+    /// No new tokens; existing ones introspect inactive.
+    pub suspended: bool,
+    /// Vouched for by an administrator.
+    pub verified: bool,
 }
 
 /// Inserts a client.
@@ -94,10 +155,49 @@ pub fn by_owner(conn: &mut DbConnection, owner: &str) -> QueryResult<Vec<ClientR
         .load(conn)
 }
 
-/// Replaces a client's registration; returns whether it existed.
-pub fn update(conn: &mut DbConnection, row: &ClientRow) -> QueryResult<bool> {
-    diesel::update(c::clients.find(&row.id))
-        .set(row)
+/// Locks the client's row until the end of the transaction; returns whether
+/// it exists. Call it first in a transaction that reads the row to decide
+/// what to write: a no-op update takes the row lock on PostgreSQL (as
+/// `SELECT … FOR UPDATE` would) and, as the transaction's first statement,
+/// SQLite's write lock, waiting on the busy timeout rather than failing on
+/// a stale snapshot.
+pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::update(c::clients.find(id))
+        .set(c::id.eq(c::id))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Writes a registration's details; returns whether the client exists.
+/// `withdraw_trust` also clears the trusted flag, in the same statement.
+pub fn update_details(
+    conn: &mut DbConnection,
+    id: &str,
+    details: &ClientDetails,
+    withdraw_trust: bool,
+) -> QueryResult<bool> {
+    let n = if withdraw_trust {
+        diesel::update(c::clients.find(id))
+            .set((details, c::is_trusted.eq(false)))
+            .execute(conn)?
+    } else {
+        diesel::update(c::clients.find(id)).set(details).execute(conn)?
+    };
+    Ok(n == 1)
+}
+
+/// Writes a client's secrets; returns whether the client exists.
+pub fn set_secrets(conn: &mut DbConnection, id: &str, secrets: &ClientSecrets) -> QueryResult<bool> {
+    diesel::update(c::clients.find(id))
+        .set(secrets)
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Writes an administrator's flags; returns whether the client exists.
+pub fn set_flags(conn: &mut DbConnection, id: &str, flags: ClientFlags, now: i64) -> QueryResult<bool> {
+    diesel::update(c::clients.find(id))
+        .set((flags, c::updated_at.eq(now)))
         .execute(conn)
         .map(|n| n == 1)
 }

@@ -35,6 +35,7 @@ diesel::table! {
         registration_token_hash -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        verified -> Bool,
     }
 }
 

@@ -53,6 +53,19 @@ pub fn refresh_by_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Optio
         .optional()
 }
 
+/// Locks a refresh token's row until the end of the transaction: the
+/// first statement of a rotation, so that concurrent uses of one token are
+/// decided one after the other. Without it, uses that lost the race to
+/// [`mark_rotated`] (which locks nothing when it changes nothing) all
+/// counted one successor and all made a sibling (seen on PostgreSQL: three
+/// live tokens from three simultaneous refreshes). Returns whether it exists.
+pub fn lock_refresh(conn: &mut DbConnection, hash: &str) -> QueryResult<bool> {
+    diesel::update(rt::refresh_tokens.find(hash))
+        .set(rt::token_hash.eq(rt::token_hash))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
 /// Marks a token rotated if it was not already: the one atomic step that
 /// lets exactly one of two concurrent refreshes win.
 pub fn mark_rotated(conn: &mut DbConnection, hash: &str, now: i64) -> QueryResult<bool> {

@@ -24,6 +24,7 @@ fn refusal(r: Refusal) -> HttpResponse {
             &message,
         ),
         Refusal::Redirect(url) => see_other(&url),
+        Refusal::Link { client_name, url } => pages::unverified_client_error(&client_name, &url),
         Refusal::Unavailable => pages::unavailable(),
     }
 }
@@ -48,14 +49,12 @@ async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
     };
     let current = match session::current(&state, &req).await {
         Ok(s) => s,
-        Err(_) => {
-            return see_other(&request.error_redirect(ctx, "temporarily_unavailable", "try again later"))
-        }
+        Err(_) => return refusal(request.refuse(ctx, "temporarily_unavailable", "try again later", false)),
     };
     let current = match current {
         Some(s) if !request.prompt_login => s,
         _ if request.prompt_none => {
-            return see_other(&request.error_redirect(ctx, "login_required", "the user is not signed in"))
+            return refusal(request.refuse(ctx, "login_required", "the user is not signed in", false))
         }
         _ => {
             let back = format!("{AUTHORIZATION_PATH}?{}", without_prompt(req.query_string()));
@@ -105,6 +104,14 @@ async fn proceed(
     let catalogue = crate::oauth::registry::catalogue(&ctx.db)
         .await
         .unwrap_or_default();
+    // Who stands behind an application no administrator has reviewed: its
+    // developer's account name and the home page it gave.
+    let owner = match (&request.client.owner_id, request.client.verified) {
+        (Some(owner), false) => crate::oauth::registry::owner_name(&ctx.db, owner)
+            .await
+            .unwrap_or_default(),
+        _ => None,
+    };
     let scopes = request
         .scope
         .iter()
@@ -120,6 +127,9 @@ async fn proceed(
         StatusCode::OK,
         &ConsentPage {
             client_name: &request.client.name,
+            verified: request.client.verified,
+            owner: owner.as_deref(),
+            homepage: request.client.homepage_uri.as_deref(),
             username: &current.username,
             scopes,
             redirect_host: &redirect_host,

@@ -241,20 +241,33 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
         Ok(s) => s,
         Err(_) => return pages::unavailable(),
     };
-    if let Some(current) = current {
-        if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-            return pages::error_page(
-                StatusCode::FORBIDDEN,
-                "Sign-out refused",
-                "The form expired or was not sent from this site. Nothing was changed.",
-            );
+    let signed_out = match current {
+        Some(current) => {
+            if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
+                return pages::error_page(
+                    StatusCode::FORBIDDEN,
+                    "Sign-out refused",
+                    "The form expired or was not sent from this site. Nothing was changed.",
+                );
+            }
+            if sessions::end(&state.oauth, &current.id_hash).await.is_err() {
+                return pages::unavailable();
+            }
+            true
         }
-        if sessions::end(&state.oauth, &current.id_hash).await.is_err() {
-            return pages::unavailable();
-        }
-    }
+        None => false,
+    };
     let mut response = match target {
-        Some((_, url)) => see_other(&url),
+        // Only a sign-out that happened earns the redirect; without a
+        // session a POST from anywhere would otherwise send anyone to any
+        // address a client registered (an open redirector).
+        Some((_, url)) if signed_out => see_other(&url),
+        Some((name, url)) => pages::page_response(
+            StatusCode::OK,
+            &SignedOutPage {
+                back: Some((&name, &url)),
+            },
+        ),
         None => pages::page_response(StatusCode::OK, &SignedOutPage { back: None }),
     };
     let _ = response.add_cookie(&session::clear_session_cookie(&state));

@@ -30,6 +30,9 @@ pub struct LoginPage<'a> {
 #[template(path = "consent.html")]
 pub struct ConsentPage<'a> {
     pub client_name: &'a str,
+    pub verified: bool,
+    pub owner: Option<&'a str>,
+    pub homepage: Option<&'a str>,
     pub username: &'a str,
     pub scopes: Vec<(String, Option<String>)>,
     pub redirect_host: &'a str,
@@ -113,6 +116,19 @@ pub fn see_other(location: &str) -> HttpResponse {
 /// An error page with `status`.
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
     page_response(status, &ErrorPage { title, message })
+}
+
+#[derive(Template)]
+#[template(path = "unverified_error.html")]
+struct UnverifiedErrorPage<'a> {
+    client_name: &'a str,
+    url: &'a str,
+}
+
+/// 400 page for an error in a request from an application no
+/// administrator verified: its name and a plain link back, no redirect.
+pub fn unverified_client_error(client_name: &str, url: &str) -> HttpResponse {
+    page_response(StatusCode::BAD_REQUEST, &UnverifiedErrorPage { client_name, url })
 }
 
 /// 400 page for a malformed request.

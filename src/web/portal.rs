@@ -8,9 +8,10 @@ use super::pages::{self, read_form, see_other};
 use super::session;
 use super::AppState;
 use crate::oauth::form::Params;
-use crate::oauth::registry::{self, FieldError, Registrant};
+use crate::oauth::registry::{self, FieldError, Registrant, UpdateError};
 use crate::oauth::sessions::Session;
-use crate::storage::{self, clients::ClientRow};
+use crate::storage;
+use crate::storage::clients::{ClientFlags, ClientRow};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -33,6 +34,7 @@ struct AppSummary {
     kind: &'static str,
     trusted: bool,
     suspended: bool,
+    verified: bool,
 }
 
 #[derive(Template)]
@@ -58,6 +60,7 @@ struct AppFormPage<'a> {
     is_admin: bool,
     trusted: bool,
     suspended: bool,
+    verified: bool,
 }
 
 impl AppFormPage<'_> {
@@ -181,6 +184,7 @@ fn form_page(
             is_admin: current.is_admin,
             trusted: row.is_some_and(|r| r.is_trusted),
             suspended: row.is_some_and(|r| r.suspended),
+            verified: row.is_some_and(|r| r.verified),
         },
     )
 }
@@ -211,6 +215,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
             kind: if r.is_public { "public" } else { "confidential" },
             trusted: r.is_trusted,
             suspended: r.suspended,
+            verified: r.verified,
             id: r.id,
             name: r.name,
         })
@@ -327,78 +332,43 @@ async fn edit(
         return pages::unavailable();
     };
     let mut form = AppForm::from_params(&params, &catalogue);
-    // The type is chosen once, at registration; scopes an operator gave
-    // outside the catalogue stay.
     form.public = row.is_public;
-    for s in row.scopes.split_whitespace() {
-        if !catalogue.iter().any(|(n, _)| n == s) && !form.has_scope(s) {
-            form.scopes.push(s.to_string());
-        }
-    }
-    let implicit_shown = state.oauth.settings.self_service_implicit;
-    let credentials_shown = state.oauth.settings.self_service_client_credentials || current.is_admin;
-    let valid = if form.grants.is_empty() {
-        Err(FieldError {
+    let offer = registry::FormOffer {
+        catalogue: catalogue.iter().map(|(n, _)| n.clone()).collect(),
+        implicit: state.oauth.settings.self_service_implicit,
+        client_credentials: state.oauth.settings.self_service_client_credentials || current.is_admin,
+    };
+    let (editor, by_admin) = if current.is_admin {
+        (registry::Editor::Operator, true)
+    } else {
+        (registry::Editor::SelfService, false)
+    };
+    let result = if form.grants.is_empty() {
+        Err(UpdateError::Invalid(FieldError {
             field: "grant_types",
             message: "choose at least one grant type".into(),
-        })
+        }))
     } else {
-        let mut new = form.to_new_client(row.owner_id.clone());
-        // What the form does not show is kept as it was: resources, and
-        // grants an operator gave that the form does not offer.
-        new.resources = row.resources.split_whitespace().map(str::to_string).collect();
-        for g in row.grant_types.split_whitespace() {
-            let offered = matches!(g, "authorization_code" | "refresh_token")
-                || (g == "client_credentials" && credentials_shown)
-                || (g == "implicit" && implicit_shown);
-            if !offered && !new.grant_types.iter().any(|x| x == g) {
-                new.grant_types.push(g.to_string());
-            }
-        }
-        let registrant = if current.is_admin {
-            new.trusted = row.is_trusted;
-            Registrant::Operator
-        } else {
-            // Scopes already granted count as offered, even if the
-            // catalogue no longer lists them.
-            let mut names: Vec<String> = catalogue.iter().map(|(n, _)| n.clone()).collect();
-            names.extend(row.scopes.split_whitespace().map(str::to_string));
-            Registrant::SelfService {
-                implicit_allowed: implicit_shown
-                    || row.grant_types.split_whitespace().any(|g| g == "implicit"),
-                client_credentials_allowed: credentials_shown
-                    || row
-                        .grant_types
-                        .split_whitespace()
-                        .any(|g| g == "client_credentials"),
-                catalogue: names,
-            }
-        };
-        new.validate(&registrant)
-    };
-    let valid = match valid {
-        Ok(v) => v,
-        Err(e) => {
-            let errors = vec![(e.field, e.message)];
-            return form_page(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &current,
-                Some(&row),
-                form,
-                errors,
-                catalogue,
-            );
-        }
-    };
-    if registry::update(&state.oauth.db, &row.id, valid, !current.is_admin)
+        let new = form.to_new_client(row.owner_id.clone());
+        registry::update(&state.oauth.clients, &row.id, editor, move |now| {
+            registry::portal_edit(now, new, &offer, by_admin)
+        })
         .await
-        .is_err()
-    {
-        return pages::unavailable();
+    };
+    match result {
+        Ok(()) => see_other(&format!("/portal/apps/{}", row.id)),
+        Err(UpdateError::NotFound) => not_found(),
+        Err(UpdateError::Invalid(e)) => form_page(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &current,
+            Some(&row),
+            form,
+            vec![(e.field, e.message)],
+            catalogue,
+        ),
+        Err(UpdateError::Storage(_)) => pages::unavailable(),
     }
-    state.oauth.clients.invalidate(&row.id);
-    see_other(&format!("/portal/apps/{}", row.id))
 }
 
 async fn rotate(
@@ -417,12 +387,11 @@ async fn rotate(
         "86400" => 86400,
         _ => return pages::bad_request("Choose when the old secret stops working."),
     };
-    let secret = match registry::rotate_secret(&state.oauth.db, &row.id, overlap).await {
+    let secret = match registry::rotate_secret(&state.oauth.clients, &row.id, overlap).await {
         Ok(Some(s)) => s,
         Ok(None) => return pages::bad_request("A public client has no secret to rotate."),
         Err(_) => return pages::unavailable(),
     };
-    state.oauth.clients.invalidate(&row.id);
     pages::page_response(
         StatusCode::OK,
         &SecretPage {
@@ -443,10 +412,9 @@ async fn delete(
         Ok(x) => x,
         Err(page) => return page,
     };
-    if registry::delete(&state.oauth.db, &row.id).await.is_err() {
+    if registry::delete(&state.oauth.clients, &row.id).await.is_err() {
         return pages::unavailable();
     }
-    state.oauth.clients.invalidate(&row.id);
     see_other("/portal")
 }
 
@@ -467,13 +435,16 @@ async fn flags(
         Ok(r) => r,
         Err(page) => return page,
     };
-    let (trusted, suspended) = (params.get("trusted").is_some(), params.get("suspended").is_some());
-    if registry::set_flags(&state.oauth.db, &row.id, trusted, suspended)
+    let flags = ClientFlags {
+        is_trusted: params.get("trusted").is_some(),
+        suspended: params.get("suspended").is_some(),
+        verified: params.get("verified").is_some(),
+    };
+    if registry::set_flags(&state.oauth.clients, &row.id, flags)
         .await
         .is_err()
     {
         return pages::unavailable();
     }
-    state.oauth.clients.invalidate(&row.id);
     see_other(&format!("/portal/apps/{}", row.id))
 }

@@ -2,15 +2,25 @@
 //! a program registers itself under the portal's rules, then reads,
 //! replaces and deletes its registration with its registration access token.
 
-use crate::helpers::{answer, spawn_app, spawn_app_on, Answer, TestApp, TestClient, TestDb};
+use crate::helpers::{answer, spawn_app_on, Answer, TestApp, TestClient, TestDb};
 use serde_json::{json, Value};
 
 const REGISTER: &str = "/oauth2/register";
 const INITIAL_TOKEN: &str = "initial-access-token-0123456789";
 
+/// A server whose dynamic registration is open, and whose self-registered
+/// clients may use client credentials (both off by default).
+async fn spawn_open() -> TestApp {
+    spawn_app_on(TestDb::new(), |s| {
+        s.open_registration = true;
+        s.self_service_client_credentials = true;
+    })
+    .await
+}
+
 /// An app whose scope catalogue offers `profile` and `read`.
 async fn app_with_catalogue() -> TestApp {
-    let app = spawn_app().await;
+    let app = spawn_open().await;
     add_catalogue(&app);
     app
 }
@@ -282,7 +292,11 @@ async fn the_implicit_grant_is_refused_unless_the_operator_allows_it() {
     let app = app_with_catalogue().await;
     assert_refused(&register(&app, spa.clone()).await, "invalid_client_metadata");
 
-    let allowing = spawn_app_on(TestDb::new(), |s| s.self_service_implicit = true).await;
+    let allowing = spawn_app_on(TestDb::new(), |s| {
+        s.open_registration = true;
+        s.self_service_implicit = true;
+    })
+    .await;
     let info = registered(&allowing, spa).await;
     assert_eq!(info["grant_types"], json!(["implicit"]));
     assert_eq!(info["response_types"], json!(["token"]));
@@ -368,6 +382,36 @@ async fn nothing_is_stored_after_a_refused_registration() {
         assert_eq!(a.status, 400, "{metadata}: {}", a.body);
     }
     post_raw(&app, "application/json", "{", None).await;
+    assert_eq!(client_count(&app), 0);
+}
+
+#[tokio::test]
+async fn by_default_registration_is_closed_and_not_advertised() {
+    let app = crate::helpers::spawn_app().await;
+    let a = register(&app, web_app()).await;
+    assert_invalid_token(&a);
+    assert_eq!(client_count(&app), 0);
+    let (_, metadata) = app.get_json("/.well-known/oauth-authorization-server").await;
+    assert!(metadata.get("registration_endpoint").is_none(), "{metadata}");
+}
+
+#[tokio::test]
+async fn open_registration_is_advertised_in_the_metadata() {
+    let app = spawn_open().await;
+    let (_, metadata) = app.get_json("/.well-known/oauth-authorization-server").await;
+    assert_eq!(metadata["registration_endpoint"], app.url(REGISTER));
+}
+
+#[tokio::test]
+async fn by_default_self_registered_clients_cannot_use_client_credentials() {
+    let app = spawn_app_on(TestDb::new(), |s| s.open_registration = true).await;
+    add_catalogue(&app);
+    let a = register(
+        &app,
+        json!({ "client_name": "Report service", "grant_types": ["client_credentials"], "scope": "read" }),
+    )
+    .await;
+    assert_refused(&a, "invalid_client_metadata");
     assert_eq!(client_count(&app), 0);
 }
 
@@ -610,8 +654,11 @@ async fn other_methods_are_405() {
 
 #[tokio::test]
 async fn one_address_cannot_register_clients_without_limit() {
-    let app =
-        crate::helpers::spawn_app_on(crate::helpers::TestDb::new(), |s| s.registration_rate_limit = 2).await;
+    let app = crate::helpers::spawn_app_on(crate::helpers::TestDb::new(), |s| {
+        s.open_registration = true;
+        s.registration_rate_limit = 2;
+    })
+    .await;
     add_catalogue(&app);
     registered(&app, web_app()).await;
     registered(&app, web_app()).await;

@@ -567,6 +567,25 @@ async fn rp_initiated_logout_without_a_session_links_back_instead_of_redirecting
 }
 
 #[tokio::test]
+async fn a_logout_posted_without_a_session_links_back_instead_of_redirecting() {
+    let app = spawn_app().await;
+    let client = web_app(&app);
+    let page = Agent::new(&app)
+        .post(
+            "/logout",
+            &[
+                ("client_id", client.id.as_str()),
+                ("post_logout_redirect_uri", REDIRECT),
+                ("state", "bye"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.location.is_none(), "nobody was signed out: no redirect");
+    assert!(page.body.contains("id=\"back\""));
+}
+
+#[tokio::test]
 async fn a_page_asked_with_an_unknown_method_gets_a_405_page() {
     let app = spawn_app().await;
     for path in ["/login", "/logout", "/signup"] {

@@ -24,5 +24,7 @@ mod password_grant;
 mod portal;
 mod readiness;
 mod refresh_grant;
+mod registry_integrity;
 mod resource_server;
 mod revocation;
+mod unverified_clients;

@@ -3,7 +3,13 @@
 //! another developer's application.
 
 use crate::browser::{Agent, Page};
-use crate::helpers::{spawn_app, spawn_app_on, TestApp, TestClient, TestDb};
+use crate::helpers::{spawn_app_on, TestApp, TestClient, TestDb};
+
+/// A server whose self-registered apps may use client credentials (off by
+/// default), so the portal's apps can be tried with a service token.
+async fn spawn_app() -> TestApp {
+    spawn_app_on(TestDb::new(), |s| s.self_service_client_credentials = true).await
+}
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -562,8 +568,8 @@ async fn a_developers_change_to_redirect_uris_withdraws_the_trust_an_admin_gave(
 }
 
 #[tokio::test]
-async fn an_operator_can_keep_client_credentials_from_self_registered_apps() {
-    let app = spawn_app_on(TestDb::new(), |s| s.self_service_client_credentials = false).await;
+async fn by_default_self_registered_apps_get_no_client_credentials() {
+    let app = spawn_app_on(TestDb::new(), |s| s.open_registration = true).await;
     with_catalogue(&app);
     let agent = developer(&app, "dev").await;
     let form = agent.get("/portal/apps/new").await;

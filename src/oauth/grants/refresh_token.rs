@@ -94,6 +94,7 @@ pub(super) async fn exchange(
         .db
         .transaction(move |conn| {
             {
+                tokens::lock_refresh(conn, &hash)?;
                 if tokens::mark_rotated(conn, &hash, now)? {
                     tokens::insert_refresh(conn, &new_row)?;
                     return Ok(Outcome::Rotated(new_token));
