@@ -1,6 +1,13 @@
 //! Browser login sessions (stateful, so logout and bans take effect at
 //! once): starting one at sign-in, finding it from its cookie value, ending
 //! it at logout together with the refresh tokens issued under it.
+//!
+//! A session has two identifiers. The cookie value is a bearer secret,
+//! stored only as its SHA-256 and found by it. The public id is random and
+//! independent of the cookie: it is the `sid` claim of the session's tokens
+//! and the key by which everything else (refresh tokens, codes, other
+//! services) names the session, so it can be shown without revealing or
+//! standing in for the cookie.
 
 use crate::oauth::{secrets, Context};
 use crate::storage::{self, sessions::SessionRow, StorageError};
@@ -9,8 +16,8 @@ use subtle::ConstantTimeEq;
 /// A live session and its user.
 #[derive(Debug, Clone)]
 pub struct Session {
-    /// SHA-256 of the cookie value (the `sid` of its tokens).
-    pub id_hash: String,
+    /// The session's public id: the `sid` of its tokens.
+    pub public_id: String,
     /// The user's id.
     pub user_id: String,
     /// The user's login name.
@@ -36,6 +43,7 @@ pub async fn start(ctx: &Context, user_id: &str) -> Result<String, StorageError>
     let now = storage::now();
     let row = SessionRow {
         id_hash: secrets::hash(&value),
+        public_id: new_public_id(),
         user_id: user_id.to_string(),
         csrf_secret: secrets::random_secret(),
         authenticated_at: now,
@@ -48,6 +56,11 @@ pub async fn start(ctx: &Context, user_id: &str) -> Result<String, StorageError>
     Ok(value)
 }
 
+/// A new public id: 128 random bits, unrelated to any cookie value.
+fn new_public_id() -> String {
+    secrets::random_token(16)
+}
+
 /// The live session a cookie value names, if its user is still active.
 pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, StorageError> {
     if cookie_value.len() > 128 {
@@ -56,7 +69,7 @@ pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, 
     let id_hash = secrets::hash(cookie_value);
     ctx.db
         .run(move |conn| {
-            let Some(row) = storage::sessions::live(conn, &id_hash, storage::now())? else {
+            let Some(row) = storage::sessions::live_by_cookie_hash(conn, &id_hash, storage::now())? else {
                 return Ok(None);
             };
             let Some(user) = storage::users::by_id(conn, &row.user_id)? else {
@@ -66,7 +79,7 @@ pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, 
                 return Ok(None);
             }
             Ok(Some(Session {
-                id_hash: row.id_hash,
+                public_id: row.public_id,
                 user_id: row.user_id,
                 username: user.username,
                 is_admin: user.is_admin,
@@ -79,13 +92,13 @@ pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, 
 
 /// Ends a session and revokes the refresh tokens issued under it; its
 /// access tokens (which carry its `sid`) introspect inactive from now on.
-pub async fn end(ctx: &Context, id_hash: &str) -> Result<(), StorageError> {
-    let id_hash = id_hash.to_string();
+pub async fn end(ctx: &Context, public_id: &str) -> Result<(), StorageError> {
+    let public_id = public_id.to_string();
     ctx.db
         .transaction(move |conn| {
             let now = storage::now();
-            storage::sessions::end(conn, &id_hash, now)?;
-            storage::tokens::revoke_for_session(conn, &id_hash, now)?;
+            storage::sessions::end(conn, &public_id, now)?;
+            storage::tokens::revoke_for_session(conn, &public_id, now)?;
             Ok(())
         })
         .await

@@ -57,6 +57,7 @@ diesel::table! {
         authenticated_at -> BigInt,
         expires_at -> BigInt,
         ended_at -> Nullable<BigInt>,
+        public_id -> Text,
     }
 }
 
@@ -74,7 +75,7 @@ diesel::table! {
         code_hash -> Text,
         client_id -> Text,
         user_id -> Text,
-        session_id_hash -> Nullable<Text>,
+        session_id -> Nullable<Text>,
         redirect_uri -> Nullable<Text>,
         scope -> Text,
         audience -> Text,
@@ -95,7 +96,7 @@ diesel::table! {
         parent_hash -> Nullable<Text>,
         client_id -> Text,
         user_id -> Nullable<Text>,
-        session_id_hash -> Nullable<Text>,
+        session_id -> Nullable<Text>,
         scope -> Text,
         audience -> Text,
         created_at -> BigInt,

@@ -142,7 +142,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
     .await;
     // A new session id at every sign-in (no session fixation); the old one ends.
     if let Ok(Some(old)) = session::current(&state, &req).await {
-        let _ = sessions::end(ctx, &old.id_hash).await;
+        let _ = sessions::end(ctx, &old.public_id).await;
     }
     let value = match sessions::start(ctx, &user.id).await {
         Ok(v) => v,
@@ -249,7 +249,7 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
                 "The form expired or was not sent from this site. Nothing was changed.",
             );
         }
-        if sessions::end(&state.oauth, &current.id_hash).await.is_err() {
+        if sessions::end(&state.oauth, &current.public_id).await.is_err() {
             return pages::unavailable();
         }
     }

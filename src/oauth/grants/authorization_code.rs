@@ -71,14 +71,14 @@ pub(super) async fn exchange(
         client_id: &client.id,
         scope: &scope,
         aud: &row.audience,
-        sid: row.session_id_hash.as_deref(),
+        sid: row.session_id.as_deref(),
     };
     let access = issue_access(ctx, &grant).await?;
     let (refresh, family) = if client.allows(GrantType::RefreshToken) {
         let base = RefreshBase {
             client_id: &client.id,
             user_id: Some(&row.user_id),
-            session_id_hash: row.session_id_hash.as_deref(),
+            session_id: row.session_id.as_deref(),
             scope: &row.scope,
             audience: &row.audience,
         };
@@ -88,7 +88,7 @@ pub(super) async fn exchange(
         (None, None)
     };
     let jti = access.claims.jti.clone();
-    let (user_id, session) = (row.user_id.clone(), row.session_id_hash.clone());
+    let (user_id, session) = (row.user_id.clone(), row.session_id.clone());
     let revoked_until = now + ctx.settings.access_token_ttl;
     let outcome = ctx
         .db

@@ -57,7 +57,7 @@ pub(super) async fn exchange(
         }
     };
     // Logout ends the session behind a token: its refresh tokens end with it.
-    if let Some(sid) = row.session_id_hash.clone() {
+    if let Some(sid) = row.session_id.clone() {
         if ctx
             .db
             .run(move |conn| storage::sessions::has_ended(conn, &sid))
@@ -83,7 +83,7 @@ pub(super) async fn exchange(
     let base = RefreshBase {
         client_id: &row.client_id,
         user_id: row.user_id.as_deref(),
-        session_id_hash: row.session_id_hash.as_deref(),
+        session_id: row.session_id.as_deref(),
         scope: &row.scope,
         audience: &row.audience,
     };
@@ -134,7 +134,7 @@ pub(super) async fn exchange(
         client_id: &client.id,
         scope: &scope,
         aud: &row.audience,
-        sid: row.session_id_hash.as_deref(),
+        sid: row.session_id.as_deref(),
     };
     let access = issue_access(ctx, &grant).await?;
     Ok(TokenResponse::new(ctx, access, Some(refresh)))
