@@ -37,11 +37,24 @@ impl Session {
     }
 }
 
-/// Starts a session for `user_id`; returns the cookie value (the only copy).
-pub async fn start(ctx: &Context, user_id: &str) -> Result<String, StorageError> {
+/// Signs `user_id` in on a browser whose current session is `current`;
+/// returns the new cookie value (the only copy).
+///
+/// The same user signing in again (`prompt=login`, or simply the sign-in
+/// page) renews the session: a new cookie value, so the old one finds
+/// nothing (no session fixation), a new CSRF secret and a new sign-in time,
+/// but the same session and public id, so that the tokens every app holds
+/// under it live on. Re-authentication asked for by one app must not sign
+/// the user out of the others. A different user's session ends first, with
+/// its refresh tokens: one session per browser.
+pub async fn sign_in(
+    ctx: &Context,
+    current: Option<&Session>,
+    user_id: &str,
+) -> Result<String, StorageError> {
     let value = secrets::random_secret();
     let now = storage::now();
-    let row = SessionRow {
+    let fresh = SessionRow {
         id_hash: secrets::hash(&value),
         public_id: new_public_id(),
         user_id: user_id.to_string(),
@@ -50,10 +63,36 @@ pub async fn start(ctx: &Context, user_id: &str) -> Result<String, StorageError>
         expires_at: now + ctx.settings.session_ttl,
         ended_at: None,
     };
+    let current = current.map(|s| (s.public_id.clone(), s.user_id.clone()));
     ctx.db
-        .run(move |conn| storage::sessions::insert(conn, &row))
+        .transaction(move |conn| {
+            if let Some((public_id, current_user)) = current {
+                if current_user == fresh.user_id {
+                    let renewal = storage::sessions::Renewal {
+                        id_hash: &fresh.id_hash,
+                        csrf_secret: &fresh.csrf_secret,
+                        authenticated_at: now,
+                        expires_at: fresh.expires_at,
+                    };
+                    if storage::sessions::renew(conn, &public_id, &fresh.user_id, &renewal)? {
+                        return Ok(());
+                    }
+                    // Ended or lapsed meanwhile: a new session, below.
+                } else {
+                    storage::sessions::end(conn, &public_id, now)?;
+                    storage::tokens::revoke_for_session(conn, &public_id, now)?;
+                }
+            }
+            storage::sessions::insert(conn, &fresh)
+        })
         .await?;
     Ok(value)
+}
+
+/// Starts a new session for `user_id` (after sign-up); returns the cookie
+/// value (the only copy).
+pub async fn start(ctx: &Context, user_id: &str) -> Result<String, StorageError> {
+    sign_in(ctx, None, user_id).await
 }
 
 /// A new public id: 128 random bits, unrelated to any cookie value.

@@ -64,6 +64,45 @@ pub fn is_live(conn: &mut DbConnection, public_id: &str, now: i64) -> QueryResul
         .map(|n| n > 0)
 }
 
+/// What a re-authentication changes in a live session.
+pub struct Renewal<'a> {
+    /// SHA-256 of the new cookie value.
+    pub id_hash: &'a str,
+    /// The new CSRF secret.
+    pub csrf_secret: &'a str,
+    /// The time of the sign-in.
+    pub authenticated_at: i64,
+    /// The new end of the session.
+    pub expires_at: i64,
+}
+
+/// Renews the live session `public_id` of `user_id` after the user signed
+/// in again: new cookie hash (the old cookie value no longer finds it), new
+/// CSRF secret, new sign-in time. One conditional update; returns whether
+/// the session was live and the user's.
+pub fn renew(
+    conn: &mut DbConnection,
+    public_id: &str,
+    user_id: &str,
+    renewal: &Renewal<'_>,
+) -> QueryResult<bool> {
+    diesel::update(
+        s::sessions
+            .filter(s::public_id.eq(public_id))
+            .filter(s::user_id.eq(user_id))
+            .filter(s::ended_at.is_null())
+            .filter(s::expires_at.gt(renewal.authenticated_at)),
+    )
+    .set((
+        s::id_hash.eq(renewal.id_hash),
+        s::csrf_secret.eq(renewal.csrf_secret),
+        s::authenticated_at.eq(renewal.authenticated_at),
+        s::expires_at.eq(renewal.expires_at),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
 /// Ends the session with this public id; returns whether it was live.
 pub fn end(conn: &mut DbConnection, public_id: &str, now: i64) -> QueryResult<bool> {
     diesel::update(

@@ -76,3 +76,102 @@ async fn the_sid_claim_is_not_derived_from_the_session_cookie() {
     }
     assert!(!sid.contains(&cookie) && !cookie.contains(&sid));
 }
+
+/// Sends the user through `client`'s authorization request with
+/// `prompt=login`, signs in as `username` on the login page it leads to,
+/// and comes back; the final answer to the client and the new cookie.
+async fn sign_in_again_for(agent: &Agent<'_>, client: &TestClient, username: &str) -> (Page, String) {
+    let (path, _) = authorize_path(client, &[("prompt", "login")]);
+    let to_login = agent.get(&path).await;
+    let location = to_login.location.expect("sent to the login page");
+    assert!(location.starts_with("/login?"), "{location}");
+    let return_to = url::Url::parse(&format!("http://x{location}"))
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "return_to")
+        .unwrap()
+        .1
+        .into_owned();
+    let signed_in = agent.sign_in(username, PASSWORD, &return_to).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let cookie = session_cookie(&signed_in).expect("a new session cookie");
+    (agent.follow(&signed_in).await, cookie)
+}
+
+/// Whether `cookie` as the session cookie opens the account page.
+async fn cookie_opens_account(app: &TestApp, cookie: &str) -> bool {
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/account"))
+        .header("cookie", format!("tollgate_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    response.status() == 200
+}
+
+async fn refresh(app: &TestApp, client: &TestClient, token: &str) -> Answer {
+    app.post_form(
+        "/oauth2/token",
+        &[("grant_type", "refresh_token"), ("refresh_token", token)],
+        Some(client),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn another_app_forcing_a_fresh_sign_in_renews_the_session_instead_of_ending_it() {
+    let app = spawn_app().await;
+    let (first, second) = (trusted_app(&app), trusted_app(&app));
+    let (agent, old_cookie) = signed_in(&app, "alice").await;
+    let first_tokens = tokens_for(&app, &agent, &first).await;
+    tokens_for(&app, &agent, &second).await;
+    let sid = claims_of(&field(&first_tokens, "access_token"))["sid"].clone();
+
+    let (answer, new_cookie) = sign_in_again_for(&agent, &second, "alice").await;
+    assert!(
+        answer.query_param("code").is_some(),
+        "the second app gets its code"
+    );
+
+    assert_ne!(new_cookie, old_cookie, "a new cookie value");
+    assert!(
+        !cookie_opens_account(&app, &old_cookie).await,
+        "the old value finds nothing"
+    );
+    assert!(cookie_opens_account(&app, &new_cookie).await);
+    let refreshed = refresh(&app, &first, &field(&first_tokens, "refresh_token")).await;
+    assert_eq!(
+        refreshed.status, 200,
+        "the first app stays signed in: {}",
+        refreshed.body
+    );
+    let access = field(&first_tokens, "access_token");
+    assert_eq!(app.introspect(&access, &first).await["active"], true);
+    let later = tokens_for(&app, &agent, &first).await;
+    assert_eq!(
+        claims_of(&field(&later, "access_token"))["sid"],
+        sid,
+        "the same session"
+    );
+}
+
+#[tokio::test]
+async fn another_user_signing_in_on_the_same_browser_ends_the_first_users_session() {
+    let app = spawn_app().await;
+    let (first, second) = (trusted_app(&app), trusted_app(&app));
+    let (agent, alice_cookie) = signed_in(&app, "alice").await;
+    let alice_tokens = tokens_for(&app, &agent, &first).await;
+    app.create_user("bob", PASSWORD);
+
+    let (answer, _) = sign_in_again_for(&agent, &second, "bob").await;
+    assert!(answer.query_param("code").is_some());
+
+    assert!(!cookie_opens_account(&app, &alice_cookie).await);
+    let refreshed = refresh(&app, &first, &field(&alice_tokens, "refresh_token")).await;
+    assert_eq!(refreshed.error(), "invalid_grant");
+    let access = field(&alice_tokens, "access_token");
+    assert_eq!(app.introspect(&access, &first).await["active"], false);
+}
