@@ -143,14 +143,21 @@ pub async fn end(ctx: &Context, public_id: &str) -> Result<(), StorageError> {
         .await
 }
 
-/// Withdraws a user's consent to a client and revokes the refresh tokens
-/// that client holds for the user.
+/// Withdraws a user's consent to a client, as logout does for a session:
+/// the refresh tokens that client holds for the user are revoked, and the
+/// withdrawal is recorded, so that the access tokens (which are not stored)
+/// and codes issued to the client for the user until now are dead at every
+/// later check (`storage::consents::withdrawn_since`).
 pub async fn withdraw_consent(ctx: &Context, user_id: &str, client_id: &str) -> Result<bool, StorageError> {
     let (user, client) = (user_id.to_string(), client_id.to_string());
     ctx.db
         .transaction(move |conn| {
+            let now = storage::now();
             let had = storage::consents::withdraw(conn, &user, &client)?;
-            storage::tokens::revoke_for_user_client(conn, &user, &client, storage::now())?;
+            if had {
+                storage::consents::record_withdrawal(conn, &user, &client, now)?;
+            }
+            storage::tokens::revoke_for_user_client(conn, &user, &client, now)?;
             Ok(had)
         })
         .await

@@ -148,3 +148,11 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(scopes, clients);
+
+diesel::table! {
+    consent_withdrawals (user_id, client_id) {
+        user_id -> Text,
+        client_id -> Text,
+        withdrawn_at -> BigInt,
+    }
+}

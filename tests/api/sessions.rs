@@ -1,7 +1,7 @@
 //! Browser sessions: their public id (`sid`), signing in again in the same
 //! browser, and what ending a session or withdrawing consent does to tokens.
 
-use crate::browser::{authorize_path, Agent, Page, REDIRECT};
+use crate::browser::{authorize_path, web_app, Agent, Page, REDIRECT};
 use crate::helpers::{claims_of, spawn_app, Answer, TestApp, TestClient};
 
 const PASSWORD: &str = "correct horse battery";
@@ -174,4 +174,70 @@ async fn another_user_signing_in_on_the_same_browser_ends_the_first_users_sessio
     assert_eq!(refreshed.error(), "invalid_grant");
     let access = field(&alice_tokens, "access_token");
     assert_eq!(app.introspect(&access, &first).await["active"], false);
+}
+
+#[tokio::test]
+async fn withdrawing_consent_ends_that_apps_access_tokens_and_no_other_apps() {
+    let app = spawn_app().await;
+    let (withdrawn, kept) = (web_app(&app), web_app(&app));
+    let (agent, _) = signed_in(&app, "alice").await;
+    let withdrawn_tokens = tokens_for(&app, &agent, &withdrawn).await;
+    let kept_tokens = tokens_for(&app, &agent, &kept).await;
+    let access = field(&withdrawn_tokens, "access_token");
+    assert_eq!(app.introspect(&access, &withdrawn).await["active"], true);
+
+    let account = agent.get("/account").await;
+    let done = agent
+        .post(
+            "/account/consents/withdraw",
+            &[
+                ("csrf_token", &account.hidden("csrf_token")),
+                ("client_id", &withdrawn.id),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+
+    assert_eq!(app.introspect(&access, &withdrawn).await["active"], false);
+    let other = field(&kept_tokens, "access_token");
+    assert_eq!(app.introspect(&other, &kept).await["active"], true);
+    let refreshed = refresh(&app, &kept, &field(&kept_tokens, "refresh_token")).await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+}
+
+#[tokio::test]
+async fn a_code_issued_before_consent_was_withdrawn_is_refused() {
+    let app = spawn_app().await;
+    let client = web_app(&app);
+    let (agent, _) = signed_in(&app, "alice").await;
+    let (path, verifier) = authorize_path(&client, &[]);
+    let consent = agent.get(&path).await;
+    let code = agent
+        .decide(&consent, "approve")
+        .await
+        .query_param("code")
+        .unwrap();
+    let account = agent.get("/account").await;
+    agent
+        .post(
+            "/account/consents/withdraw",
+            &[
+                ("csrf_token", &account.hidden("csrf_token")),
+                ("client_id", &client.id),
+            ],
+        )
+        .await;
+    let answer = app
+        .post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", REDIRECT),
+                ("code_verifier", verifier.secret()),
+            ],
+            Some(&client),
+        )
+        .await;
+    assert_eq!(answer.error(), "invalid_grant", "{}", answer.body);
 }

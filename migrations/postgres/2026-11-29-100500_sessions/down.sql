@@ -1,3 +1,4 @@
+DROP TABLE consent_withdrawals;
 UPDATE authorization_codes
 SET session_id = COALESCE(
     (SELECT s.id_hash FROM sessions s WHERE s.public_id = authorization_codes.session_id),

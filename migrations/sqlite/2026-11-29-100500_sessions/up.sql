@@ -21,3 +21,13 @@ SET session_id = COALESCE(
     (SELECT s.public_id FROM sessions s WHERE s.id_hash = authorization_codes.session_id),
     session_id)
 WHERE session_id IS NOT NULL;
+
+-- When a user last withdrew their consent to a client: what was issued to
+-- the client for the user at or before that second (access tokens by `iat`,
+-- refresh tokens and codes by their creation) is dead.
+CREATE TABLE consent_withdrawals (
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    withdrawn_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, client_id)
+);

@@ -69,13 +69,24 @@ pub(super) async fn exchange(
         }
     }
     if let Some(user_id) = row.user_id.clone() {
-        let user = ctx
+        let (client_id, created_at) = (row.client_id.clone(), row.created_at);
+        let (user, withdrawn) = ctx
             .db
-            .run(move |conn| storage::users::by_id(conn, &user_id))
+            .run(move |conn| {
+                let user = storage::users::by_id(conn, &user_id)?;
+                let withdrawn = storage::consents::withdrawn_since(conn, &user_id, &client_id, created_at)?;
+                Ok((user, withdrawn))
+            })
             .await?;
         if user.is_none_or(|u| u.suspended) {
             return Err(OAuthError::invalid_grant(
                 "the account behind this refresh token is not active",
+            ));
+        }
+        // A refresh that raced the withdrawal and escaped its revocation.
+        if withdrawn {
+            return Err(OAuthError::invalid_grant(
+                "the user withdrew their consent to this client",
             ));
         }
     }
