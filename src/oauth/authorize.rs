@@ -305,7 +305,7 @@ impl AuthorizationRequest {
         &self,
         ctx: &Context,
         user_id: &str,
-        session_id_hash: &str,
+        session_id: &str,
     ) -> Result<String, OAuthError> {
         let issuer = &ctx.settings.issuer;
         let audience = ctx.settings.default_audience().to_string();
@@ -317,7 +317,7 @@ impl AuthorizationRequest {
                     code_hash: secrets::hash(&code),
                     client_id: self.client.id.clone(),
                     user_id: user_id.to_string(),
-                    session_id_hash: Some(session_id_hash.to_string()),
+                    session_id: Some(session_id.to_string()),
                     redirect_uri: self.redirect_uri_sent.then(|| self.redirect_uri.clone()),
                     scope: self.scope.to_string(),
                     audience,
@@ -340,7 +340,7 @@ impl AuthorizationRequest {
                     client_id: &self.client.id,
                     scope: &self.scope,
                     aud: &audience,
-                    sid: Some(session_id_hash),
+                    sid: Some(session_id),
                 };
                 let access = issue_access(ctx, &grant).await?;
                 let expires_in = ctx.settings.access_token_ttl.to_string();

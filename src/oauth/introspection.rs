@@ -40,6 +40,7 @@ async fn access_token(ctx: &Context, token: &str) -> Result<Option<Value>, OAuth
         return Ok(Some(inactive()));
     }
     let (jti, sub, sid) = (claims.jti.clone(), claims.sub.clone(), claims.sid.clone());
+    let (client_id, iat) = (claims.client_id.clone(), claims.iat);
     let live = ctx
         .db
         .run(move |conn| {
@@ -56,6 +57,10 @@ async fn access_token(ctx: &Context, token: &str) -> Result<Option<Value>, OAuth
                 if storage::sessions::has_ended(conn, &sid)? {
                     return Ok(false);
                 }
+            }
+            // Withdrawing consent ends the client's tokens for the user.
+            if storage::consents::withdrawn_since(conn, &sub, &client_id, iat)? {
+                return Ok(false);
             }
             Ok(true)
         })
@@ -86,15 +91,25 @@ async fn access_token(ctx: &Context, token: &str) -> Result<Option<Value>, OAuth
 /// A refresh token is described only to the client it was issued to.
 async fn refresh_token(ctx: &Context, client: &Client, token: &str) -> Result<Option<Value>, OAuthError> {
     let hash = secrets::hash(token);
-    let Some(row) = ctx
+    let Some((row, withdrawn)) = ctx
         .db
-        .run(move |conn| stored::refresh_by_hash(conn, &hash))
+        .run(move |conn| {
+            let Some(row) = stored::refresh_by_hash(conn, &hash)? else {
+                return Ok(None);
+            };
+            let withdrawn = match &row.user_id {
+                Some(user) => storage::consents::withdrawn_since(conn, user, &row.client_id, row.created_at)?,
+                None => false,
+            };
+            Ok(Some((row, withdrawn)))
+        })
         .await?
     else {
         return Ok(None);
     };
     let now = storage::now();
     let live = row.client_id == client.id
+        && !withdrawn
         && row.revoked_at.is_none()
         && row.expires_at > now
         && row

@@ -1,6 +1,13 @@
 //! Browser login sessions (stateful, so logout and bans take effect at
 //! once): starting one at sign-in, finding it from its cookie value, ending
 //! it at logout together with the refresh tokens issued under it.
+//!
+//! A session has two identifiers. The cookie value is a bearer secret,
+//! stored only as its SHA-256 and found by it. The public id is random and
+//! independent of the cookie: it is the `sid` claim of the session's tokens
+//! and the key by which everything else (refresh tokens, codes, other
+//! services) names the session, so it can be shown without revealing or
+//! standing in for the cookie.
 
 use crate::oauth::{secrets, Context};
 use crate::storage::{self, sessions::SessionRow, StorageError};
@@ -9,8 +16,8 @@ use subtle::ConstantTimeEq;
 /// A live session and its user.
 #[derive(Debug, Clone)]
 pub struct Session {
-    /// SHA-256 of the cookie value (the `sid` of its tokens).
-    pub id_hash: String,
+    /// The session's public id: the `sid` of its tokens.
+    pub public_id: String,
     /// The user's id.
     pub user_id: String,
     /// The user's login name.
@@ -30,22 +37,67 @@ impl Session {
     }
 }
 
-/// Starts a session for `user_id`; returns the cookie value (the only copy).
-pub async fn start(ctx: &Context, user_id: &str) -> Result<String, StorageError> {
+/// Signs `user_id` in on a browser whose current session is `current`;
+/// returns the new cookie value (the only copy).
+///
+/// The same user signing in again (`prompt=login`, or simply the sign-in
+/// page) renews the session: a new cookie value, so the old one finds
+/// nothing (no session fixation), a new CSRF secret and a new sign-in time,
+/// but the same session and public id, so that the tokens every app holds
+/// under it live on. Re-authentication asked for by one app must not sign
+/// the user out of the others. A different user's session ends first, with
+/// its refresh tokens: one session per browser.
+pub async fn sign_in(
+    ctx: &Context,
+    current: Option<&Session>,
+    user_id: &str,
+) -> Result<String, StorageError> {
     let value = secrets::random_secret();
     let now = storage::now();
-    let row = SessionRow {
+    let fresh = SessionRow {
         id_hash: secrets::hash(&value),
+        public_id: new_public_id(),
         user_id: user_id.to_string(),
         csrf_secret: secrets::random_secret(),
         authenticated_at: now,
         expires_at: now + ctx.settings.session_ttl,
         ended_at: None,
     };
+    let current = current.map(|s| (s.public_id.clone(), s.user_id.clone()));
     ctx.db
-        .run(move |conn| storage::sessions::insert(conn, &row))
+        .transaction(move |conn| {
+            if let Some((public_id, current_user)) = current {
+                if current_user == fresh.user_id {
+                    let renewal = storage::sessions::Renewal {
+                        id_hash: &fresh.id_hash,
+                        csrf_secret: &fresh.csrf_secret,
+                        authenticated_at: now,
+                        expires_at: fresh.expires_at,
+                    };
+                    if storage::sessions::renew(conn, &public_id, &fresh.user_id, &renewal)? {
+                        return Ok(());
+                    }
+                    // Ended or lapsed meanwhile: a new session, below.
+                } else {
+                    storage::sessions::end(conn, &public_id, now)?;
+                    storage::tokens::revoke_for_session(conn, &public_id, now)?;
+                }
+            }
+            storage::sessions::insert(conn, &fresh)
+        })
         .await?;
     Ok(value)
+}
+
+/// Starts a new session for `user_id` (after sign-up); returns the cookie
+/// value (the only copy).
+pub async fn start(ctx: &Context, user_id: &str) -> Result<String, StorageError> {
+    sign_in(ctx, None, user_id).await
+}
+
+/// A new public id: 128 random bits, unrelated to any cookie value.
+fn new_public_id() -> String {
+    secrets::random_token(16)
 }
 
 /// The live session a cookie value names, if its user is still active.
@@ -56,7 +108,7 @@ pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, 
     let id_hash = secrets::hash(cookie_value);
     ctx.db
         .run(move |conn| {
-            let Some(row) = storage::sessions::live(conn, &id_hash, storage::now())? else {
+            let Some(row) = storage::sessions::live_by_cookie_hash(conn, &id_hash, storage::now())? else {
                 return Ok(None);
             };
             let Some(user) = storage::users::by_id(conn, &row.user_id)? else {
@@ -66,7 +118,7 @@ pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, 
                 return Ok(None);
             }
             Ok(Some(Session {
-                id_hash: row.id_hash,
+                public_id: row.public_id,
                 user_id: row.user_id,
                 username: user.username,
                 is_admin: user.is_admin,
@@ -79,26 +131,33 @@ pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, 
 
 /// Ends a session and revokes the refresh tokens issued under it; its
 /// access tokens (which carry its `sid`) introspect inactive from now on.
-pub async fn end(ctx: &Context, id_hash: &str) -> Result<(), StorageError> {
-    let id_hash = id_hash.to_string();
+pub async fn end(ctx: &Context, public_id: &str) -> Result<(), StorageError> {
+    let public_id = public_id.to_string();
     ctx.db
         .transaction(move |conn| {
             let now = storage::now();
-            storage::sessions::end(conn, &id_hash, now)?;
-            storage::tokens::revoke_for_session(conn, &id_hash, now)?;
+            storage::sessions::end(conn, &public_id, now)?;
+            storage::tokens::revoke_for_session(conn, &public_id, now)?;
             Ok(())
         })
         .await
 }
 
-/// Withdraws a user's consent to a client and revokes the refresh tokens
-/// that client holds for the user.
+/// Withdraws a user's consent to a client, as logout does for a session:
+/// the refresh tokens that client holds for the user are revoked, and the
+/// withdrawal is recorded, so that the access tokens (which are not stored)
+/// and codes issued to the client for the user until now are dead at every
+/// later check (`storage::consents::withdrawn_since`).
 pub async fn withdraw_consent(ctx: &Context, user_id: &str, client_id: &str) -> Result<bool, StorageError> {
     let (user, client) = (user_id.to_string(), client_id.to_string());
     ctx.db
         .transaction(move |conn| {
+            let now = storage::now();
             let had = storage::consents::withdraw(conn, &user, &client)?;
-            storage::tokens::revoke_for_user_client(conn, &user, &client, storage::now())?;
+            if had {
+                storage::consents::record_withdrawal(conn, &user, &client, now)?;
+            }
+            storage::tokens::revoke_for_user_client(conn, &user, &client, now)?;
             Ok(had)
         })
         .await

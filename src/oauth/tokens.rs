@@ -31,7 +31,8 @@ pub struct AccessClaims {
     /// Granted scopes, space-separated.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub scope: String,
-    /// The login session behind the token, if any.
+    /// The public id of the login session behind the token, if any: never
+    /// derived from the session cookie.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
 }
@@ -46,7 +47,7 @@ pub struct Grant<'a> {
     pub scope: &'a ScopeSet,
     /// Audience.
     pub aud: &'a str,
-    /// Session id hash, if a browser session stands behind it.
+    /// The public id of the browser session behind it, if any.
     pub sid: Option<&'a str>,
 }
 
@@ -94,7 +95,7 @@ pub fn new_refresh(
         parent_hash: parent.map(str::to_string),
         client_id: base.client_id.to_string(),
         user_id: base.user_id.map(str::to_string),
-        session_id_hash: base.session_id_hash.map(str::to_string),
+        session_id: base.session_id.map(str::to_string),
         scope: base.scope.to_string(),
         audience: base.audience.to_string(),
         created_at: now,
@@ -111,8 +112,8 @@ pub struct RefreshBase<'a> {
     pub client_id: &'a str,
     /// User.
     pub user_id: Option<&'a str>,
-    /// Session.
-    pub session_id_hash: Option<&'a str>,
+    /// The public id of the session behind it.
+    pub session_id: Option<&'a str>,
     /// Scope (a rotated token keeps its family's scope: RFC 6749 §6).
     pub scope: &'a str,
     /// Audience.

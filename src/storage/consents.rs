@@ -1,6 +1,7 @@
-//! The `consents` table: what a user approved for a client.
+//! The `consents` table: what a user approved for a client; and the
+//! `consent_withdrawals` table: when they last took it back.
 
-use super::schema::{clients::dsl as c, consents::dsl as co};
+use super::schema::{clients::dsl as c, consent_withdrawals::dsl as cw, consents::dsl as co};
 use super::DbConnection;
 use diesel::prelude::*;
 
@@ -65,4 +66,60 @@ pub fn for_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<(Stri
         .select((co::client_id, c::name, co::scope, co::granted_at))
         .order(c::name.asc())
         .load(conn)
+}
+
+/// Records that a user withdrew their consent to a client at `now` (a later
+/// withdrawal replaces an earlier one). Two at once both succeed.
+pub fn record_withdrawal(
+    conn: &mut DbConnection,
+    user_id: &str,
+    client_id: &str,
+    now: i64,
+) -> QueryResult<()> {
+    let update = |conn: &mut DbConnection| {
+        diesel::update(cw::consent_withdrawals.find((user_id, client_id)))
+            .set(cw::withdrawn_at.eq(now))
+            .execute(conn)
+    };
+    if update(conn)? > 0 {
+        return Ok(());
+    }
+    // A savepoint, so that losing the race to insert does not abort an
+    // enclosing PostgreSQL transaction.
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(cw::consent_withdrawals)
+            .values((
+                cw::user_id.eq(user_id),
+                cw::client_id.eq(client_id),
+                cw::withdrawn_at.eq(now),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            update(conn).map(|_| ())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether what was issued to `client_id` for `user_id` at `issued_at`
+/// (an access token's `iat`, a refresh token's or a code's creation) was
+/// taken back by a withdrawal of consent: the one rule every liveness check
+/// applies. Times are whole seconds, so something issued in the very second
+/// of a withdrawal counts as issued before it: a token is never left alive
+/// by a tie.
+pub fn withdrawn_since(
+    conn: &mut DbConnection,
+    user_id: &str,
+    client_id: &str,
+    issued_at: i64,
+) -> QueryResult<bool> {
+    cw::consent_withdrawals
+        .find((user_id, client_id))
+        .filter(cw::withdrawn_at.ge(issued_at))
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
 }

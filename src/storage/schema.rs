@@ -58,6 +58,7 @@ diesel::table! {
         authenticated_at -> BigInt,
         expires_at -> BigInt,
         ended_at -> Nullable<BigInt>,
+        public_id -> Text,
     }
 }
 
@@ -75,7 +76,7 @@ diesel::table! {
         code_hash -> Text,
         client_id -> Text,
         user_id -> Text,
-        session_id_hash -> Nullable<Text>,
+        session_id -> Nullable<Text>,
         redirect_uri -> Nullable<Text>,
         scope -> Text,
         audience -> Text,
@@ -96,7 +97,7 @@ diesel::table! {
         parent_hash -> Nullable<Text>,
         client_id -> Text,
         user_id -> Nullable<Text>,
-        session_id_hash -> Nullable<Text>,
+        session_id -> Nullable<Text>,
         scope -> Text,
         audience -> Text,
         created_at -> BigInt,
@@ -148,3 +149,11 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(scopes, clients);
+
+diesel::table! {
+    consent_withdrawals (user_id, client_id) {
+        user_id -> Text,
+        client_id -> Text,
+        withdrawn_at -> BigInt,
+    }
+}

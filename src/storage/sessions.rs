@@ -1,5 +1,6 @@
-//! The `sessions` table: browser login sessions. A session is found by the
-//! SHA-256 of its cookie value; the value itself is never stored.
+//! The `sessions` table: browser login sessions. A session is found from
+//! its cookie by the SHA-256 of the cookie value (the value itself is never
+//! stored), and known everywhere else by its public id.
 
 use super::schema::sessions::dsl as s;
 use super::DbConnection;
@@ -9,13 +10,18 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = super::schema::sessions)]
 pub struct SessionRow {
-    /// SHA-256 of the cookie value; also the `sid` of tokens issued under it.
+    /// SHA-256 of the current cookie value; it changes when the user
+    /// signs in again.
     pub id_hash: String,
+    /// The session's public identifier: random, independent of the cookie,
+    /// fixed for the session's life. It is the `sid` of tokens issued under
+    /// the session and the key other services know the session by.
+    pub public_id: String,
     /// The signed-in user.
     pub user_id: String,
     /// The secret CSRF tokens of this session's forms are derived from.
     pub csrf_secret: String,
-    /// When the user signed in.
+    /// When the user last proved who they are (`auth_time`).
     pub authenticated_at: i64,
     /// When the session lapses.
     pub expires_at: i64,
@@ -31,8 +37,12 @@ pub fn insert(conn: &mut DbConnection, row: &SessionRow) -> QueryResult<()> {
         .map(|_| ())
 }
 
-/// The live session with this id hash.
-pub fn live(conn: &mut DbConnection, id_hash: &str, now: i64) -> QueryResult<Option<SessionRow>> {
+/// The live session whose cookie value hashes to `id_hash`.
+pub fn live_by_cookie_hash(
+    conn: &mut DbConnection,
+    id_hash: &str,
+    now: i64,
+) -> QueryResult<Option<SessionRow>> {
     s::sessions
         .find(id_hash)
         .filter(s::ended_at.is_null())
@@ -42,17 +52,67 @@ pub fn live(conn: &mut DbConnection, id_hash: &str, now: i64) -> QueryResult<Opt
         .optional()
 }
 
-/// Whether the session exists and has not ended.
-pub fn is_live(conn: &mut DbConnection, id_hash: &str, now: i64) -> QueryResult<bool> {
-    live(conn, id_hash, now).map(|s| s.is_some())
+/// Whether the session with this public id exists, has not ended and has
+/// not lapsed.
+pub fn is_live(conn: &mut DbConnection, public_id: &str, now: i64) -> QueryResult<bool> {
+    s::sessions
+        .filter(s::public_id.eq(public_id))
+        .filter(s::ended_at.is_null())
+        .filter(s::expires_at.gt(now))
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
 }
 
-/// Ends a session; returns whether it was live.
-pub fn end(conn: &mut DbConnection, id_hash: &str, now: i64) -> QueryResult<bool> {
-    diesel::update(s::sessions.find(id_hash).filter(s::ended_at.is_null()))
-        .set(s::ended_at.eq(Some(now)))
-        .execute(conn)
-        .map(|n| n == 1)
+/// What a re-authentication changes in a live session.
+pub struct Renewal<'a> {
+    /// SHA-256 of the new cookie value.
+    pub id_hash: &'a str,
+    /// The new CSRF secret.
+    pub csrf_secret: &'a str,
+    /// The time of the sign-in.
+    pub authenticated_at: i64,
+    /// The new end of the session.
+    pub expires_at: i64,
+}
+
+/// Renews the live session `public_id` of `user_id` after the user signed
+/// in again: new cookie hash (the old cookie value no longer finds it), new
+/// CSRF secret, new sign-in time. One conditional update; returns whether
+/// the session was live and the user's.
+pub fn renew(
+    conn: &mut DbConnection,
+    public_id: &str,
+    user_id: &str,
+    renewal: &Renewal<'_>,
+) -> QueryResult<bool> {
+    diesel::update(
+        s::sessions
+            .filter(s::public_id.eq(public_id))
+            .filter(s::user_id.eq(user_id))
+            .filter(s::ended_at.is_null())
+            .filter(s::expires_at.gt(renewal.authenticated_at)),
+    )
+    .set((
+        s::id_hash.eq(renewal.id_hash),
+        s::csrf_secret.eq(renewal.csrf_secret),
+        s::authenticated_at.eq(renewal.authenticated_at),
+        s::expires_at.eq(renewal.expires_at),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Ends the session with this public id; returns whether it was live.
+pub fn end(conn: &mut DbConnection, public_id: &str, now: i64) -> QueryResult<bool> {
+    diesel::update(
+        s::sessions
+            .filter(s::public_id.eq(public_id))
+            .filter(s::ended_at.is_null()),
+    )
+    .set(s::ended_at.eq(Some(now)))
+    .execute(conn)
+    .map(|n| n == 1)
 }
 
 /// Ends every live session of a user.
@@ -66,12 +126,13 @@ pub fn end_all_for_user(conn: &mut DbConnection, user_id: &str, now: i64) -> Que
     .execute(conn)
 }
 
-/// Whether the session was ended by logout (or is unknown). Unlike
-/// [`is_live`], a session that merely lapsed has not ended: tokens issued
-/// under it outlive the browser session until they expire or are revoked.
-pub fn has_ended(conn: &mut DbConnection, id_hash: &str) -> QueryResult<bool> {
+/// Whether the session with this public id was ended by logout (or is
+/// unknown). Unlike [`is_live`], a session that merely lapsed has not
+/// ended: tokens issued under it outlive the browser session until they
+/// expire or are revoked.
+pub fn has_ended(conn: &mut DbConnection, public_id: &str) -> QueryResult<bool> {
     let found: Option<Option<i64>> = s::sessions
-        .find(id_hash)
+        .filter(s::public_id.eq(public_id))
         .select(s::ended_at)
         .first(conn)
         .optional()?;

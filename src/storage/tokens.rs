@@ -20,8 +20,8 @@ pub struct RefreshRow {
     pub client_id: String,
     /// The user, for user-bound grants.
     pub user_id: Option<String>,
-    /// The login session behind it (its id hash), if any.
-    pub session_id_hash: Option<String>,
+    /// The login session behind it (its public id), if any.
+    pub session_id: Option<String>,
     /// Granted scope.
     pub scope: String,
     /// Audience of the access tokens it yields.
@@ -101,8 +101,8 @@ pub struct CodeRow {
     pub client_id: String,
     /// The user who approved it.
     pub user_id: String,
-    /// The login session it came from.
-    pub session_id_hash: Option<String>,
+    /// The login session it came from (its public id).
+    pub session_id: Option<String>,
     /// The `redirect_uri` of the authorization request, if it had one.
     pub redirect_uri: Option<String>,
     /// Granted scope.
@@ -203,11 +203,11 @@ pub fn purge_expired(conn: &mut DbConnection, now: i64) -> QueryResult<usize> {
     diesel::delete(ra::revoked_access_tokens.filter(ra::expires_at.lt(now))).execute(conn)
 }
 
-/// Revokes the refresh tokens issued under a login session.
-pub fn revoke_for_session(conn: &mut DbConnection, session_id_hash: &str, now: i64) -> QueryResult<usize> {
+/// Revokes the refresh tokens issued under a login session (its public id).
+pub fn revoke_for_session(conn: &mut DbConnection, session_id: &str, now: i64) -> QueryResult<usize> {
     diesel::update(
         rt::refresh_tokens
-            .filter(rt::session_id_hash.eq(session_id_hash))
+            .filter(rt::session_id.eq(session_id))
             .filter(rt::revoked_at.is_null()),
     )
     .set(rt::revoked_at.eq(Some(now)))

@@ -141,7 +141,7 @@ async fn proceed(
 
 async fn approve(state: &AppState, request: &AuthorizationRequest, current: &Session) -> HttpResponse {
     let ctx = &state.oauth;
-    match request.approve(ctx, &current.user_id, &current.id_hash).await {
+    match request.approve(ctx, &current.user_id, &current.public_id).await {
         Ok(url) => see_other(&url),
         Err(_) => see_other(&request.error_redirect(ctx, "temporarily_unavailable", "try again later")),
     }

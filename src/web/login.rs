@@ -140,13 +140,18 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
         vec![Subject::address(ctx, &address)],
     )
     .await;
-    // A new session id at every sign-in (no session fixation); the old one ends.
-    if let Ok(Some(old)) = session::current(&state, &req).await {
-        let _ = sessions::end(ctx, &old.id_hash).await;
-    }
-    let value = match sessions::start(ctx, &user.id).await {
+    // A new cookie value at every sign-in (no session fixation); the same
+    // user signing in again keeps their session, another user's ends.
+    let signed_in = match session::current(&state, &req).await {
+        Ok(current) => sessions::sign_in(ctx, current.as_ref(), &user.id).await,
+        Err(e) => Err(e),
+    };
+    let value = match signed_in {
         Ok(v) => v,
-        Err(_) => return pages::unavailable(),
+        Err(e) => {
+            tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "could not start a session");
+            return pages::unavailable();
+        }
     };
     let mut response = see_other(&return_to);
     let _ = response.add_cookie(&session::session_cookie(&state, value));
@@ -250,7 +255,7 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
                     "The form expired or was not sent from this site. Nothing was changed.",
                 );
             }
-            if sessions::end(&state.oauth, &current.id_hash).await.is_err() {
+            if sessions::end(&state.oauth, &current.public_id).await.is_err() {
                 return pages::unavailable();
             }
             true

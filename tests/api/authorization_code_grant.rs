@@ -45,7 +45,7 @@ fn seed_code_living(
         code_hash: secrets::hash(&code),
         client_id: client.id.clone(),
         user_id,
-        session_id_hash: None,
+        session_id: None,
         redirect_uri: redirect.map(str::to_string),
         scope: "profile".into(),
         audience: app.settings.issuer.clone(),

@@ -27,4 +27,5 @@ mod refresh_grant;
 mod registry_integrity;
 mod resource_server;
 mod revocation;
+mod sessions;
 mod unverified_clients;

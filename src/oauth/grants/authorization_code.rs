@@ -71,14 +71,14 @@ pub(super) async fn exchange(
         client_id: &client.id,
         scope: &scope,
         aud: &row.audience,
-        sid: row.session_id_hash.as_deref(),
+        sid: row.session_id.as_deref(),
     };
     let access = issue_access(ctx, &grant).await?;
     let (refresh, family) = if client.allows(GrantType::RefreshToken) {
         let base = RefreshBase {
             client_id: &client.id,
             user_id: Some(&row.user_id),
-            session_id_hash: row.session_id_hash.as_deref(),
+            session_id: row.session_id.as_deref(),
             scope: &row.scope,
             audience: &row.audience,
         };
@@ -88,7 +88,8 @@ pub(super) async fn exchange(
         (None, None)
     };
     let jti = access.claims.jti.clone();
-    let (user_id, session) = (row.user_id.clone(), row.session_id_hash.clone());
+    let (user_id, session) = (row.user_id.clone(), row.session_id.clone());
+    let (client_id, code_created_at) = (row.client_id.clone(), row.created_at);
     let revoked_until = now + ctx.settings.access_token_ttl;
     let outcome = ctx
         .db
@@ -107,7 +108,9 @@ pub(super) async fn exchange(
                 Some(sid) => storage::sessions::is_live(conn, sid, now)?,
                 None => true,
             };
-            if !user_active || !session_live {
+            // So does a withdrawal of consent since the code was issued.
+            let withdrawn = storage::consents::withdrawn_since(conn, &user_id, &client_id, code_created_at)?;
+            if !user_active || !session_live || withdrawn {
                 return Ok(Outcome::NoLongerValid);
             }
             if let Some(r) = &family {
@@ -123,7 +126,7 @@ pub(super) async fn exchange(
             "the authorization code was already used",
         )),
         Outcome::NoLongerValid => Err(OAuthError::invalid_grant(
-            "the sign-in behind this code has ended or the account is suspended",
+            "the sign-in behind this code has ended, the account is suspended or the consent was withdrawn",
         )),
     }
 }

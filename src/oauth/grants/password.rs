@@ -73,7 +73,7 @@ pub(super) async fn exchange(
         let base = RefreshBase {
             client_id: &client.id,
             user_id: Some(&user.id),
-            session_id_hash: None,
+            session_id: None,
             scope: &scope_text,
             audience: &aud,
         };

@@ -57,7 +57,7 @@ pub(super) async fn exchange(
         }
     };
     // Logout ends the session behind a token: its refresh tokens end with it.
-    if let Some(sid) = row.session_id_hash.clone() {
+    if let Some(sid) = row.session_id.clone() {
         if ctx
             .db
             .run(move |conn| storage::sessions::has_ended(conn, &sid))
@@ -69,13 +69,24 @@ pub(super) async fn exchange(
         }
     }
     if let Some(user_id) = row.user_id.clone() {
-        let user = ctx
+        let (client_id, created_at) = (row.client_id.clone(), row.created_at);
+        let (user, withdrawn) = ctx
             .db
-            .run(move |conn| storage::users::by_id(conn, &user_id))
+            .run(move |conn| {
+                let user = storage::users::by_id(conn, &user_id)?;
+                let withdrawn = storage::consents::withdrawn_since(conn, &user_id, &client_id, created_at)?;
+                Ok((user, withdrawn))
+            })
             .await?;
         if user.is_none_or(|u| u.suspended) {
             return Err(OAuthError::invalid_grant(
                 "the account behind this refresh token is not active",
+            ));
+        }
+        // A refresh that raced the withdrawal and escaped its revocation.
+        if withdrawn {
+            return Err(OAuthError::invalid_grant(
+                "the user withdrew their consent to this client",
             ));
         }
     }
@@ -83,7 +94,7 @@ pub(super) async fn exchange(
     let base = RefreshBase {
         client_id: &row.client_id,
         user_id: row.user_id.as_deref(),
-        session_id_hash: row.session_id_hash.as_deref(),
+        session_id: row.session_id.as_deref(),
         scope: &row.scope,
         audience: &row.audience,
     };
@@ -135,7 +146,7 @@ pub(super) async fn exchange(
         client_id: &client.id,
         scope: &scope,
         aud: &row.audience,
-        sid: row.session_id_hash.as_deref(),
+        sid: row.session_id.as_deref(),
     };
     let access = issue_access(ctx, &grant).await?;
     Ok(TokenResponse::new(ctx, access, Some(refresh)))
