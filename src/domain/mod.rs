@@ -3,6 +3,7 @@
 
 mod display_text;
 mod grant_type;
+mod pkce;
 mod redirect_uri;
 mod scope;
 mod signing_alg;
@@ -10,6 +11,7 @@ mod username;
 
 pub use display_text::display_text;
 pub use grant_type::GrantType;
+pub use pkce::{ChallengeMethod, CodeChallenge, CodeVerifier};
 pub use redirect_uri::RedirectUri;
 pub use scope::{Scope, ScopeSet};
 pub use signing_alg::SigningAlg;

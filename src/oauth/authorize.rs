@@ -6,7 +6,7 @@
 //! redirect URI is unverified, errors are shown as a page and never sent
 //! anywhere; once both are verified, errors go back to the client.
 
-use crate::domain::{GrantType, ScopeSet};
+use crate::domain::{CodeChallenge, GrantType, RedirectUri, ScopeSet};
 use crate::oauth::clients::Client;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
@@ -24,13 +24,37 @@ pub enum ResponseType {
     Token,
 }
 
+/// A `response_type` this server does not support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnsupportedResponseType;
+
+impl ResponseType {
+    /// The `response_type` parameter: `Ok(None)` if it is missing.
+    pub fn parse(raw: Option<&str>) -> Result<Option<ResponseType>, UnsupportedResponseType> {
+        match raw {
+            None => Ok(None),
+            Some("code") => Ok(Some(ResponseType::Code)),
+            Some("token") => Ok(Some(ResponseType::Token)),
+            Some(_) => Err(UnsupportedResponseType),
+        }
+    }
+
+    /// The grant a response type belongs to.
+    pub fn grant(self) -> GrantType {
+        match self {
+            ResponseType::Code => GrantType::AuthorizationCode,
+            ResponseType::Token => GrantType::Implicit,
+        }
+    }
+}
+
 /// A checked authorization request.
 #[derive(Debug, Clone)]
 pub struct AuthorizationRequest {
     /// The client.
     pub client: Arc<Client>,
     /// Where the answer goes (verified against the registration).
-    pub redirect_uri: String,
+    pub redirect_uri: RedirectUri,
     /// Whether `redirect_uri` was in the request (then the token request must repeat it).
     pub redirect_uri_sent: bool,
     /// `code` or `token`.
@@ -40,9 +64,7 @@ pub struct AuthorizationRequest {
     /// Echoed back untouched.
     pub state: Option<String>,
     /// PKCE challenge.
-    pub code_challenge: Option<String>,
-    /// `S256` or `plain`.
-    pub code_challenge_method: Option<String>,
+    pub code_challenge: Option<CodeChallenge>,
     /// `prompt=none`: answer without showing a page.
     pub prompt_none: bool,
     /// `prompt=login`: force a fresh sign-in.
@@ -92,13 +114,16 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
     };
     let (redirect_uri, sent) =
         match params.get("redirect_uri") {
-            // RFC 9700 §4.1.3: exact string comparison, nothing else.
-            Some(uri) if client.redirect_uris.iter().any(|r| r == uri) => (uri.to_string(), true),
-            Some(_) => {
-                return Err(Refusal::Page(
-                    "The redirect address in the request is not registered for this application.".into(),
-                ))
-            }
+            // RFC 9700 §4.1.3: exact string comparison (RFC 8252 §7.3: any port
+            // on a loopback IP literal). The answer goes to the URI as sent.
+            Some(uri) => match client.redirect_uri_for(uri) {
+                Some(matched) => (matched, true),
+                None => {
+                    return Err(Refusal::Page(
+                        "The redirect address in the request is not registered for this application.".into(),
+                    ))
+                }
+            },
             None if client.redirect_uris.len() == 1 => (client.redirect_uris[0].clone(), false),
             None => return Err(Refusal::Page(
                 "The request has no redirect address, and the application has none or several registered."
@@ -109,11 +134,9 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
         return Err(Refusal::Page("This application is suspended.".into()));
     }
     let state = params.get("state").map(str::to_string);
-    let response_type = match params.get("response_type") {
-        Some("code") => ResponseType::Code,
-        Some("token") => ResponseType::Token,
-        _ => ResponseType::Code,
-    };
+    let parsed_response_type = ResponseType::parse(params.get("response_type"));
+    // Until it is known, errors go where a code would (the query).
+    let response_type = parsed_response_type.ok().flatten().unwrap_or(ResponseType::Code);
     let mut request = AuthorizationRequest {
         client: client.clone(),
         redirect_uri,
@@ -122,7 +145,6 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
         scope: ScopeSet::default(),
         state,
         code_challenge: None,
-        code_challenge_method: None,
         prompt_none: false,
         prompt_login: false,
         prompt_consent: false,
@@ -133,10 +155,10 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
         request.state = None;
         return Err(fail(&request, "invalid_request", "state is too long"));
     }
-    match params.get("response_type") {
-        Some("code") | Some("token") => {}
-        None => return Err(fail(&request, "invalid_request", "response_type is missing")),
-        Some(_) => {
+    match parsed_response_type {
+        Ok(Some(_)) => {}
+        Ok(None) => return Err(fail(&request, "invalid_request", "response_type is missing")),
+        Err(UnsupportedResponseType) => {
             return Err(fail(
                 &request,
                 "unsupported_response_type",
@@ -144,10 +166,7 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
             ))
         }
     }
-    let grant = match request.response_type {
-        ResponseType::Code => GrantType::AuthorizationCode,
-        ResponseType::Token => GrantType::Implicit,
-    };
+    let grant = request.response_type.grant();
     if !client.allows(grant) {
         return Err(fail(
             &request,
@@ -190,35 +209,26 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
         ));
     }
     if request.response_type == ResponseType::Code {
-        check_pkce(&mut request, params).map_err(|why| fail(&request, "invalid_request", why))?;
+        check_pkce(&mut request, params).map_err(|why| fail(&request, "invalid_request", &why))?;
     }
     Ok(request)
 }
 
-fn check_pkce(request: &mut AuthorizationRequest, params: &Params) -> Result<(), &'static str> {
+fn check_pkce(request: &mut AuthorizationRequest, params: &Params) -> Result<(), String> {
     let client = &request.client;
     let Some(challenge) = params.get("code_challenge") else {
         if client.is_public || client.require_pkce {
-            return Err("code_challenge is required (PKCE, S256)");
+            return Err("code_challenge is required (PKCE, S256)".into());
         }
         return Ok(());
     };
-    // RFC 7636 §4.3: the method defaults to plain.
-    let method = params.get("code_challenge_method").unwrap_or("plain");
-    match method {
-        // A SHA-256 in base64url is always 43 characters.
-        "S256" if challenge.len() != 43 => return Err("an S256 code_challenge is 43 characters"),
-        "S256" => {}
-        "plain" if client.allow_plain_pkce => {}
-        "plain" => return Err("code_challenge_method must be S256"),
-        _ => return Err("unsupported code_challenge_method"),
-    }
-    let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~');
-    if !(43..=128).contains(&challenge.len()) || !challenge.chars().all(ok) {
-        return Err("code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~");
-    }
-    request.code_challenge = Some(challenge.to_string());
-    request.code_challenge_method = Some(method.to_string());
+    let parsed = CodeChallenge::parse(
+        challenge,
+        params.get("code_challenge_method"),
+        client.allow_plain_pkce,
+    )
+    .map_err(|e| e.0)?;
+    request.code_challenge = Some(parsed);
     Ok(())
 }
 
@@ -226,7 +236,7 @@ impl AuthorizationRequest {
     /// The redirect carrying `fields`, plus `state` and `iss` (RFC 9207):
     /// in the query for `code`, in the fragment for `token` (§4.2.2).
     pub fn response_url(&self, fields: &[(&str, &str)], issuer: &str) -> String {
-        let mut url = url::Url::parse(&self.redirect_uri).expect("registered redirect URIs are absolute");
+        let mut url = self.redirect_uri.url().clone();
         let mut pairs: Vec<(&str, &str)> = fields.to_vec();
         if let Some(state) = &self.state {
             pairs.push(("state", state));
@@ -318,11 +328,16 @@ impl AuthorizationRequest {
                     client_id: self.client.id.clone(),
                     user_id: user_id.to_string(),
                     session_id: Some(session_id.to_string()),
-                    redirect_uri: self.redirect_uri_sent.then(|| self.redirect_uri.clone()),
+                    redirect_uri: self
+                        .redirect_uri_sent
+                        .then(|| self.redirect_uri.as_str().to_string()),
                     scope: self.scope.to_string(),
                     audience,
-                    code_challenge: self.code_challenge.clone(),
-                    code_challenge_method: self.code_challenge_method.clone(),
+                    code_challenge: self.code_challenge.as_ref().map(|c| c.as_str().to_string()),
+                    code_challenge_method: self
+                        .code_challenge
+                        .as_ref()
+                        .map(|c| c.method().as_str().to_string()),
                     created_at: now,
                     expires_at: now + ctx.settings.authorization_code_ttl,
                     redeemed_at: None,

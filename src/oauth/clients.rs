@@ -2,7 +2,7 @@
 //! cache of them (so a client-credentials token needs no database round
 //! trip), and client authentication (RFC 6749 §2.3).
 
-use crate::domain::{GrantType, ScopeSet};
+use crate::domain::{GrantType, RedirectUri, ScopeSet};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::secrets;
@@ -27,8 +27,8 @@ pub struct Client {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// Registered redirect URIs, compared by exact string match.
-    pub redirect_uris: Vec<String>,
+    /// Registered redirect URIs.
+    pub redirect_uris: Vec<RedirectUri>,
     /// Allowed grants.
     pub grant_types: Vec<GrantType>,
     /// Allowed scopes.
@@ -62,7 +62,13 @@ impl Client {
     pub fn from_row(row: ClientRow) -> Client {
         let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
         Client {
-            redirect_uris: words(&row.redirect_uris),
+            // Checked when registered; one that no longer parses (a rule
+            // made stricter since) is simply not usable.
+            redirect_uris: row
+                .redirect_uris
+                .split_whitespace()
+                .filter_map(|u| RedirectUri::parse(u).ok())
+                .collect(),
             grant_types: row
                 .grant_types
                 .split_whitespace()
@@ -83,6 +89,16 @@ impl Client {
             secret_hash: row.secret_hash,
             previous_secret_hash: row.previous_secret_hash,
             previous_secret_expires_at: row.previous_secret_expires_at,
+        }
+    }
+
+    /// The redirect URI a request names, if it is one of this client's
+    /// (see [`RedirectUri::matches`]): the URI as the request sent it.
+    pub fn redirect_uri_for(&self, presented: &str) -> Option<RedirectUri> {
+        if self.redirect_uris.iter().any(|r| r.matches(presented)) {
+            RedirectUri::parse(presented).ok()
+        } else {
+            None
         }
     }
 

@@ -95,10 +95,12 @@ async fn proceed(
             "the user has not approved this client",
         ));
     }
-    let redirect_host = url::Url::parse(&request.redirect_uri)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default();
+    let redirect_host = request
+        .redirect_uri
+        .url()
+        .host_str()
+        .unwrap_or_default()
+        .to_string();
     // The operator's catalogue gives scopes their words; a scope without
     // one is shown by name.
     let catalogue = crate::oauth::registry::catalogue(&ctx.db)

@@ -223,10 +223,10 @@ async fn post_logout_target(
         Ok(None) => return Err(refused()),
         Err(_) => return Err(pages::unavailable()),
     };
-    if client.suspended || !client.redirect_uris.iter().any(|r| r == uri) {
+    if client.suspended {
         return Err(refused());
     }
-    let mut url = url::Url::parse(uri).map_err(|_| refused())?;
+    let mut url = client.redirect_uri_for(uri).ok_or_else(refused)?.url().clone();
     if let Some(s) = params.get("state") {
         url.query_pairs_mut().append_pair("state", s);
     }

@@ -209,3 +209,49 @@ async fn an_s256_challenge_that_is_not_a_sha256_is_refused() {
     let page = Agent::new(&app).get(&path).await;
     assert_eq!(page.query_param("error").as_deref(), Some("invalid_request"));
 }
+
+/// An authorization request to `client` with `redirect_uri`, PKCE S256.
+fn request_to(client: &crate::helpers::TestClient, redirect_uri: &str) -> String {
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    format!(
+        "/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&state=s&code_challenge={challenge}&code_challenge_method=S256",
+        client.id,
+        crate::browser::urlencode(redirect_uri)
+    )
+}
+
+#[tokio::test]
+async fn a_native_apps_loopback_ip_redirect_uri_matches_on_any_port() {
+    let app = spawn_app().await;
+    let client = app.create_client(&["--public", "--redirect-uri", "http://127.0.0.1/callback"]);
+    let agent = Agent::new(&app);
+    for accepted in ["http://127.0.0.1:53123/callback", "http://127.0.0.1/callback"] {
+        let page = agent.get(&request_to(&client, accepted)).await;
+        assert_eq!(page.status, 303, "{accepted}: {}", page.body);
+        assert!(page.location.unwrap().starts_with("/login"), "{accepted}");
+    }
+    for refused in [
+        "http://127.0.0.1:53123/other",
+        "http://localhost:53123/callback",
+        "http://[::1]:53123/callback",
+    ] {
+        let page = agent.get(&request_to(&client, refused)).await;
+        assert_eq!(page.status, 400, "{refused}");
+        assert!(page.location.is_none(), "{refused}");
+    }
+}
+
+#[tokio::test]
+async fn a_localhost_redirect_uri_is_matched_exactly_port_included() {
+    let app = spawn_app().await;
+    let client = app.create_client(&["--public", "--redirect-uri", "http://localhost:8400/callback"]);
+    let agent = Agent::new(&app);
+    let page = agent
+        .get(&request_to(&client, "http://localhost:8400/callback"))
+        .await;
+    assert_eq!(page.status, 303);
+    let page = agent
+        .get(&request_to(&client, "http://localhost:8401/callback"))
+        .await;
+    assert_eq!(page.status, 400);
+}
