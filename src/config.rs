@@ -21,6 +21,10 @@ pub struct Settings {
     pub database_url: String,
     /// Connections in the pool.
     pub database_pool_size: u32,
+    /// Seconds to open one database connection (libpq `connect_timeout`).
+    pub database_connect_timeout: u64,
+    /// Seconds one database call (checkout and query or transaction) may take.
+    pub database_query_timeout: u64,
     /// Algorithm of newly generated signing keys.
     pub signing_alg: SigningAlg,
     /// Seconds between publishing a new signing key and signing with it.
@@ -100,6 +104,16 @@ pub const KEYS: &[Key] = &[
         name: "database_pool_size",
         default: "8",
         help: "database connections in the pool (1-256)",
+    },
+    Key {
+        name: "database_connect_timeout",
+        default: "2",
+        help: "seconds to open one database connection (PostgreSQL; 1-60)",
+    },
+    Key {
+        name: "database_query_timeout",
+        default: "5",
+        help: "seconds one database call (waiting for a connection, then a query or transaction) may take before the request is answered 503 (1-300)",
     },
     Key {
         name: "signing_alg",
@@ -276,6 +290,10 @@ fn seconds(min: i64, max: i64) -> impl Fn(&str) -> Result<i64, String> {
     }
 }
 
+fn whole_seconds(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> {
+    move |v| seconds(min as i64, max as i64)(v).map(|n| n as u64)
+}
+
 fn boolean(v: &str) -> Result<bool, String> {
     match v {
         "true" => Ok(true),
@@ -338,6 +356,8 @@ impl Settings {
                 Ok(n) if (1..=256).contains(&n) => Ok(n),
                 _ => Err(format!("expected a number from 1 to 256, got {v:?}")),
             })?,
+            database_connect_timeout: src.parse("database_connect_timeout", whole_seconds(1, 60))?,
+            database_query_timeout: src.parse("database_query_timeout", whole_seconds(1, 300))?,
             signing_alg: src.parse("signing_alg", |v| {
                 v.parse().map_err(|e: crate::domain::Invalid| e.0)
             })?,

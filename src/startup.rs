@@ -3,13 +3,14 @@
 
 use crate::config::Settings;
 use crate::oauth::{keys, Context};
-use crate::storage::Database;
+use crate::storage::{Bounds, Database};
 use crate::telemetry::RequestSpan;
 use crate::web::{self, AppState};
 use actix_web::dev::Server;
 use actix_web::{web::Data, App, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 
 /// Why the server could not start.
@@ -52,7 +53,11 @@ impl Application {
     /// Like [`Application::build`], on a listener bound already (tests bind
     /// port 0 first, so that the issuer can name the port it got).
     pub fn build_on(settings: Settings, listener: TcpListener) -> Result<Application, StartError> {
-        let db = Database::open(&settings.database_url, settings.database_pool_size)?;
+        let bounds = Bounds {
+            connect_timeout: Duration::from_secs(settings.database_connect_timeout),
+            query_timeout: Duration::from_secs(settings.database_query_timeout),
+        };
+        let db = Database::open_with(&settings.database_url, settings.database_pool_size, bounds)?;
         let applied = db.migrate()?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "applied database migrations");

@@ -135,8 +135,10 @@ impl OAuthError {
 impl From<StorageError> for OAuthError {
     fn from(e: StorageError) -> Self {
         match e {
-            StorageError::Unavailable(_) => {
-                tracing::warn!(error = %e, "database unavailable");
+            // Unreachable, lost mid-call, or silent past the deadline: the
+            // database is away, not the request wrong.
+            StorageError::Unavailable(_) | StorageError::Disconnected(_) | StorageError::TimedOut => {
+                tracing::warn!(error = %e, cause = ?std::error::Error::source(&e), "database unavailable");
                 let mut err = Self::new(
                     ErrorCode::TemporarilyUnavailable,
                     503,
