@@ -106,6 +106,16 @@ impl OAuthError {
         Self::new(ErrorCode::InvalidTarget, 400, description)
     }
 
+    /// 408 `invalid_request`: the body did not arrive within
+    /// `client_body_timeout`.
+    pub fn body_timed_out() -> Self {
+        Self::new(
+            ErrorCode::InvalidRequest,
+            408,
+            "the request body did not arrive in time",
+        )
+    }
+
     /// 429 with `Retry-After`: too many failed attempts.
     pub fn throttled(code: ErrorCode, retry_after: u64) -> Self {
         let mut e = Self::new(code, 429, "too many failed attempts; try again later");

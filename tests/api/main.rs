@@ -28,3 +28,4 @@ mod refresh_grant;
 mod relay;
 mod resource_server;
 mod revocation;
+mod slow_clients;
