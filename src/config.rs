@@ -131,7 +131,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "client_body_timeout",
-        default: "10",
+        default: "5",
         help: "seconds a client has to send a request's body once its headers are in; then 408 and the connection is closed (1-300)",
     },
     Key {

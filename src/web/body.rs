@@ -22,7 +22,7 @@ pub enum BodyError {
 
 /// The body timeout when the application state is not at hand (never in
 /// the server; a fallback for handlers mounted alone).
-const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Whether the request's `Content-Type` is `essence` (parameters ignored).
 fn has_type(req: &HttpRequest, essence: &str) -> bool {
