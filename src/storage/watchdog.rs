@@ -42,7 +42,7 @@
 //! ([`arm`] … [`Armed::finish`]), that is while the owner still holds the
 //! connection, so the number cannot have been closed and reused.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::os::fd::RawFd;
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -169,7 +169,8 @@ pub(super) fn connect_learning_socket<C, E>(
     let _passage = gate.enter(GATE_PATIENCE);
     #[cfg(target_os = "linux")]
     {
-        let before: HashSet<u64> = open_sockets().into_iter().map(|(_, inode)| inode).collect();
+        let before: std::collections::HashSet<u64> =
+            open_sockets().into_iter().map(|(_, inode)| inode).collect();
         let conn = connect()?;
         let candidates: Vec<RawFd> = open_sockets()
             .into_iter()
@@ -196,7 +197,6 @@ pub(super) fn connect_learning_socket<C, E>(
     #[cfg(not(target_os = "linux"))]
     {
         let _ = ports;
-        let _: Option<HashSet<u64>> = None;
         connect().map(|conn| (conn, None))
     }
 }
