@@ -21,6 +21,19 @@ pub struct Settings {
     pub database_url: String,
     /// Connections in the pool.
     pub database_pool_size: u32,
+    /// Seconds to open one database connection (libpq `connect_timeout`).
+    pub database_connect_timeout: u64,
+    /// Seconds one database call (checkout and query or transaction) may take.
+    pub database_query_timeout: u64,
+    /// Seconds a client has to send a request's head (line and headers).
+    pub client_request_timeout: u64,
+    /// Seconds a client has to send a request's body, once its head is in.
+    pub client_body_timeout: u64,
+    /// Seconds an idle keep-alive connection stays open; 0 disables keep-alive.
+    pub keep_alive: u64,
+    /// Open connections each worker accepts; `None` derives it from the
+    /// file-descriptor limit.
+    pub max_connections_per_worker: Option<usize>,
     /// Algorithm of newly generated signing keys.
     pub signing_alg: SigningAlg,
     /// Seconds between publishing a new signing key and signing with it.
@@ -103,6 +116,36 @@ pub const KEYS: &[Key] = &[
         name: "database_pool_size",
         default: "8",
         help: "database connections in the pool (1-256)",
+    },
+    Key {
+        name: "database_connect_timeout",
+        default: "2",
+        help: "seconds to open one database connection (PostgreSQL; 1-60)",
+    },
+    Key {
+        name: "database_query_timeout",
+        default: "5",
+        help: "seconds one database call (waiting for a connection, then a query or transaction) may take before the request is answered 503 (1-300)",
+    },
+    Key {
+        name: "client_request_timeout",
+        default: "5",
+        help: "seconds a client has to send a request's line and headers; then 408 and the connection is closed (1-300)",
+    },
+    Key {
+        name: "client_body_timeout",
+        default: "5",
+        help: "seconds a client has to send a request's body once its headers are in; then 408 and the connection is closed (1-300)",
+    },
+    Key {
+        name: "keep_alive",
+        default: "5",
+        help: "seconds an idle keep-alive connection stays open; 0 closes every connection after its response (0-3600)",
+    },
+    Key {
+        name: "max_connections_per_worker",
+        default: "auto",
+        help: "open connections each worker thread accepts (1-100000); `auto`: the file-descriptor limit shared among the workers, less a reserve",
     },
     Key {
         name: "signing_alg",
@@ -284,6 +327,10 @@ fn seconds(min: i64, max: i64) -> impl Fn(&str) -> Result<i64, String> {
     }
 }
 
+fn whole_seconds(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> {
+    move |v| seconds(min as i64, max as i64)(v).map(|n| n as u64)
+}
+
 fn boolean(v: &str) -> Result<bool, String> {
     match v {
         "true" => Ok(true),
@@ -351,6 +398,20 @@ impl Settings {
             database_pool_size: src.parse("database_pool_size", |v| match v.parse::<u32>() {
                 Ok(n) if (1..=256).contains(&n) => Ok(n),
                 _ => Err(format!("expected a number from 1 to 256, got {v:?}")),
+            })?,
+            database_connect_timeout: src.parse("database_connect_timeout", whole_seconds(1, 60))?,
+            database_query_timeout: src.parse("database_query_timeout", whole_seconds(1, 300))?,
+            client_request_timeout: src.parse("client_request_timeout", whole_seconds(1, 300))?,
+            client_body_timeout: src.parse("client_body_timeout", whole_seconds(1, 300))?,
+            keep_alive: src.parse("keep_alive", whole_seconds(0, 3600))?,
+            max_connections_per_worker: src.parse("max_connections_per_worker", |v| {
+                if v == "auto" {
+                    return Ok(None);
+                }
+                match v.parse::<usize>() {
+                    Ok(n) if (1..=100_000).contains(&n) => Ok(Some(n)),
+                    _ => Err(format!("expected `auto` or a number from 1 to 100000, got {v:?}")),
+                }
             })?,
             signing_alg: src.parse("signing_alg", |v| {
                 v.parse().map_err(|e: crate::domain::Invalid| e.0)

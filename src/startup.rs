@@ -3,13 +3,14 @@
 
 use crate::config::Settings;
 use crate::oauth::{keys, Context};
-use crate::storage::Database;
+use crate::storage::{Bounds, Database};
 use crate::telemetry::RequestSpan;
 use crate::web::{self, AppState};
 use actix_web::dev::Server;
 use actix_web::{web::Data, App, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 
 /// Why the server could not start.
@@ -52,7 +53,11 @@ impl Application {
     /// Like [`Application::build`], on a listener bound already (tests bind
     /// port 0 first, so that the issuer can name the port it got).
     pub fn build_on(settings: Settings, listener: TcpListener) -> Result<Application, StartError> {
-        let db = Database::open(&settings.database_url, settings.database_pool_size)?;
+        let bounds = Bounds {
+            connect_timeout: Duration::from_secs(settings.database_connect_timeout),
+            query_timeout: Duration::from_secs(settings.database_query_timeout),
+        };
+        let db = Database::open_with(&settings.database_url, settings.database_pool_size, bounds)?;
         let applied = db.migrate()?;
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "applied database migrations");
@@ -62,6 +67,15 @@ impl Application {
             .local_addr()
             .map(|a| a.port())
             .unwrap_or(settings.bind.port());
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let per_worker = settings
+            .max_connections_per_worker
+            .unwrap_or_else(|| connections_per_worker(workers, settings.database_pool_size));
+        let request_timeout = Duration::from_secs(settings.client_request_timeout);
+        let keep_alive = match settings.keep_alive {
+            0 => actix_web::http::KeepAlive::Disabled,
+            seconds => actix_web::http::KeepAlive::Timeout(Duration::from_secs(seconds)),
+        };
         let state = Data::new(AppState {
             oauth: Arc::new(Context::new(Arc::new(settings), db)),
         });
@@ -78,6 +92,14 @@ impl Application {
         // that each lets requests in flight finish (up to this many seconds).
         .disable_signals()
         .shutdown_timeout(10)
+        // Slow clients: the head within client_request_timeout (the body's
+        // own timeout is in `web::body`), idle connections closed after
+        // keep_alive, and no more connections than file descriptors.
+        .workers(workers)
+        .client_request_timeout(request_timeout)
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .keep_alive(keep_alive)
+        .max_connections(per_worker)
         .listen(listener)
         .map_err(|source| StartError::Bind {
             addr: "listener".into(),
@@ -111,4 +133,26 @@ impl Application {
         tracing::info!(port = self.port, "tollgate is listening");
         self.server.await
     }
+}
+
+/// Connections each worker may hold open when the operator left
+/// `max_connections_per_worker` at `auto`: the soft file-descriptor limit,
+/// less a reserve (database connections, files, the listener, logs), shared
+/// among the workers. Past it a worker stops accepting, and new clients wait
+/// in the listen backlog instead of making `accept` fail for everyone.
+fn connections_per_worker(workers: usize, pool_size: u32) -> usize {
+    const MOST: usize = 25_000;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct given and nothing else.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0
+        || limit.rlim_cur == libc::RLIM_INFINITY
+    {
+        return MOST;
+    }
+    let reserve = 64 + 2 * pool_size as u64;
+    let usable = limit.rlim_cur.saturating_sub(reserve) / workers.max(1) as u64;
+    (usable as usize).clamp(16, MOST)
 }

@@ -106,6 +106,16 @@ impl OAuthError {
         Self::new(ErrorCode::InvalidTarget, 400, description)
     }
 
+    /// 408 `invalid_request`: the body did not arrive within
+    /// `client_body_timeout`.
+    pub fn body_timed_out() -> Self {
+        Self::new(
+            ErrorCode::InvalidRequest,
+            408,
+            "the request body did not arrive in time",
+        )
+    }
+
     /// 429 with `Retry-After`: too many failed attempts.
     pub fn throttled(code: ErrorCode, retry_after: u64) -> Self {
         let mut e = Self::new(code, 429, "too many failed attempts; try again later");
@@ -135,8 +145,10 @@ impl OAuthError {
 impl From<StorageError> for OAuthError {
     fn from(e: StorageError) -> Self {
         match e {
-            StorageError::Unavailable(_) => {
-                tracing::warn!(error = %e, "database unavailable");
+            // Unreachable, lost mid-call, or silent past the deadline: the
+            // database is away, not the request wrong.
+            StorageError::Unavailable(_) | StorageError::Disconnected(_) | StorageError::TimedOut => {
+                tracing::warn!(error = %e, cause = ?std::error::Error::source(&e), "database unavailable");
                 let mut err = Self::new(
                     ErrorCode::TemporarilyUnavailable,
                     503,

@@ -5,6 +5,15 @@
 //! `postgresql://` for PostgreSQL, anything else (`sqlite://path`, a plain
 //! path) for an SQLite file. Every query runs on the blocking thread pool
 //! through [`Database::run`], never on an actix worker.
+//!
+//! Every call has a deadline ([`Bounds::query_timeout`]) covering the
+//! checkout and the work: past it the caller is answered
+//! [`StorageError::TimedOut`] at once, and on PostgreSQL the watchdog
+//! (`watchdog.rs`, which explains why) shuts the connection's socket down so
+//! the blocked call returns and the pool drops the connection instead of
+//! losing the slot. A connection lost mid-query is
+//! [`StorageError::Disconnected`]. Both are answered 503, like a pool that
+//! cannot connect; none of them is a 500.
 
 pub mod clients;
 mod connection;
@@ -17,12 +26,13 @@ pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+mod watchdog;
 
 pub use connection::{Backend, DbConnection};
 
 use diesel::r2d2::{self, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -36,6 +46,13 @@ pub enum StorageError {
     /// No connection could be had: the database is down or unreachable.
     #[error("the database is unavailable")]
     Unavailable(#[source] r2d2::PoolError),
+    /// The connection was lost during the call (closed, reset, unable to
+    /// send): the database went away or failed over.
+    #[error("the connection to the database was lost")]
+    Disconnected(#[source] diesel::result::Error),
+    /// The database did not answer within the call's deadline.
+    #[error("the database did not answer in time")]
+    TimedOut,
     /// A query failed.
     #[error("a database query failed")]
     Query(#[from] diesel::result::Error),
@@ -45,6 +62,24 @@ pub enum StorageError {
 }
 
 impl StorageError {
+    /// Whether the database is away (unreachable, lost or silent) rather
+    /// than a query wrong: the answer is 503 and a retry may succeed.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StorageError::Unavailable(_) | StorageError::Disconnected(_) | StorageError::TimedOut
+        )
+    }
+
+    /// Sorts a failed call's error: the connection lost, or the query wrong.
+    fn of_query(error: diesel::result::Error) -> StorageError {
+        if is_connection_lost(&error) {
+            StorageError::Disconnected(error)
+        } else {
+            StorageError::Query(error)
+        }
+    }
+
     /// Whether the error is a unique constraint violation (a duplicate key).
     pub fn is_unique_violation(&self) -> bool {
         matches!(
@@ -56,6 +91,50 @@ impl StorageError {
         )
     }
 }
+
+/// Whether a diesel error means the connection is gone: closed, reset,
+/// unable to send, or a transaction that could not be rolled back.
+fn is_connection_lost(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        )
+        | Error::BrokenTransactionManager => true,
+        Error::RollbackErrorOnCommit { commit_error, .. } => is_connection_lost(commit_error),
+        _ => false,
+    }
+}
+
+/// How long the database may keep a caller waiting.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// Opening one connection (libpq's `connect_timeout` gets this in whole
+    /// seconds, at least 2; Tollgate stops waiting after this).
+    pub connect_timeout: Duration,
+    /// One call: checkout, then the query or transaction
+    /// (`statement_timeout` on PostgreSQL, and the client-side deadline).
+    pub query_timeout: Duration,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            connect_timeout: Duration::from_secs(2),
+            query_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// How long `/readyz` waits for the database: it must answer within a
+/// second whatever the database does.
+const READY_BOUND: Duration = Duration::from_millis(800);
+
+/// How long after a call's deadline its connection is shut down: the server
+/// cancels the statement at the deadline (`statement_timeout`), and a live
+/// server's answer should win over the watchdog.
+const KILL_GRACE: Duration = Duration::from_millis(250);
 
 /// Why the database could not be opened at start-up.
 #[derive(Debug, thiserror::Error)]
@@ -87,26 +166,46 @@ pub enum OpenError {
 pub struct Database {
     pool: r2d2::Pool<connection::Manager>,
     backend: Backend,
+    bounds: Bounds,
+    generation: std::sync::Arc<connection::Generation>,
 }
 
 impl Database {
-    /// Opens a pool on `url` and checks that one connection can be made.
+    /// Opens a pool on `url` with the default [`Bounds`] and checks that
+    /// one connection can be made.
     pub fn open(url: &str, pool_size: u32) -> Result<Self, OpenError> {
-        let manager = connection::Manager::new(url)?;
+        Database::open_with(url, pool_size, Bounds::default())
+    }
+
+    /// Opens a pool on `url` whose calls keep within `bounds`, and checks
+    /// that one connection can be made.
+    pub fn open_with(url: &str, pool_size: u32, bounds: Bounds) -> Result<Self, OpenError> {
+        let manager = connection::Manager::new(url, &bounds)?;
         let backend = manager.backend();
+        let generation = manager.generation.clone();
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             // Connections are opened on demand, never by the pool's own
             // threads: a process that exits while one of them is inside
             // libpq's connect crashes (seen as SIGSEGV at exit).
             .min_idle(Some(0))
-            // A request waits at most this long for a connection before it is
-            // answered 503: a missing database must not hang clients.
-            .connection_timeout(Duration::from_secs(2))
+            // Calls wait for a connection until their own deadline; this
+            // bounds what has none, and halves into the pool's longest pause
+            // between two attempts to connect (r2d2 backs off up to half of
+            // it), so a database that returns is found within half a second.
+            .connection_timeout(Duration::from_secs(1))
             .error_handler(Box::new(connection::LogErrors))
             .build_unchecked(manager);
-        let database = Database { pool, backend };
-        database.get().map_err(|e| OpenError::Connect {
+        let database = Database {
+            pool,
+            backend,
+            bounds,
+            generation,
+        };
+        let first = database
+            .pool
+            .get_timeout(bounds.connect_timeout.max(Duration::from_secs(2)) + Duration::from_secs(1));
+        first.map_err(|e| OpenError::Connect {
             url: connection::redact(url),
             reason: e.to_string(),
         })?;
@@ -118,14 +217,54 @@ impl Database {
         self.backend
     }
 
+    /// The bounds its calls keep within.
+    pub fn bounds(&self) -> Bounds {
+        self.bounds
+    }
+
     fn get(&self) -> Result<PooledConnection<connection::Manager>, StorageError> {
         self.pool.get().map_err(StorageError::Unavailable)
+    }
+
+    /// Runs `f` on a pooled connection, giving up at `deadline`: the
+    /// checkout waits no longer, work is not started past it, and the
+    /// watchdog shuts down a connection still busy just after it.
+    fn call<T>(
+        &self,
+        deadline: Instant,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, diesel::result::Error>,
+    ) -> Result<T, StorageError> {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let mut conn = self
+            .pool
+            .get_timeout(wait.max(Duration::from_millis(1)))
+            .map_err(StorageError::Unavailable)?;
+        if Instant::now() >= deadline {
+            return Err(StorageError::TimedOut);
+        }
+        let armed = conn
+            .socket
+            .map(|socket| watchdog::arm(socket, deadline + KILL_GRACE));
+        let result = f(&mut conn.conn);
+        let fired = armed.is_some_and(|armed| armed.finish());
+        let result = match result {
+            Ok(value) => Ok(value),
+            Err(_) if fired => Err(StorageError::TimedOut),
+            Err(e) => Err(StorageError::of_query(e)),
+        };
+        if fired || matches!(result, Err(StorageError::Disconnected(_))) {
+            // Dropped by the pool when it comes back; the connections opened
+            // before it are suspect too.
+            conn.broken = true;
+            self.generation.advance();
+        }
+        result
     }
 
     /// Applies every pending migration; returns the names of those applied.
     pub fn migrate(&self) -> Result<Vec<String>, OpenError> {
         let mut conn = self.get().map_err(|e| OpenError::Migrate(e.to_string()))?;
-        let applied = match &mut *conn {
+        let applied = match &mut conn.conn {
             DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
             DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
         }
@@ -133,27 +272,46 @@ impl Database {
         Ok(applied.iter().map(|v| v.to_string()).collect())
     }
 
-    /// Runs `f` with a connection, synchronously (for the CLI and start-up).
+    /// Runs `f` with a connection, synchronously (for the CLI, start-up and
+    /// code already on a blocking thread), within the query timeout.
     pub fn run_sync<T>(
         &self,
         f: impl FnOnce(&mut DbConnection) -> Result<T, diesel::result::Error>,
     ) -> Result<T, StorageError> {
-        let mut conn = self.get()?;
-        Ok(f(&mut conn)?)
+        self.call(Instant::now() + self.bounds.query_timeout, f)
     }
 
     /// Runs `f` with a connection on the blocking thread pool, keeping the
-    /// caller's tracing span.
+    /// caller's tracing span; answers [`StorageError::TimedOut`] once the
+    /// query timeout has passed, whatever the database does.
     pub async fn run<T, F>(&self, f: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, diesel::result::Error> + Send + 'static,
+    {
+        self.run_until(Instant::now() + self.bounds.query_timeout, f)
+            .await
+    }
+
+    async fn run_until<T, F>(&self, deadline: Instant, f: F) -> Result<T, StorageError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, diesel::result::Error> + Send + 'static,
     {
         let db = self.clone();
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || span.in_scope(|| db.run_sync(f)))
-            .await
-            .map_err(|_| StorageError::Cancelled)?
+        let mut task = tokio::task::spawn_blocking(move || span.in_scope(|| db.call(deadline, f)));
+        tokio::select! {
+            joined = &mut task => joined.map_err(|_| StorageError::Cancelled)?,
+            _ = tokio::time::sleep_until(deadline.into()) => {
+                if task.is_finished() {
+                    // Done in the same instant: its outcome stands.
+                    return task.await.map_err(|_| StorageError::Cancelled)?;
+                }
+                // The task goes on without us; `call` and the watchdog end it.
+                Err(StorageError::TimedOut)
+            }
+        }
     }
 
     /// Like [`Database::run_sync`], with `f` inside one transaction.
@@ -181,14 +339,20 @@ impl Database {
         .await
     }
 
-    /// Whether a connection can be had and answers a trivial query.
-    pub async fn is_ready(&self) -> bool {
-        self.run(|conn| {
+    /// Whether a connection can be had and answers a trivial query within
+    /// 800 ms (whatever the query timeout), for `/readyz`.
+    pub async fn check_ready(&self) -> Result<(), StorageError> {
+        let bound = READY_BOUND.min(self.bounds.query_timeout);
+        self.run_until(Instant::now() + bound, |conn| {
             use diesel::connection::SimpleConnection;
             conn.batch_execute("SELECT 1")
         })
         .await
-        .is_ok()
+    }
+
+    /// Like [`Database::check_ready`], as a yes or no.
+    pub async fn is_ready(&self) -> bool {
+        self.check_ready().await.is_ok()
     }
 }
 

@@ -1,9 +1,11 @@
 //! Reading request bodies and who sent them: one place for the content-type
 //! check and the size limit that every form and JSON endpoint applies.
 
+use super::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
+use std::time::Duration;
 
 /// Why a body was not read.
 #[derive(Debug)]
@@ -14,7 +16,13 @@ pub enum BodyError {
     TooLarge,
     /// The connection failed while reading.
     Unreadable,
+    /// The body did not arrive within `client_body_timeout`.
+    TimedOut,
 }
+
+/// The body timeout when the application state is not at hand (never in
+/// the server; a fallback for handlers mounted alone).
+const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Whether the request's `Content-Type` is `essence` (parameters ignored).
 fn has_type(req: &HttpRequest, essence: &str) -> bool {
@@ -33,6 +41,11 @@ fn has_type(req: &HttpRequest, essence: &str) -> bool {
 
 /// Reads a body of media type `essence` and at most `limit` bytes; a
 /// declared `Content-Length` over the limit is refused before reading.
+///
+/// The whole body must arrive within `client_body_timeout`: actix's own
+/// `client_request_timeout` covers the request's head only, and a client
+/// whose headers promise a body that never comes would otherwise hold its
+/// connection (and a file descriptor) for as long as it likes.
 pub async fn read(
     req: &HttpRequest,
     mut payload: web::Payload,
@@ -50,15 +63,24 @@ pub async fn read(
     if declared.is_some_and(|n| n > limit as u64) {
         return Err(BodyError::TooLarge);
     }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
-        if body.len() + chunk.len() > limit {
-            return Err(BodyError::TooLarge);
+    let timeout = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| Duration::from_secs(state.oauth.settings.client_body_timeout))
+        .unwrap_or(DEFAULT_BODY_TIMEOUT);
+    let reading = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
+            if body.len() + chunk.len() > limit {
+                return Err(BodyError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+        Ok(body.freeze())
+    };
+    tokio::time::timeout(timeout, reading)
+        .await
+        .unwrap_or(Err(BodyError::TimedOut))
 }
 
 /// The address throttles count per: the TCP peer (behind a reverse proxy,

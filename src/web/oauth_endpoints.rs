@@ -100,6 +100,7 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Params, O
                 OAuthError::invalid_request(format!("the body exceeds {MAX_BODY_BYTES} bytes"))
             }
             BodyError::Unreadable => OAuthError::invalid_request("the request body could not be read"),
+            BodyError::TimedOut => OAuthError::body_timed_out(),
         })?;
     Params::parse(&body).map_err(OAuthError::invalid_request)
 }

@@ -163,6 +163,11 @@ pub async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Param
                 "The form is too large.",
             ),
             BodyError::Unreadable => bad_request("The form could not be read."),
+            BodyError::TimedOut => error_page(
+                StatusCode::REQUEST_TIMEOUT,
+                "Too slow",
+                "The form did not arrive in time.",
+            ),
         })?;
     Params::parse(&body).map_err(|why| bad_request(&format!("The form is malformed: {why}.")))
 }

@@ -120,6 +120,7 @@ async fn read_json(req: &HttpRequest, payload: web::Payload) -> Result<web::Byte
             BodyError::Unreadable => {
                 RegistrationError::invalid_metadata("the request body could not be read")
             }
+            BodyError::TimedOut => RegistrationError::Server(OAuthError::body_timed_out()),
         })
 }
 
