@@ -70,6 +70,8 @@ pub struct Settings {
     /// Whether anyone may register a client dynamically without an initial
     /// access token.
     pub open_registration: bool,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.
@@ -229,6 +231,11 @@ pub const KEYS: &[Key] = &[
         help: "bearer token required by dynamic client registration (RFC 7591)",
     },
     Key {
+        name: "trusted_proxies",
+        default: "",
+        help: "reverse proxies (IP addresses or CIDR ranges, comma-separated) whose Forwarded / X-Forwarded-For header names the client's address",
+    },
+    Key {
         name: "open_registration",
         default: "false",
         help: "whether dynamic client registration is open to anyone without an initial access token",
@@ -329,6 +336,18 @@ fn seconds(min: i64, max: i64) -> impl Fn(&str) -> Result<i64, String> {
 
 fn whole_seconds(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> {
     move |v| seconds(min as i64, max as i64)(v).map(|n| n as u64)
+}
+
+/// A comma- or space-separated list of IP addresses and CIDR ranges.
+fn networks(v: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    v.split([',', ' '])
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| format!("{item:?} is not an IP address or a CIDR range such as 10.0.0.0/8"))
+        })
+        .collect()
 }
 
 fn boolean(v: &str) -> Result<bool, String> {
@@ -447,6 +466,7 @@ impl Settings {
                 Ok(Some(v.to_string()).filter(|v| !v.is_empty()))
             })?,
             open_registration: src.parse("open_registration", boolean)?,
+            trusted_proxies: src.parse("trusted_proxies", networks)?,
             log_format: src.parse("log_format", |v| match v {
                 "text" => Ok(LogFormat::Text),
                 "json" => Ok(LogFormat::Json),

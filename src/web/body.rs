@@ -83,8 +83,34 @@ pub async fn read(
         .unwrap_or(Err(BodyError::TimedOut))
 }
 
-/// The address throttles count per: the TCP peer (behind a reverse proxy,
-/// the proxy's address).
+/// The client's address, as throttles, logs and the audit trail see it:
+/// the TCP peer, or behind a trusted reverse proxy the address it forwarded
+/// (see [`super::forwarded`]).
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return String::new();
+    };
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.oauth.settings.trusted_proxies.as_slice())
+        .unwrap_or_default();
+    if trusted.is_empty() {
+        return peer.to_string();
+    }
+    let header = |name: &str| {
+        // A repeated header is one list (RFC 9110 §5.3).
+        let values: Vec<&str> = req
+            .headers()
+            .get_all(name)
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        (!values.is_empty()).then(|| values.join(","))
+    };
+    super::forwarded::client_ip(
+        peer,
+        header("forwarded").as_deref(),
+        header("x-forwarded-for").as_deref(),
+        trusted,
+    )
+    .to_string()
 }

@@ -6,6 +6,7 @@ mod app_form;
 mod authorize;
 mod body;
 mod discovery;
+mod forwarded;
 mod health;
 mod login;
 mod oauth_endpoints;

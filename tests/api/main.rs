@@ -23,6 +23,7 @@ mod login_flow;
 mod migrations;
 mod password_grant;
 mod portal;
+mod proxies;
 mod readiness;
 mod refresh_grant;
 mod registry_integrity;

@@ -1,0 +1,137 @@
+//! Why a page handler could not answer with the page it meant to: the one
+//! error path of every page. Handlers return `Result<HttpResponse,
+//! PageError>` and use `?`; actix renders the error through
+//! [`ResponseError`], and a 5xx logs its cause there, once.
+
+use super::pages::{error_page, see_other};
+use crate::storage::StorageError;
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use std::fmt;
+
+/// An answer other than the page a handler meant to render.
+#[derive(Debug)]
+pub enum PageError {
+    /// A 4xx page: what was wrong, in words for the person who sent it.
+    Refused {
+        /// The status.
+        status: StatusCode,
+        /// The page's heading.
+        title: &'static str,
+        /// What happened and what to do.
+        message: String,
+    },
+    /// Somewhere else first (the sign-in page, typically).
+    SeeOther(String),
+    /// The database failed or is away: a 503 page, the cause logged.
+    Unavailable(StorageError),
+}
+
+impl PageError {
+    /// 400: the request is malformed.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        PageError::Refused {
+            status: StatusCode::BAD_REQUEST,
+            title: "This request cannot be handled",
+            message: message.into(),
+        }
+    }
+
+    /// 403: a form without this session's CSRF token; nothing was changed.
+    pub fn form_expired() -> Self {
+        PageError::Refused {
+            status: StatusCode::FORBIDDEN,
+            title: "Change refused",
+            message: "The form expired or was not sent from this site. Nothing was changed.".into(),
+        }
+    }
+
+    /// 404 with `message`.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        PageError::Refused {
+            status: StatusCode::NOT_FOUND,
+            title: "Not found",
+            message: message.into(),
+        }
+    }
+
+    /// A page with any 4xx `status`.
+    pub fn refused(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
+        PageError::Refused {
+            status,
+            title,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for PageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PageError::Refused { status, title, .. } => write!(f, "{status}: {title}"),
+            PageError::SeeOther(location) => write!(f, "see {location}"),
+            PageError::Unavailable(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for PageError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PageError::Unavailable(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<StorageError> for PageError {
+    fn from(e: StorageError) -> Self {
+        PageError::Unavailable(e)
+    }
+}
+
+/// The whole cause chain, for a log line (no secrets: storage errors name
+/// no values).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::Refused { status, .. } => *status,
+            PageError::SeeOther(_) => StatusCode::SEE_OTHER,
+            PageError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            PageError::Refused {
+                status,
+                title,
+                message,
+            } => error_page(*status, title, message),
+            PageError::SeeOther(location) => see_other(location),
+            PageError::Unavailable(e) => {
+                tracing::error!(error = %chain(e), "a page answered 503");
+                let mut response = error_page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Temporarily unavailable",
+                    "The service is temporarily unavailable. Please try again in a moment.",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+                response
+            }
+        }
+    }
+}
