@@ -15,6 +15,8 @@ use std::path::Path;
 pub struct Settings {
     /// Address and port to listen on.
     pub bind: SocketAddr,
+    /// Where Prometheus metrics are served; `None`: nowhere.
+    pub metrics_bind: Option<SocketAddr>,
     /// The issuer identifier (RFC 8414 §2): the `iss` of every token.
     pub issuer: String,
     /// `sqlite://path` or `postgres://…`.
@@ -103,6 +105,11 @@ pub const KEYS: &[Key] = &[
         name: "bind",
         default: "127.0.0.1:8080",
         help: "address and port to listen on",
+    },
+    Key {
+        name: "metrics_bind",
+        default: "",
+        help: "address and port of a second listener serving Prometheus metrics at /metrics (empty: none)",
     },
     Key {
         name: "issuer",
@@ -404,6 +411,13 @@ impl Settings {
             bind: src.parse("bind", |v| {
                 v.parse()
                     .map_err(|_| format!("expected an address like 127.0.0.1:8080, got {v:?}"))
+            })?,
+            metrics_bind: src.parse("metrics_bind", |v| match v {
+                "" => Ok(None),
+                _ => v
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| format!("expected empty or an address like 127.0.0.1:9090, got {v:?}")),
             })?,
             default_audience: Some(default_audience).filter(|a| !a.is_empty()),
             issuer,

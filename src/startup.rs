@@ -4,9 +4,11 @@
 use crate::config::Settings;
 use crate::oauth::{keys, Context};
 use crate::storage::{Bounds, Database};
+use crate::telemetry::metrics::{self, MetricsServer};
 use crate::telemetry::RequestSpan;
 use crate::web::{self, AppState};
 use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web::Data, App, HttpServer};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -37,6 +39,7 @@ pub enum StartError {
 pub struct Application {
     port: u16,
     server: Server,
+    metrics: Option<MetricsServer>,
 }
 
 impl Application {
@@ -79,11 +82,17 @@ impl Application {
         let state = Data::new(AppState {
             oauth: Arc::new(Context::new(Arc::new(settings), db)),
         });
+        let metrics = MetricsServer::bind(state.oauth.clone()).map_err(|source| StartError::Bind {
+            addr: "metrics_bind".into(),
+            source,
+        })?;
+        let measured = metrics.is_some();
         let server = HttpServer::new(move || {
             App::new()
                 // Every response, JSON included, is read as what it says it is.
                 .wrap(actix_web::middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(TracingLogger::<RequestSpan>::new())
+                .wrap(Condition::new(measured, from_fn(metrics::record)))
                 .app_data(state.clone())
                 .configure(web::routes)
                 .default_service(web::not_found_service())
@@ -106,12 +115,21 @@ impl Application {
             source,
         })?
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            metrics,
+        })
     }
 
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port the metrics listener bound, if `metrics_bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(MetricsServer::port)
     }
 
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
@@ -131,7 +149,12 @@ impl Application {
             handle.stop(true).await;
         });
         tracing::info!(port = self.port, "tollgate is listening");
-        self.server.await
+        let metrics = self.metrics.map(MetricsServer::start);
+        let served = self.server.await;
+        if let Some(metrics) = metrics {
+            metrics.stop(false).await;
+        }
+        served
     }
 }
 

@@ -1,6 +1,8 @@
 //! Logging, set up in one place. Each request gets a span with a request id
 //! and its path — never its query string, which may carry a code or a token.
 
+pub mod metrics;
+
 use crate::config::LogFormat;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};

@@ -358,6 +358,7 @@ impl AuthorizationRequest {
                     sid: Some(session_id),
                 };
                 let access = issue_access(ctx, &grant).await?;
+                ctx.metrics.token_issued(GrantType::Implicit);
                 let expires_in = ctx.settings.access_token_ttl.to_string();
                 let scope = self.scope.to_string();
                 // §4.2.2: no refresh token in the implicit grant.

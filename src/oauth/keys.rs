@@ -277,6 +277,7 @@ type VerificationKeys = HashMap<String, (jsonwebtoken::DecodingKey, jsonwebtoken
 
 struct Cached {
     key: Arc<SigningKey>,
+    created_at: i64,
     loaded: Instant,
 }
 
@@ -318,10 +319,18 @@ impl KeyRing {
         if let Ok(mut guard) = self.active.write() {
             *guard = Some(Cached {
                 key: key.clone(),
+                created_at: row.created_at,
                 loaded: Instant::now(),
             });
         }
         Ok(key)
+    }
+
+    /// When the key that signs new tokens was created (UTC seconds), for
+    /// the key-age metric.
+    pub async fn active_created_at(&self) -> Option<i64> {
+        self.active().await.ok()?;
+        self.active.read().ok()?.as_ref().map(|c| c.created_at)
     }
 
     /// The public key with id `kid` and the one algorithm it verifies, if

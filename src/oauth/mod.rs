@@ -35,6 +35,8 @@ pub struct Context {
     pub clients: clients::ClientCache,
     /// Bounds the argon2 work running at once.
     pub password_checks: tokio::sync::Semaphore,
+    /// This server's Prometheus series.
+    pub metrics: crate::telemetry::metrics::Metrics,
 }
 
 impl Context {
@@ -44,6 +46,7 @@ impl Context {
             keys: keys::KeyRing::new(db.clone(), settings.key_lifecycle()),
             clients: clients::ClientCache::new(db.clone()),
             password_checks: tokio::sync::Semaphore::new(settings.password_hash_concurrency as usize),
+            metrics: Default::default(),
             settings,
             db,
         }

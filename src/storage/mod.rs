@@ -168,6 +168,20 @@ pub struct Database {
     backend: Backend,
     bounds: Bounds,
     generation: std::sync::Arc<connection::Generation>,
+    timeouts: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// The pool's state, for metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolState {
+    /// Connections open, in use or idle.
+    pub connections: u32,
+    /// Connections open and idle.
+    pub idle: u32,
+    /// Most connections the pool opens.
+    pub max_size: u32,
+    /// Calls that got no connection in time, since start.
+    pub timeouts: u64,
 }
 
 impl Database {
@@ -201,6 +215,7 @@ impl Database {
             backend,
             bounds,
             generation,
+            timeouts: Default::default(),
         };
         let first = database
             .pool
@@ -222,8 +237,25 @@ impl Database {
         self.bounds
     }
 
+    /// The pool's connections and how many calls it has failed.
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max_size: self.pool.max_size(),
+            timeouts: self.timeouts.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// A pool checkout failed: counted, then answered as unavailable.
+    fn timed_out(&self, error: r2d2::PoolError) -> StorageError {
+        self.timeouts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        StorageError::Unavailable(error)
+    }
+
     fn get(&self) -> Result<PooledConnection<connection::Manager>, StorageError> {
-        self.pool.get().map_err(StorageError::Unavailable)
+        self.pool.get().map_err(|e| self.timed_out(e))
     }
 
     /// Runs `f` on a pooled connection, giving up at `deadline`: the
@@ -238,7 +270,7 @@ impl Database {
         let mut conn = self
             .pool
             .get_timeout(wait.max(Duration::from_millis(1)))
-            .map_err(StorageError::Unavailable)?;
+            .map_err(|e| self.timed_out(e))?;
         if Instant::now() >= deadline {
             return Err(StorageError::TimedOut);
         }

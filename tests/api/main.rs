@@ -20,6 +20,7 @@ mod in_chromium;
 mod introspection;
 mod lifecycle;
 mod login_flow;
+mod metrics;
 mod migrations;
 mod password_grant;
 mod portal;

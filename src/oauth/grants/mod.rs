@@ -68,13 +68,15 @@ pub async fn exchange(
             "this client may not use the {grant} grant"
         )));
     }
-    match grant {
+    let response = match grant {
         GrantType::ClientCredentials => client_credentials::exchange(ctx, &client, params).await,
         GrantType::Password => password::exchange(ctx, &client, params).await,
         GrantType::RefreshToken => refresh_token::exchange(ctx, &client, params).await,
         GrantType::AuthorizationCode => authorization_code::exchange(ctx, &client, params).await,
         GrantType::Implicit => unreachable!("refused above"),
-    }
+    }?;
+    ctx.metrics.token_issued(grant);
+    Ok(response)
 }
 
 /// The scope to grant: what was asked for, which must be within `allowed`;

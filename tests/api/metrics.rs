@@ -1,0 +1,175 @@
+//! Prometheus metrics on their own listener (`metrics_bind`).
+
+use crate::helpers::{test_settings, TestApp, TestDb};
+use tollgate::startup::Application;
+
+/// A server with metrics on a random port of their own; the app and the
+/// metrics URL.
+async fn spawn_app_with_metrics() -> (TestApp, String) {
+    let db = TestDb::new();
+    let mut settings = test_settings(&db.url);
+    settings.metrics_bind = Some("127.0.0.1:0".parse().unwrap());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    settings.bind = format!("127.0.0.1:{port}").parse().unwrap();
+    settings.issuer = format!("http://127.0.0.1:{port}");
+    let server_settings = settings.clone();
+    let app = tokio::task::spawn_blocking(move || Application::build_on(server_settings, listener))
+        .await
+        .unwrap()
+        .expect("the server starts");
+    let metrics_port = app.metrics_port().expect("a metrics listener");
+    tokio::spawn(app.run_until_stopped());
+    let app = TestApp {
+        address: settings.issuer.clone(),
+        settings,
+        http: reqwest::Client::new(),
+        db,
+    };
+    (app, format!("http://127.0.0.1:{metrics_port}/metrics"))
+}
+
+async fn scrape(url: &str) -> String {
+    let response = reqwest::get(url).await.expect("the metrics listener answers");
+    assert_eq!(response.status(), 200);
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    response.text().await.unwrap()
+}
+
+/// The value of the sample `name` carrying every one of `labels`.
+fn sample(body: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    body.lines()
+        .filter(|line| !line.starts_with('#'))
+        .find(|line| {
+            let (series, _) = line.rsplit_once(' ').unwrap_or_default();
+            let (series_name, rest) = series.split_once('{').unwrap_or((series, ""));
+            series_name == name && labels.iter().all(|(k, v)| rest.contains(&format!("{k}=\"{v}\"")))
+        })
+        .and_then(|line| line.rsplit_once(' ')?.1.parse().ok())
+}
+
+#[tokio::test]
+async fn a_token_request_is_counted_by_grant_type() {
+    let (app, metrics) = spawn_app_with_metrics().await;
+    let client = app.service_client();
+    app.client_credentials_token(&client, None).await;
+    let body = scrape(&metrics).await;
+    assert_eq!(
+        sample(
+            &body,
+            "tollgate_tokens_issued_total",
+            &[("grant_type", "client_credentials")]
+        ),
+        Some(1.0),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn requests_are_counted_by_method_route_and_status() {
+    let (app, metrics) = spawn_app_with_metrics().await;
+    let client = app.service_client();
+    app.client_credentials_token(&client, None).await;
+    let refused = app
+        .post_form("/oauth2/token", &[("grant_type", "client_credentials")], None)
+        .await;
+    assert_eq!(refused.status, 401);
+    let body = scrape(&metrics).await;
+    let count = |status| {
+        sample(
+            &body,
+            "tollgate_http_request_duration_seconds_count",
+            &[("method", "POST"), ("route", "/oauth2/token"), ("status", status)],
+        )
+    };
+    assert_eq!(count("200"), Some(1.0), "{body}");
+    assert_eq!(count("401"), Some(1.0), "{body}");
+    assert!(
+        sample(
+            &body,
+            "tollgate_http_request_duration_seconds_bucket",
+            &[("route", "/oauth2/token"), ("status", "200"), ("le", "+Inf")],
+        ) == Some(1.0),
+        "a latency histogram: {body}"
+    );
+}
+
+#[tokio::test]
+async fn requests_are_labelled_by_route_pattern_never_by_raw_path() {
+    let (app, metrics) = spawn_app_with_metrics().await;
+    app.http
+        .get(app.url("/oauth2/register/client_raw_id_1234"))
+        .send()
+        .await
+        .unwrap();
+    app.http
+        .get(app.url("/no/such/page_raw_5678"))
+        .send()
+        .await
+        .unwrap();
+    app.http
+        .request(reqwest::Method::from_bytes(b"BREW").unwrap(), app.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    let body = scrape(&metrics).await;
+    let count = |method, route| {
+        sample(
+            &body,
+            "tollgate_http_request_duration_seconds_count",
+            &[("method", method), ("route", route)],
+        )
+    };
+    assert_eq!(count("GET", "/oauth2/register/{client_id}"), Some(1.0), "{body}");
+    assert_eq!(count("GET", "unmatched"), Some(1.0), "{body}");
+    assert_eq!(count("other", "/healthz"), Some(1.0), "{body}");
+    assert!(!body.contains("raw_"), "{body}");
+    assert!(!body.contains("BREW"), "{body}");
+}
+
+#[tokio::test]
+async fn the_database_pool_and_the_signing_key_age_are_reported() {
+    let (app, metrics) = spawn_app_with_metrics().await;
+    let body = scrape(&metrics).await;
+    assert_eq!(
+        sample(&body, "tollgate_db_pool_size", &[]),
+        Some(f64::from(app.settings.database_pool_size)),
+        "{body}"
+    );
+    for name in [
+        "tollgate_db_pool_connections_in_use",
+        "tollgate_db_pool_connections_idle",
+    ] {
+        assert!(
+            sample(&body, name, &[]).is_some_and(|n| n >= 0.0),
+            "{name}: {body}"
+        );
+    }
+    assert_eq!(
+        sample(&body, "tollgate_db_pool_timeouts_total", &[]),
+        Some(0.0),
+        "{body}"
+    );
+    let age = sample(&body, "tollgate_signing_key_age_seconds", &[]).expect("the key's age");
+    assert!((0.0..600.0).contains(&age), "{age}");
+}
+
+#[tokio::test]
+async fn the_public_port_does_not_serve_metrics() {
+    let (app, _metrics) = spawn_app_with_metrics().await;
+    let response = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
+async fn no_metrics_listener_is_opened_by_default() {
+    let db = TestDb::new();
+    let settings = test_settings(&db.url);
+    assert_eq!(settings.metrics_bind, None);
+    let app = tokio::task::spawn_blocking(move || Application::build(settings))
+        .await
+        .unwrap()
+        .expect("the server starts");
+    assert_eq!(app.metrics_port(), None);
+}
