@@ -1,13 +1,19 @@
 //! Prometheus metrics on their own listener (`metrics_bind`).
 
 use crate::helpers::{test_settings, TestApp, TestDb};
+use std::time::Duration;
+use tollgate::config::Settings;
 use tollgate::startup::Application;
 
 /// A server with metrics on a random port of their own; the app and the
 /// metrics URL.
 async fn spawn_app_with_metrics() -> (TestApp, String) {
-    let db = TestDb::new();
+    spawn_app_with_metrics_on(TestDb::new(), |_| {}).await
+}
+
+async fn spawn_app_with_metrics_on(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> (TestApp, String) {
     let mut settings = test_settings(&db.url);
+    adjust(&mut settings);
     settings.metrics_bind = Some("127.0.0.1:0".parse().unwrap());
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -153,6 +159,66 @@ async fn the_database_pool_and_the_signing_key_age_are_reported() {
     );
     let age = sample(&body, "tollgate_signing_key_age_seconds", &[]).expect("the key's age");
     assert!((0.0..600.0).contains(&age), "{age}");
+}
+
+/// A connection of the test's own, holding a lock that makes every write to
+/// the sign-in throttle wait until it is dropped.
+fn lock_the_throttle(url: &str) -> Box<dyn std::any::Any> {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    if url.starts_with("postgres") {
+        let mut conn = diesel::PgConnection::establish(url).unwrap();
+        conn.batch_execute("BEGIN; LOCK TABLE login_failures IN EXCLUSIVE MODE;")
+            .unwrap();
+        Box::new(conn)
+    } else {
+        let mut conn = diesel::SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
+        conn.batch_execute("BEGIN EXCLUSIVE;").unwrap();
+        Box::new(conn)
+    }
+}
+
+#[tokio::test]
+async fn a_call_that_gets_no_database_connection_in_time_is_counted() {
+    let (app, metrics) = spawn_app_with_metrics_on(TestDb::new(), |s| {
+        s.database_pool_size = 1;
+        s.database_query_timeout = 1;
+    })
+    .await;
+    let app = std::sync::Arc::new(app);
+    let client = app.first_party_client();
+    let form = [
+        ("grant_type", "password"),
+        ("username", "nobody"),
+        ("password", "not the password"),
+    ];
+    // Once unlocked, so that the client is cached and only the throttle
+    // write needs the database below.
+    assert_eq!(
+        app.post_form("/oauth2/token", &form, Some(&client)).await.status,
+        400
+    );
+    let lock = lock_the_throttle(&app.db.url);
+    // The first request holds the one connection, blocked by the lock, for
+    // its whole second; of the two that wait for it, the one that gets it
+    // keeps it past the other's deadline.
+    let mut requests = Vec::new();
+    for _ in 0..3 {
+        let (app, client) = (app.clone(), client.clone());
+        requests.push(tokio::spawn(async move {
+            app.post_form("/oauth2/token", &form, Some(&client)).await.status
+        }));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut statuses = Vec::new();
+    for request in requests {
+        statuses.push(request.await.unwrap());
+    }
+    drop(lock);
+    assert_eq!(statuses[1..], [503, 503], "{statuses:?}");
+    let body = scrape(&metrics).await;
+    let timeouts = sample(&body, "tollgate_db_pool_timeouts_total", &[]).unwrap();
+    assert!(timeouts >= 1.0, "{body}");
 }
 
 #[tokio::test]
