@@ -10,6 +10,7 @@ mod forwarded;
 mod health;
 mod login;
 mod oauth_endpoints;
+mod page_error;
 mod pages;
 mod portal;
 mod registration_endpoint;

@@ -7,7 +7,7 @@ use super::AppState;
 use crate::domain::Username;
 use crate::oauth::{accounts, secrets, sessions, throttle};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
@@ -64,7 +64,7 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
     }
     let form = match read_form(&req, payload).await {
         Ok(f) => f,
-        Err(page) => return page,
+        Err(e) => return e.error_response(),
     };
     let username = form.get("username").unwrap_or("");
     let csrf_ok = match (session::login_csrf(&state, &req), form.get("csrf_token")) {
