@@ -283,7 +283,7 @@ pub fn list_clients(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
 /// `tollgate client delete`
 pub fn delete_client(settings: &Settings, client_id: &str) -> anyhow::Result<()> {
     let db = open(settings)?;
-    if !db.run_sync(|conn| storage::clients::delete(conn, client_id))? {
+    if !block_on(registry::delete_from(&db, client_id))? {
         anyhow::bail!("no client with id {client_id:?}");
     }
     println!("deleted client {client_id}");

@@ -37,6 +37,7 @@ pub enum StartError {
 pub struct Application {
     port: u16,
     server: Server,
+    _following: Option<crate::oauth::clients::Following>,
 }
 
 impl Application {
@@ -76,9 +77,18 @@ impl Application {
             0 => actix_web::http::KeepAlive::Disabled,
             seconds => actix_web::http::KeepAlive::Timeout(Duration::from_secs(seconds)),
         };
+        let database_url = settings.database_url.clone();
         let state = Data::new(AppState {
             oauth: Arc::new(Context::new(Arc::new(settings), db)),
         });
+        // Other instances' client changes (PostgreSQL), followed while this
+        // application exists; the cache's lifetime bounds them if this fails.
+        let following = state
+            .oauth
+            .clients
+            .follow_other_instances(&database_url)
+            .map_err(|e| tracing::error!(error = %e, "cannot start following client changes"))
+            .ok();
         let server = HttpServer::new(move || {
             App::new()
                 // Every response, JSON included, is read as what it says it is.
@@ -106,7 +116,11 @@ impl Application {
             source,
         })?
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            _following: following,
+        })
     }
 
     /// The port actually bound.

@@ -17,6 +17,7 @@ mod dynamic_registration;
 mod hostile_input;
 mod hostile_pages;
 mod in_chromium;
+mod instances;
 mod introspection;
 mod lifecycle;
 mod login_flow;
