@@ -43,6 +43,9 @@ pub enum Command {
     /// Manage the scope catalogue (what self-service clients may ask for).
     #[command(subcommand)]
     Scope(ScopeCommand),
+    /// Delete expired rows now (what the server's sweeper does every
+    /// `purge_interval` seconds), print how many per table, and exit.
+    Purge,
 }
 
 /// `tollgate scope …`
@@ -185,6 +188,16 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
     }
     for name in applied {
         println!("applied {name}");
+    }
+    Ok(())
+}
+
+/// `tollgate purge`
+pub fn purge(settings: &Settings) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let report = crate::oauth::sweeper::sweep_sync(&db, settings).context("purging expired rows")?;
+    for (table, deleted) in &report.deleted {
+        println!("{table}\t{deleted}");
     }
     Ok(())
 }

@@ -57,6 +57,12 @@ pub struct Settings {
     /// Whether anyone may register a client dynamically without an initial
     /// access token.
     pub open_registration: bool,
+    /// Seconds between two sweeps of expired rows; 0 turns the sweeper off.
+    pub purge_interval: i64,
+    /// Rows one sweep deletes per statement.
+    pub purge_batch_size: i64,
+    /// Seconds ended or lapsed sessions are kept before they are purged.
+    pub session_retention: i64,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.
@@ -189,6 +195,21 @@ pub const KEYS: &[Key] = &[
         name: "open_registration",
         default: "false",
         help: "whether dynamic client registration is open to anyone without an initial access token",
+    },
+    Key {
+        name: "purge_interval",
+        default: "300",
+        help: "seconds between two sweeps that delete expired rows (see Retention); 0 turns the sweeper off (`tollgate purge` still works)",
+    },
+    Key {
+        name: "purge_batch_size",
+        default: "1000",
+        help: "rows the sweeper deletes per statement (1-10000)",
+    },
+    Key {
+        name: "session_retention",
+        default: "604800",
+        help: "seconds an ended or lapsed session is kept before it is purged",
     },
     Key {
         name: "log_format",
@@ -386,6 +407,12 @@ impl Settings {
                 Ok(Some(v.to_string()).filter(|v| !v.is_empty()))
             })?,
             open_registration: src.parse("open_registration", boolean)?,
+            purge_interval: src.parse("purge_interval", seconds(0, 86_400))?,
+            purge_batch_size: src.parse("purge_batch_size", |v| match v.parse::<i64>() {
+                Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+                _ => Err(format!("expected a number from 1 to 10000, got {v:?}")),
+            })?,
+            session_retention: src.parse("session_retention", seconds(0, 31_536_000))?,
             log_format: src.parse("log_format", |v| match v {
                 "text" => Ok(LogFormat::Text),
                 "json" => Ok(LogFormat::Json),

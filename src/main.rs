@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Serve => cli::serve(settings),
         Command::Migrate => cli::migrate(&settings),
+        Command::Purge => cli::purge(&settings),
         Command::User(UserCommand::Create { username, admin, .. }) => {
             cli::create_user(&settings, &username, admin)
         }

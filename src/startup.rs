@@ -36,6 +36,8 @@ pub enum StartError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// Deletes expired rows while the server runs.
+    _sweeper: crate::oauth::sweeper::Sweeper,
 }
 
 impl Application {
@@ -62,8 +64,10 @@ impl Application {
             .local_addr()
             .map(|a| a.port())
             .unwrap_or(settings.bind.port());
+        let settings = Arc::new(settings);
+        let sweeper = crate::oauth::sweeper::start(db.clone(), settings.clone());
         let state = Data::new(AppState {
-            oauth: Arc::new(Context::new(Arc::new(settings), db)),
+            oauth: Arc::new(Context::new(settings, db)),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -84,7 +88,11 @@ impl Application {
             source,
         })?
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            _sweeper: sweeper,
+        })
     }
 
     /// The port actually bound.
