@@ -67,6 +67,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.
     pub log_filter: String,
+    /// What was odd but not wrong in the configuration (an unknown
+    /// `TOLLGATE_*` variable, `bind` changed without `issuer`), to be
+    /// logged once logging is set up.
+    pub warnings: Vec<String>,
 }
 
 /// How log lines are written.
@@ -103,7 +107,7 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "database_url",
         default: "sqlite://./tollgate-data/tollgate.db",
-        help: "`sqlite://PATH` or `postgres://USER@HOST/DB`",
+        help: "`sqlite://PATH` (its directory must exist, except for the default) or `postgres://USER@HOST/DB` (`postgresql://` too)",
     },
     Key {
         name: "database_pool_size",
@@ -236,10 +240,14 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is not valid TOML.
-    #[error("configuration file {path} is not valid TOML: {reason}")]
+    #[error("configuration file {path} is not valid TOML (line {line}, column {column}): {reason}")]
     Syntax {
         /// The file.
         path: String,
+        /// Where the parser stopped, counted from 1.
+        line: usize,
+        /// The column on that line, in characters, counted from 1.
+        column: usize,
         /// The parser's message.
         reason: String,
     },
@@ -263,6 +271,9 @@ pub enum ConfigError {
     },
 }
 
+/// The origin of a value nobody set.
+const DEFAULT_ORIGIN: &str = "the default";
+
 struct Source {
     file: BTreeMap<String, String>,
     file_name: String,
@@ -283,7 +294,7 @@ impl Source {
             .find(|k| k.name == key)
             .map(|k| k.default)
             .unwrap_or("");
-        (default.to_string(), "the default".to_string())
+        (default.to_string(), DEFAULT_ORIGIN.to_string())
     }
 
     fn parse<T>(
@@ -311,6 +322,64 @@ fn boolean(v: &str) -> Result<bool, String> {
         "false" => Ok(false),
         _ => Err(format!("expected true or false, got {v:?}")),
     }
+}
+
+/// Where the data directory is created if missing: only for the default URL.
+const DEFAULT_DATABASE_URL: &str = "sqlite://./tollgate-data/tollgate.db";
+
+fn database_url(v: &str) -> Result<String, String> {
+    if v.is_empty() {
+        return Err("the database URL cannot be empty".into());
+    }
+    let Some(path) = v.strip_prefix("sqlite://") else {
+        if v.starts_with("postgres://") || v.starts_with("postgresql://") {
+            return Ok(v.to_string());
+        }
+        // Only the scheme: the rest may hold a password.
+        let scheme = v.split_once("://").map_or("no scheme", |(s, _)| s);
+        return Err(format!(
+            "expected a URL starting with sqlite://, postgres:// or postgresql://, got one with {}",
+            if scheme == "no scheme" {
+                scheme.to_string()
+            } else {
+                format!("the scheme {scheme:?}")
+            }
+        ));
+    };
+    if path.is_empty() {
+        return Err("expected sqlite://PATH, with the path of the database file".into());
+    }
+    // The default data directory is created on first start; a directory
+    // named explicitly must exist (a typo would otherwise make a new,
+    // empty database somewhere unexpected).
+    if v != DEFAULT_DATABASE_URL {
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(format!(
+                    "the directory {} does not exist (only the default ./tollgate-data is created)",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    Ok(v.to_string())
+}
+
+/// Variables named like settings that name none: a typo would otherwise go
+/// unnoticed. The test suite's own variables are not settings.
+fn unknown_variables() -> Vec<String> {
+    let mut unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| name.starts_with("TOLLGATE_"))
+        .filter(|name| !name.starts_with("TOLLGATE_TEST_") && name != "TOLLGATE_REQUIRE_BROWSER")
+        .filter(|name| {
+            !KEYS
+                .iter()
+                .any(|k| format!("TOLLGATE_{}", k.name.to_ascii_uppercase()) == *name)
+        })
+        .collect();
+    unknown.sort();
+    unknown
 }
 
 fn issuer(v: &str) -> Result<String, String> {
@@ -355,20 +424,31 @@ impl Settings {
         let src = Source { file, file_name };
         let issuer = src.parse("issuer", issuer)?;
         let default_audience = src.parse("default_audience", |v| Ok(v.to_string()))?;
+        let mut warnings: Vec<String> = unknown_variables()
+            .into_iter()
+            .map(|name| {
+                format!("unknown environment variable {name} is ignored: it names no configuration key")
+            })
+            .collect();
+        let (bind, bind_origin) = src.get("bind");
+        let (_, issuer_origin) = src.get("issuer");
+        if bind_origin != DEFAULT_ORIGIN && issuer_origin == DEFAULT_ORIGIN && bind.trim() != KEYS[0].default
+        {
+            warnings.push(format!(
+                "`bind` is set to {} but `issuer` is not: tokens and metadata still name {issuer}; \
+                 set `issuer` to the URL clients reach this server at",
+                bind.trim()
+            ));
+        }
         Ok(Settings {
+            warnings,
             bind: src.parse("bind", |v| {
                 v.parse()
                     .map_err(|_| format!("expected an address like 127.0.0.1:8080, got {v:?}"))
             })?,
             default_audience: Some(default_audience).filter(|a| !a.is_empty()),
             issuer,
-            database_url: src.parse("database_url", |v| {
-                if v.is_empty() {
-                    Err("the database URL cannot be empty".into())
-                } else {
-                    Ok(v.to_string())
-                }
-            })?,
+            database_url: src.parse("database_url", database_url)?,
             database_pool_size: src.parse("database_pool_size", |v| match v.parse::<u32>() {
                 Ok(n) if (1..=256).contains(&n) => Ok(n),
                 _ => Err(format!("expected a number from 1 to 256, got {v:?}")),
@@ -433,9 +513,14 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
         path: name.clone(),
         source,
     })?;
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
-        path: name.clone(),
-        reason: e.message().to_string(),
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let before = &text[..e.span().map_or(0, |s| s.start).min(text.len())];
+        ConfigError::Syntax {
+            path: name.clone(),
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().unwrap_or("").chars().count() + 1,
+            reason: e.message().to_string(),
+        }
     })?;
     let mut values = BTreeMap::new();
     for (key, value) in table {

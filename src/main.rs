@@ -14,6 +14,9 @@ fn main() -> ExitCode {
         }
     };
     tollgate::telemetry::init(settings.log_format, &settings.log_filter);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
     let result = match args.command {
         Command::Serve => cli::serve(settings),
         Command::Migrate => cli::migrate(&settings),
