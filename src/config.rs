@@ -72,10 +72,20 @@ pub struct Settings {
     pub open_registration: bool,
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Seconds between two sweeps of expired rows; 0 turns the sweeper off.
+    pub purge_interval: i64,
+    /// Rows one sweep deletes per statement.
+    pub purge_batch_size: i64,
+    /// Seconds ended or lapsed sessions are kept before they are purged.
+    pub session_retention: i64,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.
     pub log_filter: String,
+    /// What was odd but not wrong in the configuration (an unknown
+    /// `TOLLGATE_*` variable, `bind` changed without `issuer`), to be
+    /// logged once logging is set up.
+    pub warnings: Vec<String>,
 }
 
 /// How log lines are written.
@@ -112,7 +122,7 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "database_url",
         default: "sqlite://./tollgate-data/tollgate.db",
-        help: "`sqlite://PATH` or `postgres://USER@HOST/DB`",
+        help: "`sqlite://PATH` (its directory must exist, except for the default) or `postgres://USER@HOST/DB` (`postgresql://` too)",
     },
     Key {
         name: "database_pool_size",
@@ -241,6 +251,21 @@ pub const KEYS: &[Key] = &[
         help: "whether dynamic client registration is open to anyone without an initial access token",
     },
     Key {
+        name: "purge_interval",
+        default: "300",
+        help: "seconds between two sweeps that delete expired rows (see Retention); 0 turns the sweeper off (`tollgate purge` still works)",
+    },
+    Key {
+        name: "purge_batch_size",
+        default: "1000",
+        help: "rows the sweeper deletes per statement (1-10000)",
+    },
+    Key {
+        name: "session_retention",
+        default: "604800",
+        help: "seconds an ended or lapsed session is kept before it is purged",
+    },
+    Key {
         name: "log_format",
         default: "text",
         help: "`text` or `json`",
@@ -265,10 +290,14 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is not valid TOML.
-    #[error("configuration file {path} is not valid TOML: {reason}")]
+    #[error("configuration file {path} is not valid TOML (line {line}, column {column}): {reason}")]
     Syntax {
         /// The file.
         path: String,
+        /// Where the parser stopped, counted from 1.
+        line: usize,
+        /// The column on that line, in characters, counted from 1.
+        column: usize,
         /// The parser's message.
         reason: String,
     },
@@ -292,6 +321,9 @@ pub enum ConfigError {
     },
 }
 
+/// The origin of a value nobody set.
+const DEFAULT_ORIGIN: &str = "the default";
+
 struct Source {
     file: BTreeMap<String, String>,
     file_name: String,
@@ -312,7 +344,7 @@ impl Source {
             .find(|k| k.name == key)
             .map(|k| k.default)
             .unwrap_or("");
-        (default.to_string(), "the default".to_string())
+        (default.to_string(), DEFAULT_ORIGIN.to_string())
     }
 
     fn parse<T>(
@@ -358,6 +390,64 @@ fn boolean(v: &str) -> Result<bool, String> {
     }
 }
 
+/// Where the data directory is created if missing: only for the default URL.
+const DEFAULT_DATABASE_URL: &str = "sqlite://./tollgate-data/tollgate.db";
+
+fn database_url(v: &str) -> Result<String, String> {
+    if v.is_empty() {
+        return Err("the database URL cannot be empty".into());
+    }
+    let Some(path) = v.strip_prefix("sqlite://") else {
+        if v.starts_with("postgres://") || v.starts_with("postgresql://") {
+            return Ok(v.to_string());
+        }
+        // Only the scheme: the rest may hold a password.
+        let scheme = v.split_once("://").map_or("no scheme", |(s, _)| s);
+        return Err(format!(
+            "expected a URL starting with sqlite://, postgres:// or postgresql://, got one with {}",
+            if scheme == "no scheme" {
+                scheme.to_string()
+            } else {
+                format!("the scheme {scheme:?}")
+            }
+        ));
+    };
+    if path.is_empty() {
+        return Err("expected sqlite://PATH, with the path of the database file".into());
+    }
+    // The default data directory is created on first start; a directory
+    // named explicitly must exist (a typo would otherwise make a new,
+    // empty database somewhere unexpected).
+    if v != DEFAULT_DATABASE_URL {
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(format!(
+                    "the directory {} does not exist (only the default ./tollgate-data is created)",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    Ok(v.to_string())
+}
+
+/// Variables named like settings that name none: a typo would otherwise go
+/// unnoticed. The test suite's own variables are not settings.
+fn unknown_variables() -> Vec<String> {
+    let mut unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| name.starts_with("TOLLGATE_"))
+        .filter(|name| !name.starts_with("TOLLGATE_TEST_") && name != "TOLLGATE_REQUIRE_BROWSER")
+        .filter(|name| {
+            !KEYS
+                .iter()
+                .any(|k| format!("TOLLGATE_{}", k.name.to_ascii_uppercase()) == *name)
+        })
+        .collect();
+    unknown.sort();
+    unknown
+}
+
 fn issuer(v: &str) -> Result<String, String> {
     let url = url::Url::parse(v).map_err(|e| format!("{v:?} is not an absolute URL ({e})"))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
@@ -400,20 +490,31 @@ impl Settings {
         let src = Source { file, file_name };
         let issuer = src.parse("issuer", issuer)?;
         let default_audience = src.parse("default_audience", |v| Ok(v.to_string()))?;
+        let mut warnings: Vec<String> = unknown_variables()
+            .into_iter()
+            .map(|name| {
+                format!("unknown environment variable {name} is ignored: it names no configuration key")
+            })
+            .collect();
+        let (bind, bind_origin) = src.get("bind");
+        let (_, issuer_origin) = src.get("issuer");
+        if bind_origin != DEFAULT_ORIGIN && issuer_origin == DEFAULT_ORIGIN && bind.trim() != KEYS[0].default
+        {
+            warnings.push(format!(
+                "`bind` is set to {} but `issuer` is not: tokens and metadata still name {issuer}; \
+                 set `issuer` to the URL clients reach this server at",
+                bind.trim()
+            ));
+        }
         Ok(Settings {
+            warnings,
             bind: src.parse("bind", |v| {
                 v.parse()
                     .map_err(|_| format!("expected an address like 127.0.0.1:8080, got {v:?}"))
             })?,
             default_audience: Some(default_audience).filter(|a| !a.is_empty()),
             issuer,
-            database_url: src.parse("database_url", |v| {
-                if v.is_empty() {
-                    Err("the database URL cannot be empty".into())
-                } else {
-                    Ok(v.to_string())
-                }
-            })?,
+            database_url: src.parse("database_url", database_url)?,
             database_pool_size: src.parse("database_pool_size", |v| match v.parse::<u32>() {
                 Ok(n) if (1..=256).contains(&n) => Ok(n),
                 _ => Err(format!("expected a number from 1 to 256, got {v:?}")),
@@ -467,6 +568,12 @@ impl Settings {
             })?,
             open_registration: src.parse("open_registration", boolean)?,
             trusted_proxies: src.parse("trusted_proxies", networks)?,
+            purge_interval: src.parse("purge_interval", seconds(0, 86_400))?,
+            purge_batch_size: src.parse("purge_batch_size", |v| match v.parse::<i64>() {
+                Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+                _ => Err(format!("expected a number from 1 to 10000, got {v:?}")),
+            })?,
+            session_retention: src.parse("session_retention", seconds(0, 31_536_000))?,
             log_format: src.parse("log_format", |v| match v {
                 "text" => Ok(LogFormat::Text),
                 "json" => Ok(LogFormat::Json),
@@ -487,9 +594,14 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
         path: name.clone(),
         source,
     })?;
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
-        path: name.clone(),
-        reason: e.message().to_string(),
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let before = &text[..e.span().map_or(0, |s| s.start).min(text.len())];
+        ConfigError::Syntax {
+            path: name.clone(),
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().unwrap_or("").chars().count() + 1,
+            reason: e.message().to_string(),
+        }
     })?;
     let mut values = BTreeMap::new();
     for (key, value) in table {

@@ -38,6 +38,8 @@ pub struct Application {
     port: u16,
     server: Server,
     _following: Option<crate::oauth::clients::Following>,
+    /// Deletes expired rows while the server runs.
+    _sweeper: crate::oauth::sweeper::Sweeper,
 }
 
 impl Application {
@@ -78,8 +80,10 @@ impl Application {
             seconds => actix_web::http::KeepAlive::Timeout(Duration::from_secs(seconds)),
         };
         let database_url = settings.database_url.clone();
+        let settings = Arc::new(settings);
+        let sweeper = crate::oauth::sweeper::start(db.clone(), settings.clone());
         let state = Data::new(AppState {
-            oauth: Arc::new(Context::new(Arc::new(settings), db)),
+            oauth: Arc::new(Context::new(settings, db)),
         });
         // Other instances' client changes (PostgreSQL), followed while this
         // application exists; the cache's lifetime bounds them if this fails.
@@ -120,6 +124,7 @@ impl Application {
             port,
             server,
             _following: following,
+            _sweeper: sweeper,
         })
     }
 

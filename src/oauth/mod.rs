@@ -16,6 +16,7 @@ pub mod registry;
 pub mod revocation;
 pub mod secrets;
 pub mod sessions;
+pub mod sweeper;
 pub mod throttle;
 pub mod tokens;
 

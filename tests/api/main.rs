@@ -7,6 +7,7 @@ mod helpers;
 
 mod authorization_code_grant;
 mod authorization_endpoint;
+mod cleanup;
 mod cli;
 mod client_authentication;
 mod client_credentials;
