@@ -308,11 +308,7 @@ pub fn check_initial_access_token(
 
 async fn self_service(ctx: &Context) -> Result<Registrant, RegistrationError> {
     let catalogue = registry::catalogue(&ctx.db).await?;
-    Ok(Registrant::SelfService {
-        implicit_allowed: ctx.settings.self_service_implicit,
-        client_credentials_allowed: ctx.settings.self_service_client_credentials,
-        catalogue: catalogue.into_iter().map(|(name, _)| name).collect(),
-    })
+    Ok(Registrant::self_service(&ctx.settings, &catalogue))
 }
 
 /// RFC 7591 §3: registers the client `body` describes; the client
