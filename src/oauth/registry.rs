@@ -9,8 +9,8 @@
 
 use crate::domain::{display_text, GrantType, Invalid, RedirectUri, ScopeSet};
 use crate::oauth::clients::ClientCache;
-use crate::oauth::settings::ProtocolSettings;
 use crate::oauth::secrets;
+use crate::oauth::settings::ProtocolSettings;
 use crate::storage::clients::{ClientDetails, ClientFlags, ClientRow, ClientSecrets};
 use crate::storage::{self, Database, StorageError};
 use secrecy::SecretString;

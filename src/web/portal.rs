@@ -219,7 +219,10 @@ async fn create(
     let (current, params) = signed_in_form(&state, &req, payload).await?;
     let catalogue = registry::catalogue(&state.oauth.db).await?;
     let form = AppForm::from_params(&params, &catalogue);
-    let valid = match form.validate(Some(current.user_id.clone()), &Registrant::self_service(&state.oauth.settings, &catalogue)) {
+    let valid = match form.validate(
+        Some(current.user_id.clone()),
+        &Registrant::self_service(&state.oauth.settings, &catalogue),
+    ) {
         Ok(v) => v,
         Err(e) => {
             return Ok(form_page(
