@@ -12,6 +12,8 @@ pub mod grants;
 pub mod introspection;
 pub mod keys;
 pub mod metadata;
+#[cfg(test)]
+mod protocol_tests;
 pub mod registry;
 pub mod revocation;
 pub mod secrets;
