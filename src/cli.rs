@@ -9,8 +9,49 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+
+/// Writes a line to standard output, returning the error instead of
+/// panicking as `println!` does: a reader that went away (`| head`) ends
+/// the command quietly (see [`is_broken_pipe`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
+/// A mistake in how the command was called: exit code 2, like a usage error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Whether `e` is standard output closed by its reader: nothing to report.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The error and its causes on one line, each cause once: an error that
+/// already quotes its cause (`cannot listen on …: Address already in use`)
+/// does not get it repeated.
+pub fn error_message(e: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
+}
 
 /// Tollgate, an OAuth 2.0 authorization server.
 #[derive(Debug, Parser)]
@@ -43,6 +84,9 @@ pub enum Command {
     /// Manage the scope catalogue (what self-service clients may ask for).
     #[command(subcommand)]
     Scope(ScopeCommand),
+    /// Delete expired rows now (what the server's sweeper does every
+    /// `purge_interval` seconds), print how many per table, and exit.
+    Purge,
 }
 
 /// `tollgate scope …`
@@ -68,13 +112,14 @@ pub enum ScopeCommand {
 /// `tollgate user …`
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create a user; the password is read from the first line of standard input.
+    /// Create a user; the password is asked for twice at the terminal, or
+    /// read from the first line of standard input with `--password-stdin`.
     Create {
         /// Login name.
         #[arg(long)]
         username: String,
         /// Read the password from standard input (it never goes on the command line).
-        #[arg(long, required = true)]
+        #[arg(long)]
         password_stdin: bool,
         /// Make the user an administrator.
         #[arg(long)]
@@ -89,6 +134,29 @@ pub enum UserCommand {
     },
     /// Lift a suspension.
     Reinstate {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
+    /// List users.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a user's password: their sessions end and their refresh tokens
+    /// are revoked.
+    Passwd {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Read the password from standard input instead of asking at the terminal.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Delete a user with their sessions, tokens and consents; the
+    /// applications they registered stay, without an owner.
+    Delete {
         /// Login name.
         #[arg(long)]
         username: String,
@@ -181,25 +249,66 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let db = Database::open(&settings.database_url, 1)?;
     let applied = db.migrate()?;
     if applied.is_empty() {
-        println!("the database is up to date");
+        out!("the database is up to date");
     }
     for name in applied {
-        println!("applied {name}");
+        out!("applied {name}");
     }
     Ok(())
 }
 
+/// `tollgate purge`
+pub fn purge(settings: &Settings) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let report = crate::oauth::sweeper::sweep_sync(&db, &crate::startup::protocol_settings(settings))
+        .context("purging expired rows")?;
+    for (table, deleted) in &report.deleted {
+        out!("{table}\t{deleted}");
+    }
+    Ok(())
+}
+
+/// A new password: the first line of standard input with
+/// `--password-stdin`, else asked twice at the terminal without echo.
+fn read_new_password(from_stdin: bool) -> anyhow::Result<SecretString> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        return Ok(SecretString::from(
+            line.trim_end_matches(['\n', '\r']).to_string(),
+        ));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(UsageError(
+            "standard input is not a terminal: pass --password-stdin to read the password from it".into(),
+        )
+        .into());
+    }
+    let first =
+        SecretString::from(rpassword::prompt_password("Password: ").context("cannot read the password")?);
+    let again = SecretString::from(
+        rpassword::prompt_password("Password (again): ").context("cannot read the password")?,
+    );
+    if first.expose_secret() != again.expose_secret() {
+        anyhow::bail!("the two passwords differ; nothing was changed");
+    }
+    Ok(first)
+}
+
 /// `tollgate user create`
-pub fn create_user(settings: &Settings, username: &str, admin: bool) -> anyhow::Result<()> {
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("cannot read the password from standard input")?;
-    let password = SecretString::from(line.trim_end_matches(['\n', '\r']).to_string());
+pub fn create_user(
+    settings: &Settings,
+    username: &str,
+    password_stdin: bool,
+    admin: bool,
+) -> anyhow::Result<()> {
+    let password = read_new_password(password_stdin)?;
     let db = open(settings)?;
     let id = accounts::create_user(&db, username, &password, admin)?;
-    println!("created user {username} ({id})");
+    out!("created user {username} ({id})");
     Ok(())
 }
 
@@ -218,10 +327,63 @@ pub fn suspend_user(settings: &Settings, username: &str, suspended: bool) -> any
     if !accounts::set_suspended(&db, username, suspended)? {
         anyhow::bail!("no user named {username:?}");
     }
-    println!(
+    out!(
         "{} user {username}",
         if suspended { "suspended" } else { "reinstated" }
     );
+    Ok(())
+}
+
+/// `tollgate user list`
+pub fn list_users(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let users = db.run_sync(storage::users::all)?;
+    if as_json {
+        let list: Vec<_> = users
+            .iter()
+            .map(|u| {
+                json!({
+                    "id": u.id, "username": u.username, "admin": u.is_admin,
+                    "suspended": u.suspended, "created_at": u.created_at,
+                })
+            })
+            .collect();
+        out!("{}", serde_json::Value::Array(list));
+    } else {
+        for u in users {
+            let role = if u.is_admin { "admin" } else { "user" };
+            let state = if u.suspended { "suspended" } else { "active" };
+            out!("{}\t{}\t{role}\t{state}", u.username, u.id);
+        }
+    }
+    Ok(())
+}
+
+/// `tollgate user passwd`
+pub fn change_password(settings: &Settings, username: &str, password_stdin: bool) -> anyhow::Result<()> {
+    let password = read_new_password(password_stdin)?;
+    let db = open(settings)?;
+    accounts::change_password(&db, username, &password)?;
+    out!("changed the password of {username}; their sessions ended and their refresh tokens were revoked");
+    Ok(())
+}
+
+/// `tollgate user delete`
+pub fn delete_user(settings: &Settings, username: &str) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let Some(deleted) = accounts::delete_user(&db, username)? else {
+        anyhow::bail!("no user named {username:?}");
+    };
+    out!(
+        "deleted user {username} ({}) with their sessions, tokens and consents",
+        deleted.id
+    );
+    if deleted.clients_kept > 0 {
+        out!(
+            "the {} application(s) they registered stay, with no owner (`tollgate client delete` removes one)",
+            deleted.clients_kept
+        );
+    }
     Ok(())
 }
 
@@ -239,15 +401,15 @@ pub fn create_client(settings: &Settings, new: registry::NewClient, as_json: boo
         if let Some(secret) = secret {
             out["client_secret"] = json!(secret);
         }
-        println!("{out}");
+        out!("{out}");
     } else {
-        println!("client_id:     {}", registered.client_id);
+        out!("client_id:     {}", registered.client_id);
         match secret {
             Some(secret) => {
-                println!("client_secret: {secret}");
-                println!("Keep the secret now: it is stored only as a hash and cannot be shown again.");
+                out!("client_secret: {secret}");
+                out!("Keep the secret now: it is stored only as a hash and cannot be shown again.");
             }
-            None => println!("(public client: no secret)"),
+            None => out!("(public client: no secret)"),
         }
     }
     Ok(())
@@ -270,11 +432,11 @@ pub fn list_clients(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::Value::Array(list));
+        out!("{}", serde_json::Value::Array(list));
     } else {
         for c in clients {
             let kind = if c.is_public { "public" } else { "confidential" };
-            println!("{}\t{}\t{kind}\t{}", c.id, c.name, c.grant_types);
+            out!("{}\t{}\t{kind}\t{}", c.id, c.name, c.grant_types);
         }
     }
     Ok(())
@@ -283,10 +445,10 @@ pub fn list_clients(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
 /// `tollgate client delete`
 pub fn delete_client(settings: &Settings, client_id: &str) -> anyhow::Result<()> {
     let db = open(settings)?;
-    if !db.run_sync(|conn| storage::clients::delete(conn, client_id))? {
+    if !block_on(registry::delete_from(&db, client_id))? {
         anyhow::bail!("no client with id {client_id:?}");
     }
-    println!("deleted client {client_id}");
+    out!("deleted client {client_id}");
     Ok(())
 }
 
@@ -299,7 +461,7 @@ pub fn add_scope(settings: &Settings, name: &str, description: &str) -> anyhow::
     }
     let db = open(settings)?;
     db.run_sync(|conn| storage::scopes::put(conn, scope.as_str(), description, storage::now()))?;
-    println!("scope {scope}: {description}");
+    out!("scope {scope}: {description}");
     Ok(())
 }
 
@@ -307,7 +469,7 @@ pub fn add_scope(settings: &Settings, name: &str, description: &str) -> anyhow::
 pub fn list_scopes(settings: &Settings) -> anyhow::Result<()> {
     let db = open(settings)?;
     for (name, description) in db.run_sync(storage::scopes::all)? {
-        println!("{name}\t{description}");
+        out!("{name}\t{description}");
     }
     Ok(())
 }
@@ -318,40 +480,104 @@ pub fn remove_scope(settings: &Settings, name: &str) -> anyhow::Result<()> {
     if !db.run_sync(|conn| storage::scopes::remove(conn, name))? {
         anyhow::bail!("no scope {name:?} in the catalogue");
     }
-    println!("removed scope {name}");
+    out!("removed scope {name}");
     Ok(())
+}
+
+/// A timestamp as people read it, in UTC: `2026-11-29 10:15:00 UTC`.
+fn utc(ts: i64) -> String {
+    // Days to a civil date (Howard Hinnant's algorithm), proleptic Gregorian.
+    let (days, secs) = (ts.div_euclid(86_400), ts.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// What a key is doing now: `pending` (published, not signing yet),
+/// `active` (signing) or `retired` (superseded).
+fn key_state(k: &keys::KeyInfo) -> &'static str {
+    if k.active {
+        "active"
+    } else if k.retired_at.is_none() {
+        "pending"
+    } else {
+        "retired"
+    }
 }
 
 /// `tollgate keys rotate`
 pub fn rotate_keys(settings: &Settings, alg: Option<SigningAlg>) -> anyhow::Result<()> {
     let db = open(settings)?;
     let key = keys::rotate(&db, alg.unwrap_or(settings.signing_alg))?;
-    println!(
-        "new key {} ({}): published now, signing in {} seconds (key_activation_delay)",
-        key.kid(),
-        key.alg(),
-        settings.key_activation_delay
-    );
+    let listed = keys::list(&db, crate::startup::protocol_settings(settings).key_lifecycle)?;
+    let new = listed.iter().find(|k| k.kid == key.kid());
+    match new {
+        // The first key, or no activation delay: it signs at once.
+        Some(k) if k.active => out!("new key {} ({}): published and signing now", key.kid(), key.alg()),
+        _ => {
+            let created = new.map_or_else(storage::now, |k| k.created_at);
+            out!(
+                "new key {} ({}): published now, signing from {} (key_activation_delay {} s; \
+                 running servers switch to it within {} s after that)",
+                key.kid(),
+                key.alg(),
+                utc(created + settings.key_activation_delay),
+                settings.key_activation_delay,
+                keys::CACHE_SECONDS
+            );
+        }
+    }
     Ok(())
 }
 
 /// `tollgate keys list`
 pub fn list_keys(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let keys = keys::list(&db, settings.key_lifecycle())?;
+    let keys = keys::list(&db, crate::startup::protocol_settings(settings).key_lifecycle)?;
     if as_json {
-        println!("{}", serde_json::to_string(&keys)?);
+        let mut list = Vec::new();
+        for k in &keys {
+            let mut value = serde_json::to_value(k)?;
+            value["state"] = json!(key_state(k));
+            list.push(value);
+        }
+        out!("{}", serde_json::Value::Array(list));
     } else {
-        for k in keys {
-            let state = if k.active {
-                "active"
-            } else if k.published {
-                "retired, published"
-            } else {
-                "retired"
+        for k in &keys {
+            let detail = match key_state(k) {
+                "pending" => format!(
+                    "pending, signs from {}",
+                    utc(k.created_at + settings.key_activation_delay)
+                ),
+                "retired" if k.published => "retired, still published".to_string(),
+                state => state.to_string(),
             };
-            println!("{}\t{}\t{state}", k.kid, k.alg);
+            out!("{}\t{}\t{detail}", k.kid, k.alg);
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc;
+
+    #[test]
+    fn timestamps_are_shown_as_utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(1_700_000_000), "2023-11-14 22:13:20 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
+    }
 }

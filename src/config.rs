@@ -6,6 +6,7 @@
 //! stops start-up with the key's name and the reason.
 
 use crate::domain::SigningAlg;
+use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -59,7 +60,7 @@ pub struct Settings {
     /// Password hashes computed at once; more wait their turn.
     pub password_hash_concurrency: u32,
     /// `aud` of access tokens when the request names no resource; `None`
-    /// means the issuer (see [`Settings::default_audience`]).
+    /// means the issuer.
     pub default_audience: Option<String>,
     /// Whether developers may create their own accounts at `/signup`.
     pub signup_enabled: bool,
@@ -68,16 +69,26 @@ pub struct Settings {
     /// Whether self-service clients may use client credentials.
     pub self_service_client_credentials: bool,
     /// RFC 7591 initial access token dynamic registration requires.
-    pub registration_initial_access_token: Option<String>,
+    pub registration_initial_access_token: Option<SecretString>,
     /// Whether anyone may register a client dynamically without an initial
     /// access token.
     pub open_registration: bool,
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Seconds between two sweeps of expired rows; 0 turns the sweeper off.
+    pub purge_interval: i64,
+    /// Rows one sweep deletes per statement.
+    pub purge_batch_size: i64,
+    /// Seconds ended or lapsed sessions are kept before they are purged.
+    pub session_retention: i64,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.
     pub log_filter: String,
+    /// What was odd but not wrong in the configuration (an unknown
+    /// `TOLLGATE_*` variable, `bind` changed without `issuer`), to be
+    /// logged once logging is set up.
+    pub warnings: Vec<String>,
 }
 
 /// How log lines are written.
@@ -119,7 +130,7 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "database_url",
         default: "sqlite://./tollgate-data/tollgate.db",
-        help: "`sqlite://PATH` or `postgres://USER@HOST/DB`",
+        help: "`sqlite://PATH` (its directory must exist, except for the default) or `postgres://USER@HOST/DB` (`postgresql://` too)",
     },
     Key {
         name: "database_pool_size",
@@ -248,6 +259,21 @@ pub const KEYS: &[Key] = &[
         help: "whether dynamic client registration is open to anyone without an initial access token",
     },
     Key {
+        name: "purge_interval",
+        default: "300",
+        help: "seconds between two sweeps that delete expired rows (see Retention); 0 turns the sweeper off (`tollgate purge` still works)",
+    },
+    Key {
+        name: "purge_batch_size",
+        default: "1000",
+        help: "rows the sweeper deletes per statement (1-10000)",
+    },
+    Key {
+        name: "session_retention",
+        default: "604800",
+        help: "seconds an ended or lapsed session is kept before it is purged",
+    },
+    Key {
         name: "log_format",
         default: "text",
         help: "`text` or `json`",
@@ -272,10 +298,14 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is not valid TOML.
-    #[error("configuration file {path} is not valid TOML: {reason}")]
+    #[error("configuration file {path} is not valid TOML (line {line}, column {column}): {reason}")]
     Syntax {
         /// The file.
         path: String,
+        /// Where the parser stopped, counted from 1.
+        line: usize,
+        /// The column on that line, in characters, counted from 1.
+        column: usize,
         /// The parser's message.
         reason: String,
     },
@@ -299,6 +329,9 @@ pub enum ConfigError {
     },
 }
 
+/// The origin of a value nobody set.
+const DEFAULT_ORIGIN: &str = "the default";
+
 struct Source {
     file: BTreeMap<String, String>,
     file_name: String,
@@ -319,7 +352,7 @@ impl Source {
             .find(|k| k.name == key)
             .map(|k| k.default)
             .unwrap_or("");
-        (default.to_string(), "the default".to_string())
+        (default.to_string(), DEFAULT_ORIGIN.to_string())
     }
 
     fn parse<T>(
@@ -365,6 +398,64 @@ fn boolean(v: &str) -> Result<bool, String> {
     }
 }
 
+/// Where the data directory is created if missing: only for the default URL.
+const DEFAULT_DATABASE_URL: &str = "sqlite://./tollgate-data/tollgate.db";
+
+fn database_url(v: &str) -> Result<String, String> {
+    if v.is_empty() {
+        return Err("the database URL cannot be empty".into());
+    }
+    let Some(path) = v.strip_prefix("sqlite://") else {
+        if v.starts_with("postgres://") || v.starts_with("postgresql://") {
+            return Ok(v.to_string());
+        }
+        // Only the scheme: the rest may hold a password.
+        let scheme = v.split_once("://").map_or("no scheme", |(s, _)| s);
+        return Err(format!(
+            "expected a URL starting with sqlite://, postgres:// or postgresql://, got one with {}",
+            if scheme == "no scheme" {
+                scheme.to_string()
+            } else {
+                format!("the scheme {scheme:?}")
+            }
+        ));
+    };
+    if path.is_empty() {
+        return Err("expected sqlite://PATH, with the path of the database file".into());
+    }
+    // The default data directory is created on first start; a directory
+    // named explicitly must exist (a typo would otherwise make a new,
+    // empty database somewhere unexpected).
+    if v != DEFAULT_DATABASE_URL {
+        if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(format!(
+                    "the directory {} does not exist (only the default ./tollgate-data is created)",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    Ok(v.to_string())
+}
+
+/// Variables named like settings that name none: a typo would otherwise go
+/// unnoticed. The test suite's own variables are not settings.
+fn unknown_variables() -> Vec<String> {
+    let mut unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .filter(|name| name.starts_with("TOLLGATE_"))
+        .filter(|name| !name.starts_with("TOLLGATE_TEST_") && name != "TOLLGATE_REQUIRE_BROWSER")
+        .filter(|name| {
+            !KEYS
+                .iter()
+                .any(|k| format!("TOLLGATE_{}", k.name.to_ascii_uppercase()) == *name)
+        })
+        .collect();
+    unknown.sort();
+    unknown
+}
+
 fn issuer(v: &str) -> Result<String, String> {
     let url = url::Url::parse(v).map_err(|e| format!("{v:?} is not an absolute URL ({e})"))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
@@ -379,25 +470,6 @@ fn issuer(v: &str) -> Result<String, String> {
 }
 
 impl Settings {
-    /// Whether RFC 7591 dynamic registration is offered at all: with an
-    /// initial access token (required then), or opened to anyone.
-    pub fn dynamic_registration_enabled(&self) -> bool {
-        self.registration_initial_access_token.is_some() || self.open_registration
-    }
-
-    /// How signing keys are published, used and withdrawn.
-    pub fn key_lifecycle(&self) -> crate::oauth::keys::Lifecycle {
-        crate::oauth::keys::Lifecycle {
-            activation_delay: self.key_activation_delay,
-            access_token_ttl: self.access_token_ttl,
-        }
-    }
-
-    /// `aud` of access tokens when the request names no resource.
-    pub fn default_audience(&self) -> &str {
-        self.default_audience.as_deref().unwrap_or(&self.issuer)
-    }
-
     /// Reads the settings: defaults, then `file` if given, then the environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         let (file, file_name) = match file {
@@ -407,7 +479,24 @@ impl Settings {
         let src = Source { file, file_name };
         let issuer = src.parse("issuer", issuer)?;
         let default_audience = src.parse("default_audience", |v| Ok(v.to_string()))?;
+        let mut warnings: Vec<String> = unknown_variables()
+            .into_iter()
+            .map(|name| {
+                format!("unknown environment variable {name} is ignored: it names no configuration key")
+            })
+            .collect();
+        let (bind, bind_origin) = src.get("bind");
+        let (_, issuer_origin) = src.get("issuer");
+        if bind_origin != DEFAULT_ORIGIN && issuer_origin == DEFAULT_ORIGIN && bind.trim() != KEYS[0].default
+        {
+            warnings.push(format!(
+                "`bind` is set to {} but `issuer` is not: tokens and metadata still name {issuer}; \
+                 set `issuer` to the URL clients reach this server at",
+                bind.trim()
+            ));
+        }
         Ok(Settings {
+            warnings,
             bind: src.parse("bind", |v| {
                 v.parse()
                     .map_err(|_| format!("expected an address like 127.0.0.1:8080, got {v:?}"))
@@ -421,13 +510,7 @@ impl Settings {
             })?,
             default_audience: Some(default_audience).filter(|a| !a.is_empty()),
             issuer,
-            database_url: src.parse("database_url", |v| {
-                if v.is_empty() {
-                    Err("the database URL cannot be empty".into())
-                } else {
-                    Ok(v.to_string())
-                }
-            })?,
+            database_url: src.parse("database_url", database_url)?,
             database_pool_size: src.parse("database_pool_size", |v| match v.parse::<u32>() {
                 Ok(n) if (1..=256).contains(&n) => Ok(n),
                 _ => Err(format!("expected a number from 1 to 256, got {v:?}")),
@@ -477,10 +560,16 @@ impl Settings {
                 if !v.is_empty() && v.len() < 16 {
                     return Err("an initial access token must be at least 16 characters".into());
                 }
-                Ok(Some(v.to_string()).filter(|v| !v.is_empty()))
+                Ok((!v.is_empty()).then(|| SecretString::from(v.to_string())))
             })?,
             open_registration: src.parse("open_registration", boolean)?,
             trusted_proxies: src.parse("trusted_proxies", networks)?,
+            purge_interval: src.parse("purge_interval", seconds(0, 86_400))?,
+            purge_batch_size: src.parse("purge_batch_size", |v| match v.parse::<i64>() {
+                Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+                _ => Err(format!("expected a number from 1 to 10000, got {v:?}")),
+            })?,
+            session_retention: src.parse("session_retention", seconds(0, 31_536_000))?,
             log_format: src.parse("log_format", |v| match v {
                 "text" => Ok(LogFormat::Text),
                 "json" => Ok(LogFormat::Json),
@@ -501,9 +590,14 @@ fn read_file(path: &Path) -> Result<BTreeMap<String, String>, ConfigError> {
         path: name.clone(),
         source,
     })?;
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
-        path: name.clone(),
-        reason: e.message().to_string(),
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let before = &text[..e.span().map_or(0, |s| s.start).min(text.len())];
+        ConfigError::Syntax {
+            path: name.clone(),
+            line: before.matches('\n').count() + 1,
+            column: before.rsplit('\n').next().unwrap_or("").chars().count() + 1,
+            reason: e.message().to_string(),
+        }
     })?;
     let mut values = BTreeMap::new();
     for (key, value) in table {
@@ -536,7 +630,10 @@ mod tests {
         // Every key parsed by `load` must be in KEYS, or its default is "".
         let settings = Settings::load(None).unwrap();
         assert_eq!(settings.login_max_failures, 5);
-        assert_eq!(settings.default_audience(), settings.issuer);
+        assert_eq!(
+            settings.default_audience, None,
+            "tokens are for the issuer unless told otherwise"
+        );
     }
 
     #[test]

@@ -14,14 +14,26 @@ fn main() -> ExitCode {
         }
     };
     tollgate::telemetry::init(settings.log_format, &settings.log_filter);
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
     let result = match args.command {
         Command::Serve => cli::serve(settings),
         Command::Migrate => cli::migrate(&settings),
-        Command::User(UserCommand::Create { username, admin, .. }) => {
-            cli::create_user(&settings, &username, admin)
-        }
+        Command::Purge => cli::purge(&settings),
+        Command::User(UserCommand::Create {
+            username,
+            password_stdin,
+            admin,
+        }) => cli::create_user(&settings, &username, password_stdin, admin),
         Command::User(UserCommand::Suspend { username }) => cli::suspend_user(&settings, &username, true),
         Command::User(UserCommand::Reinstate { username }) => cli::suspend_user(&settings, &username, false),
+        Command::User(UserCommand::List { json }) => cli::list_users(&settings, json),
+        Command::User(UserCommand::Passwd {
+            username,
+            password_stdin,
+        }) => cli::change_password(&settings, &username, password_stdin),
+        Command::User(UserCommand::Delete { username }) => cli::delete_user(&settings, &username),
         Command::Client(ClientCommand::Create {
             name,
             redirect_uris,
@@ -57,9 +69,15 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that stopped reading (`client list | head`) is no failure.
+        Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("tollgate: {e:#}");
-            ExitCode::FAILURE
+            eprintln!("tollgate: {}", cli::error_message(&e));
+            if e.downcast_ref::<cli::UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -2,11 +2,12 @@
 //! the same way.
 
 use crate::config::Settings;
+use crate::oauth::settings::ProtocolSettings;
 use crate::oauth::{keys, Context};
 use crate::storage::{Bounds, Database};
 use crate::telemetry::metrics::{self, MetricsServer};
 use crate::telemetry::RequestSpan;
-use crate::web::{self, AppState};
+use crate::web::{self, AppState, WebSettings};
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web::Data, App, HttpServer};
@@ -39,6 +40,9 @@ pub enum StartError {
 pub struct Application {
     port: u16,
     server: Server,
+    _following: Option<crate::oauth::clients::Following>,
+    /// Deletes expired rows while the server runs.
+    _sweeper: crate::oauth::sweeper::Sweeper,
     metrics: Option<MetricsServer>,
 }
 
@@ -79,13 +83,26 @@ impl Application {
             0 => actix_web::http::KeepAlive::Disabled,
             seconds => actix_web::http::KeepAlive::Timeout(Duration::from_secs(seconds)),
         };
+        let database_url = settings.database_url.clone();
+        let protocol = protocol_settings(&settings);
+        let sweeper = crate::oauth::sweeper::start(db.clone(), Arc::new(protocol.clone()));
         let state = Data::new(AppState {
-            oauth: Arc::new(Context::new(Arc::new(settings), db)),
+            oauth: Arc::new(Context::new(protocol, db)),
+            settings: web_settings(&settings),
         });
-        let metrics = MetricsServer::bind(state.oauth.clone()).map_err(|source| StartError::Bind {
-            addr: "metrics_bind".into(),
-            source,
-        })?;
+        // Other instances' client changes (PostgreSQL), followed while this
+        // application exists; the cache's lifetime bounds them if this fails.
+        let following = state
+            .oauth
+            .clients
+            .follow_other_instances(&database_url)
+            .map_err(|e| tracing::error!(error = %e, "cannot start following client changes"))
+            .ok();
+        let metrics = MetricsServer::bind(settings.metrics_bind, request_timeout, state.oauth.clone())
+            .map_err(|source| StartError::Bind {
+                addr: "metrics_bind".into(),
+                source,
+            })?;
         let measured = metrics.is_some();
         let server = HttpServer::new(move || {
             App::new()
@@ -118,6 +135,8 @@ impl Application {
         Ok(Application {
             port,
             server,
+            _following: following,
+            _sweeper: sweeper,
             metrics,
         })
     }
@@ -163,6 +182,43 @@ impl Application {
 /// less a reserve (database connections, files, the listener, logs), shared
 /// among the workers. Past it a worker stops accepting, and new clients wait
 /// in the listen backlog instead of making `accept` fail for everyone.
+/// The part of the configuration the protocol uses.
+pub fn protocol_settings(s: &Settings) -> ProtocolSettings {
+    ProtocolSettings {
+        issuer: s.issuer.clone(),
+        default_audience: s.default_audience.clone(),
+        key_lifecycle: keys::Lifecycle {
+            activation_delay: s.key_activation_delay,
+            access_token_ttl: s.access_token_ttl,
+        },
+        access_token_ttl: s.access_token_ttl,
+        refresh_token_ttl: s.refresh_token_ttl,
+        refresh_grace_period: s.refresh_grace_period,
+        authorization_code_ttl: s.authorization_code_ttl,
+        session_ttl: s.session_ttl,
+        login_max_failures: s.login_max_failures,
+        login_lockout: s.login_lockout,
+        registration_rate_limit: s.registration_rate_limit,
+        password_hash_concurrency: s.password_hash_concurrency,
+        self_service_implicit: s.self_service_implicit,
+        self_service_client_credentials: s.self_service_client_credentials,
+        registration_initial_access_token: s.registration_initial_access_token.clone(),
+        open_registration: s.open_registration,
+        purge_interval: s.purge_interval,
+        purge_batch_size: s.purge_batch_size,
+        session_retention: s.session_retention,
+    }
+}
+
+/// The part of the configuration only the HTTP side uses.
+pub fn web_settings(s: &Settings) -> WebSettings {
+    WebSettings {
+        signup_enabled: s.signup_enabled,
+        client_body_timeout: s.client_body_timeout,
+        trusted_proxies: s.trusted_proxies.clone(),
+    }
+}
+
 fn connections_per_worker(workers: usize, pool_size: u32) -> usize {
     const MOST: usize = 25_000;
     let mut limit = libc::rlimit {

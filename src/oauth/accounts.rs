@@ -153,3 +153,72 @@ pub fn set_suspended(db: &Database, username: &str, suspended: bool) -> Result<b
         Ok(true)
     })
 }
+
+/// Why a password could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangePasswordError {
+    /// The password was refused.
+    #[error("{0}")]
+    Invalid(#[from] Invalid),
+    /// No user has that name.
+    #[error("no user named {0:?}")]
+    UnknownUser(String),
+    /// Hashing failed.
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Sets a user's password. Like a ban, a password change ends the user's
+/// sessions and revokes their refresh tokens: whoever held the old password
+/// must not keep what it gave them.
+pub fn change_password(
+    db: &Database,
+    username: &str,
+    password: &SecretString,
+) -> Result<(), ChangePasswordError> {
+    check_new_password(password)?;
+    let hash = hash_password(password).map_err(|e| ChangePasswordError::Hash(e.to_string()))?;
+    let changed = db.transaction_sync(|conn| {
+        let Some(user) = storage::users::by_username(conn, username)? else {
+            return Ok(false);
+        };
+        let now = storage::now();
+        storage::users::set_password(conn, &user.id, &hash, now)?;
+        storage::sessions::end_all_for_user(conn, &user.id, now)?;
+        storage::tokens::revoke_for_user(conn, &user.id, now)?;
+        Ok(true)
+    })?;
+    if !changed {
+        return Err(ChangePasswordError::UnknownUser(username.to_string()));
+    }
+    Ok(())
+}
+
+/// A deleted user: how many clients they had registered (kept, without an owner).
+pub struct Deleted {
+    /// The user's id.
+    pub id: String,
+    /// Clients they registered, now without an owner.
+    pub clients_kept: i64,
+}
+
+/// Deletes a user with their sessions, codes, refresh tokens and consents.
+/// The clients they registered stay (other people's sign-ins may depend on
+/// them), without an owner: an administrator manages them from then on.
+/// `None` if no user has that name.
+pub fn delete_user(db: &Database, username: &str) -> Result<Option<Deleted>, StorageError> {
+    db.transaction_sync(|conn| {
+        let Some(user) = storage::users::by_username(conn, username)? else {
+            return Ok(None);
+        };
+        let clients_kept = storage::clients::count_owned_by(conn, &user.id)?;
+        storage::users::delete(conn, &user.id)?;
+        Ok(Some(Deleted {
+            id: user.id,
+            clients_kept,
+        }))
+    })
+}

@@ -16,7 +16,10 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// How long a cached client is trusted. Changes made through this instance
-/// invalidate at once; changes made elsewhere show within this time.
+/// invalidate at once; on PostgreSQL, changes made elsewhere are announced
+/// and invalidate within a fraction of a second. Where no announcement
+/// arrives (the CLI's changes on SQLite; anything while the listener is
+/// reconnecting) they show within this time.
 pub const CACHE_TTL: Duration = Duration::from_secs(5);
 const CACHE_MAX_ENTRIES: usize = 10_000;
 
@@ -201,12 +204,90 @@ fn form_decode(s: &str) -> Option<String> {
 /// [`ClientCache::invalidate`] may still answer with what it read, but it
 /// does not store it, so the next request reads the change (a suspension
 /// once stayed unseen for the cache's lifetime that way).
+///
+/// On PostgreSQL, [`ClientCache::follow_other_instances`] also drops a
+/// client when another instance (or the CLI) announces a change to it, so
+/// changes show everywhere within a fraction of a second; the lifetime is
+/// the bound while that announcement cannot arrive.
 pub struct ClientCache {
     db: Database,
-    entries: RwLock<HashMap<String, (Arc<Client>, Instant)>>,
+    entries: Arc<Entries>,
+}
+
+/// The cached clients; the listener for other instances' changes reaches
+/// them through a weak reference.
+struct Entries {
+    map: RwLock<HashMap<String, (Arc<Client>, Instant)>>,
     /// Bumped by every invalidation; a read stores its row only if no
     /// invalidation happened since it began.
     generation: AtomicU64,
+}
+
+impl Entries {
+    /// Where a read begins: the generation it must still see to store.
+    fn begin_read(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Stores what a read that began at `generation` found, unless an
+    /// invalidation happened since (checked under the write lock: an
+    /// invalidation either happened before, and this read may be stale, or
+    /// waits for this insert and then removes it).
+    fn store(&self, id: &str, client: Arc<Client>, generation: u64) {
+        if let Ok(mut map) = self.map.write() {
+            if self.generation.load(Ordering::SeqCst) == generation {
+                if map.len() >= CACHE_MAX_ENTRIES {
+                    map.clear();
+                }
+                map.insert(id.to_string(), (client, Instant::now()));
+            }
+        }
+    }
+
+    fn cached(&self, id: &str) -> Option<Arc<Client>> {
+        let map = self.map.read().ok()?;
+        map.get(id)
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+            .map(|(client, _)| client.clone())
+    }
+
+    fn invalidate(&self, id: &str) {
+        if let Ok(mut map) = self.map.write() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            map.remove(id);
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut map) = self.map.write() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            map.clear();
+        }
+    }
+}
+
+/// Keeps the listener for other instances' changes running; it stops once
+/// this is dropped.
+pub struct Following {
+    _forward: Arc<Forward>,
+}
+
+/// What the listener reports to: the cache's entries, for as long as the
+/// cache and the [`Following`] guard both exist.
+struct Forward(std::sync::Weak<Entries>);
+
+impl storage::notifications::ClientChangeSink for Forward {
+    fn changed(&self, id: &str) {
+        if let Some(entries) = self.0.upgrade() {
+            entries.invalidate(id);
+        }
+    }
+
+    fn resync(&self) {
+        if let Some(entries) = self.0.upgrade() {
+            entries.clear();
+        }
+    }
 }
 
 impl ClientCache {
@@ -214,8 +295,10 @@ impl ClientCache {
     pub fn new(db: Database) -> Self {
         ClientCache {
             db,
-            entries: RwLock::new(HashMap::new()),
-            generation: AtomicU64::new(0),
+            entries: Arc::new(Entries {
+                map: RwLock::new(HashMap::new()),
+                generation: AtomicU64::new(0),
+            }),
         }
     }
 
@@ -224,16 +307,23 @@ impl ClientCache {
         &self.db
     }
 
+    /// On PostgreSQL (`database_url`), follows the changes other instances
+    /// announce, on a connection and thread of its own, until the returned
+    /// guard is dropped (the server it serves has stopped). Nothing to
+    /// follow on SQLite.
+    pub fn follow_other_instances(&self, database_url: &str) -> std::io::Result<Following> {
+        let forward = Arc::new(Forward(Arc::downgrade(&self.entries)));
+        let sink: Arc<dyn storage::notifications::ClientChangeSink> = forward.clone();
+        storage::notifications::follow_client_changes(database_url, Arc::downgrade(&sink))?;
+        Ok(Following { _forward: forward })
+    }
+
     /// The client with this id, if registered.
     pub async fn get(&self, id: &str) -> Result<Option<Arc<Client>>, OAuthError> {
-        if let Ok(entries) = self.entries.read() {
-            if let Some((client, at)) = entries.get(id) {
-                if at.elapsed() < CACHE_TTL {
-                    return Ok(Some(client.clone()));
-                }
-            }
+        if let Some(client) = self.entries.cached(id) {
+            return Ok(Some(client));
         }
-        let generation = self.generation.load(Ordering::SeqCst);
+        let generation = self.entries.begin_read();
         let owned = id.to_string();
         let row = self
             .db
@@ -244,26 +334,13 @@ impl ClientCache {
             return Ok(None);
         };
         let client = Arc::new(Client::from_row(row));
-        if let Ok(mut entries) = self.entries.write() {
-            // Checked under the write lock: an invalidation either happened
-            // before (and this read may be stale: not stored) or waits for
-            // this insert and then removes it.
-            if self.generation.load(Ordering::SeqCst) == generation {
-                if entries.len() >= CACHE_MAX_ENTRIES {
-                    entries.clear();
-                }
-                entries.insert(id.to_string(), (client.clone(), Instant::now()));
-            }
-        }
+        self.entries.store(id, client.clone(), generation);
         Ok(Some(client))
     }
 
     /// Forgets a client after it changed.
     pub fn invalidate(&self, id: &str) {
-        if let Ok(mut entries) = self.entries.write() {
-            self.generation.fetch_add(1, Ordering::SeqCst);
-            entries.remove(id);
-        }
+        self.entries.invalidate(id);
     }
 
     /// Authenticates a client (RFC 6749 §2.3): a confidential client by its
@@ -294,6 +371,63 @@ mod tests {
 
     fn basic(id: &str, secret: &str) -> Vec<u8> {
         format!("Basic {}", STANDARD.encode(format!("{id}:{secret}"))).into_bytes()
+    }
+
+    fn client(id: &str, suspended: bool) -> Arc<Client> {
+        Arc::new(Client::from_row(ClientRow {
+            id: id.into(),
+            name: "App".into(),
+            description: String::new(),
+            homepage_uri: None,
+            logo_uri: None,
+            secret_hash: None,
+            previous_secret_hash: None,
+            previous_secret_expires_at: None,
+            redirect_uris: String::new(),
+            grant_types: "client_credentials".into(),
+            scopes: String::new(),
+            resources: String::new(),
+            is_public: false,
+            is_trusted: false,
+            require_pkce: true,
+            allow_plain_pkce: false,
+            suspended,
+            owner_id: None,
+            registration_token_hash: None,
+            created_at: 0,
+            updated_at: 0,
+            verified: true,
+        }))
+    }
+
+    fn entries() -> Entries {
+        Entries {
+            map: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    #[test]
+    fn a_read_that_began_before_an_invalidation_is_not_stored() {
+        let cache = entries();
+        let began = cache.begin_read();
+        // The suspension is written and invalidated while the read is in flight…
+        cache.invalidate("c");
+        // …and the read comes back with the row as it was before.
+        cache.store("c", client("c", false), began);
+        assert!(
+            cache.cached("c").is_none(),
+            "the stale row would live for the cache's lifetime"
+        );
+    }
+
+    #[test]
+    fn a_read_that_began_after_the_invalidation_is_stored() {
+        let cache = entries();
+        cache.invalidate("c");
+        let began = cache.begin_read();
+        cache.store("c", client("c", true), began);
+        assert!(cache.cached("c").is_some_and(|c| c.suspended));
     }
 
     #[test]

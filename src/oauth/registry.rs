@@ -2,10 +2,15 @@
 //! the CLI, the developer portal and RFC 7591 dynamic registration, with
 //! the limits of self-service on top), and the changes a registration can
 //! go through: update, secret rotation, deletion, trust and suspension.
+//!
+//! Every change is announced to the other instances in the transaction that
+//! writes it (`storage::notifications`), and forgotten by this instance's
+//! cache once written.
 
 use crate::domain::{display_text, GrantType, Invalid, RedirectUri, ScopeSet};
 use crate::oauth::clients::ClientCache;
 use crate::oauth::secrets;
+use crate::oauth::settings::ProtocolSettings;
 use crate::storage::clients::{ClientDetails, ClientFlags, ClientRow, ClientSecrets};
 use crate::storage::{self, Database, StorageError};
 use secrecy::SecretString;
@@ -54,6 +59,18 @@ pub enum Registrant {
         /// The scope catalogue's names.
         catalogue: Vec<String>,
     },
+}
+
+impl Registrant {
+    /// The rules for a developer (portal) or a program (RFC 7591) on this
+    /// server: the operator's switches and the scope catalogue's names.
+    pub fn self_service(settings: &ProtocolSettings, catalogue: &[(String, String)]) -> Registrant {
+        Registrant::SelfService {
+            implicit_allowed: settings.self_service_implicit,
+            client_credentials_allowed: settings.self_service_client_credentials,
+            catalogue: catalogue.iter().map(|(name, _)| name.clone()).collect(),
+        }
+    }
 }
 
 /// A broken rule, and the field it concerns (for forms).
@@ -394,6 +411,7 @@ where
                 != (&details.redirect_uris, &details.grant_types, &details.scopes);
             let withdraw_trust = editor == Editor::SelfService && capabilities_changed && row.is_trusted;
             storage::clients::update_details(conn, &owned, &details, withdraw_trust)?;
+            storage::notifications::client_changed(conn, &owned)?;
             Ok(Ok(()))
         })
         .await;
@@ -432,7 +450,9 @@ pub async fn rotate_secret(
                 previous_secret_expires_at: keep_previous.then_some(now + overlap),
                 updated_at: now,
             };
-            storage::clients::set_secrets(conn, &owned, &new)
+            let set = storage::clients::set_secrets(conn, &owned, &new)?;
+            storage::notifications::client_changed(conn, &owned)?;
+            Ok(set)
         })
         .await;
     clients.invalidate(id);
@@ -442,13 +462,21 @@ pub async fn rotate_secret(
 /// Deletes a client; its codes, refresh tokens and consents go with it, and
 /// its access tokens introspect inactive. Returns whether it existed.
 pub async fn delete(clients: &ClientCache, id: &str) -> Result<bool, StorageError> {
-    let owned = id.to_string();
-    let deleted = clients
-        .db()
-        .run(move |conn| storage::clients::delete(conn, &owned))
-        .await;
+    let deleted = delete_from(clients.db(), id).await;
     clients.invalidate(id);
     deleted
+}
+
+/// [`delete`] for a process with no cache of its own (the CLI): other
+/// instances are told all the same.
+pub async fn delete_from(db: &Database, id: &str) -> Result<bool, StorageError> {
+    let owned = id.to_string();
+    db.transaction(move |conn| {
+        let deleted = storage::clients::delete(conn, &owned)?;
+        storage::notifications::client_changed(conn, &owned)?;
+        Ok(deleted)
+    })
+    .await
 }
 
 /// Sets the administrator's flags: trusted (skips consent), suspended (no
@@ -459,7 +487,11 @@ pub async fn set_flags(clients: &ClientCache, id: &str, flags: ClientFlags) -> R
     let owned = id.to_string();
     let set = clients
         .db()
-        .run(move |conn| storage::clients::set_flags(conn, &owned, flags, storage::now()))
+        .transaction(move |conn| {
+            let set = storage::clients::set_flags(conn, &owned, flags, storage::now())?;
+            storage::notifications::client_changed(conn, &owned)?;
+            Ok(set)
+        })
         .await;
     clients.invalidate(id);
     set

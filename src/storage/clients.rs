@@ -201,3 +201,8 @@ pub fn set_flags(conn: &mut DbConnection, id: &str, flags: ClientFlags, now: i64
         .execute(conn)
         .map(|n| n == 1)
 }
+
+/// How many clients a user registered.
+pub fn count_owned_by(conn: &mut DbConnection, owner: &str) -> QueryResult<i64> {
+    c::clients.filter(c::owner_id.eq(owner)).count().get_result(conn)
+}

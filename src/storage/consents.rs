@@ -123,3 +123,23 @@ pub fn withdrawn_since(
         .get_result::<i64>(conn)
         .map(|n| n > 0)
 }
+
+/// Deletes up to `limit` consent withdrawals recorded before `cutoff`.
+pub fn purge_withdrawals(conn: &mut DbConnection, cutoff: i64, limit: i64) -> QueryResult<usize> {
+    // The key is two columns: pick old rows by user and client together.
+    let old: Vec<(String, String)> = cw::consent_withdrawals
+        .select((cw::user_id, cw::client_id))
+        .filter(cw::withdrawn_at.lt(cutoff))
+        .limit(limit)
+        .load(conn)?;
+    let mut deleted = 0;
+    for (user, client) in &old {
+        deleted += diesel::delete(
+            cw::consent_withdrawals
+                .find((user, client))
+                .filter(cw::withdrawn_at.lt(cutoff)),
+        )
+        .execute(conn)?;
+    }
+    Ok(deleted)
+}

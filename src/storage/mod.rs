@@ -19,6 +19,7 @@ pub mod clients;
 mod connection;
 pub mod consents;
 pub mod keys;
+pub mod notifications;
 #[allow(missing_docs)]
 pub mod schema;
 pub mod scopes;

@@ -138,3 +138,31 @@ pub fn has_ended(conn: &mut DbConnection, public_id: &str) -> QueryResult<bool> 
         .optional()?;
     Ok(!matches!(found, Some(None)))
 }
+
+/// Deletes up to `limit` sessions that ended (logout) before `cutoff`, or
+/// lapsed before `cutoff` and are named by no refresh token any more. A
+/// lapsed session still behind a refresh token must stay: a session that is
+/// not found counts as ended ([`has_ended`]), which would end those tokens.
+pub fn purge(conn: &mut DbConnection, cutoff: i64, limit: i64) -> QueryResult<usize> {
+    use super::schema::refresh_tokens::dsl as rt;
+    use diesel::dsl::{exists, not};
+    let unreferenced = || {
+        not(exists(
+            rt::refresh_tokens.filter(rt::session_id.eq(s::public_id.nullable())),
+        ))
+    };
+    let over = || {
+        s::ended_at.lt(cutoff).or(s::ended_at
+            .is_null()
+            .and(s::expires_at.lt(cutoff))
+            .and(unreferenced()))
+    };
+    let gone: Vec<String> = s::sessions
+        .select(s::id_hash)
+        .filter(over())
+        .limit(limit)
+        .load(conn)?;
+    // The same condition again as the rows are deleted: one renewed or
+    // named by a new token in between stays.
+    diesel::delete(s::sessions.filter(s::id_hash.eq_any(&gone)).filter(over())).execute(conn)
+}

@@ -86,3 +86,24 @@ pub fn clear(conn: &mut DbConnection, subject: &str) -> QueryResult<()> {
         .execute(conn)
         .map(|_| ())
 }
+
+/// Deletes up to `limit` subjects whose window started at or before
+/// `window_cutoff` and that are not locked at `now`: [`reserve`] would
+/// start them afresh anyway.
+pub fn purge(conn: &mut DbConnection, window_cutoff: i64, now: i64, limit: i64) -> QueryResult<usize> {
+    let over: Vec<String> = lf::login_failures
+        .select(lf::subject)
+        .filter(lf::window_started_at.le(window_cutoff))
+        .filter(lf::locked_until.is_null().or(lf::locked_until.le(now)))
+        .limit(limit)
+        .load(conn)?;
+    // Checked again as they are deleted: an attempt in between starts a
+    // new window, and that row stays.
+    diesel::delete(
+        lf::login_failures
+            .filter(lf::subject.eq_any(&over))
+            .filter(lf::window_started_at.le(window_cutoff))
+            .filter(lf::locked_until.is_null().or(lf::locked_until.le(now))),
+    )
+    .execute(conn)
+}

@@ -249,3 +249,62 @@ pub fn successors(conn: &mut DbConnection, parent: &str) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// Deletes up to `limit` refresh tokens of families that are dead: every
+/// token of the family expired before `cutoff`. A family with one token
+/// left at or after `cutoff` is kept whole, rotated-out tokens included,
+/// so that reuse detection still recognises them. Returns how many rows
+/// went; a batch shorter than `limit` means none is left.
+pub fn purge_dead_families(conn: &mut DbConnection, cutoff: i64, limit: i64) -> QueryResult<usize> {
+    use diesel::dsl::{exists, not};
+    let newer = diesel::alias!(super::schema::refresh_tokens as newer);
+    let dead = rt::refresh_tokens
+        .select(rt::token_hash)
+        .filter(rt::expires_at.lt(cutoff))
+        .filter(not(exists(
+            newer
+                .filter(newer.field(rt::family_id).eq(rt::family_id))
+                .filter(newer.field(rt::expires_at).ge(cutoff)),
+        )))
+        .limit(limit)
+        .load::<String>(conn)?;
+    // Checked again as it is deleted: a dead family cannot come back to
+    // life (a refresh needs an unexpired token), so the expiry suffices.
+    diesel::delete(
+        rt::refresh_tokens
+            .filter(rt::token_hash.eq_any(&dead))
+            .filter(rt::expires_at.lt(cutoff)),
+    )
+    .execute(conn)
+}
+
+/// Deletes up to `limit` authorization codes that expired before `cutoff`.
+pub fn purge_codes(conn: &mut DbConnection, cutoff: i64, limit: i64) -> QueryResult<usize> {
+    let expired = ac::authorization_codes
+        .select(ac::code_hash)
+        .filter(ac::expires_at.lt(cutoff))
+        .limit(limit)
+        .load::<String>(conn)?;
+    diesel::delete(
+        ac::authorization_codes
+            .filter(ac::code_hash.eq_any(&expired))
+            .filter(ac::expires_at.lt(cutoff)),
+    )
+    .execute(conn)
+}
+
+/// Deletes up to `limit` revoked access-token ids whose tokens expired
+/// before `cutoff`: an expired token is refused for its `exp` anyway.
+pub fn purge_revoked_jtis(conn: &mut DbConnection, cutoff: i64, limit: i64) -> QueryResult<usize> {
+    let expired = ra::revoked_access_tokens
+        .select(ra::jti)
+        .filter(ra::expires_at.lt(cutoff))
+        .limit(limit)
+        .load::<String>(conn)?;
+    diesel::delete(
+        ra::revoked_access_tokens
+            .filter(ra::jti.eq_any(&expired))
+            .filter(ra::expires_at.lt(cutoff)),
+    )
+    .execute(conn)
+}

@@ -57,3 +57,27 @@ pub fn set_suspended(conn: &mut DbConnection, name: &str, suspended: bool) -> Qu
         .execute(conn)
         .map(|n| n == 1)
 }
+
+/// Every user, by login name.
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<UserRow>> {
+    u::users
+        .select(UserRow::as_select())
+        .order(u::username.asc())
+        .load(conn)
+}
+
+/// Replaces a user's password hash; returns whether the user exists.
+pub fn set_password(conn: &mut DbConnection, id: &str, password_hash: &str, now: i64) -> QueryResult<bool> {
+    diesel::update(u::users.find(id))
+        .set((u::password_hash.eq(password_hash), u::password_changed_at.eq(now)))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Deletes a user. Their sessions, codes, refresh tokens, consents and
+/// consent withdrawals go with them (foreign keys `ON DELETE CASCADE`);
+/// the clients they registered stay, without an owner (`ON DELETE SET NULL`).
+/// Returns whether the user existed.
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::delete(u::users.find(id)).execute(conn).map(|n| n == 1)
+}

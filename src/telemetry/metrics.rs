@@ -22,7 +22,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
 };
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -211,15 +211,19 @@ pub struct MetricsServer {
 }
 
 impl MetricsServer {
-    /// Binds `metrics_bind`, if set, and builds a one-worker server that
-    /// answers `GET /metrics` from `ctx`'s registry and state.
-    pub fn bind(ctx: Arc<Context>) -> std::io::Result<Option<MetricsServer>> {
-        let Some(addr) = ctx.settings.metrics_bind else {
+    /// Binds `addr` (`metrics_bind`), if set, and builds a one-worker
+    /// server that answers `GET /metrics` from `ctx`'s registry and state;
+    /// a client has `timeout` to send its request.
+    pub fn bind(
+        addr: Option<SocketAddr>,
+        timeout: Duration,
+        ctx: Arc<Context>,
+    ) -> std::io::Result<Option<MetricsServer>> {
+        let Some(addr) = addr else {
             return Ok(None);
         };
         let listener = TcpListener::bind(addr)?;
         let port = listener.local_addr()?.port();
-        let timeout = Duration::from_secs(ctx.settings.client_request_timeout);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::from(ctx.clone()))

@@ -1,6 +1,7 @@
 //! The authorization endpoint in the browser: sign-in, consent, and the
 //! redirect back to the client.
 
+use super::page_error::PageError;
 use super::pages::{self, read_form, see_other, ConsentPage};
 use super::{session, AppState};
 use crate::oauth::authorize::{self, AuthorizationRequest, Refusal};
@@ -37,24 +38,34 @@ fn without_prompt(query: &str) -> String {
         .finish()
 }
 
-async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let params = match pages::query(&req) {
-        Ok(p) => p,
-        Err(page) => return page,
-    };
+async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let params = pages::query(&req)?;
     let ctx = &state.oauth;
     let request = match authorize::check(ctx, &params).await {
         Ok(r) => r,
-        Err(r) => return refusal(r),
+        Err(r) => return Ok(refusal(r)),
     };
     let current = match session::current(&state, &req).await {
         Ok(s) => s,
-        Err(_) => return refusal(request.refuse(ctx, "temporarily_unavailable", "try again later", false)),
+        Err(e) => {
+            tracing::error!(error = %e, "the session could not be read; the client is told to try again");
+            return Ok(refusal(request.refuse(
+                ctx,
+                "temporarily_unavailable",
+                "try again later",
+                false,
+            )));
+        }
     };
     let current = match current {
         Some(s) if !request.prompt_login => s,
         _ if request.prompt_none => {
-            return refusal(request.refuse(ctx, "login_required", "the user is not signed in", false))
+            return Ok(refusal(request.refuse(
+                ctx,
+                "login_required",
+                "the user is not signed in",
+                false,
+            )))
         }
         _ => {
             let back = format!("{AUTHORIZATION_PATH}?{}", without_prompt(req.query_string()));
@@ -64,11 +75,11 @@ async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
                     .append_pair("return_to", &back)
                     .finish()
             );
-            return see_other(&login);
+            return Ok(see_other(&login));
         }
     };
     let consent_query = without_prompt(req.query_string());
-    proceed(&state, &request, &current, &consent_query).await
+    Ok(proceed(&state, &request, &current, &consent_query).await)
 }
 
 /// With a signed-in user: ask for consent if needed, else answer the client.
@@ -81,6 +92,7 @@ async fn proceed(
     let ctx = &state.oauth;
     let needs = match request.needs_consent(ctx, &current.user_id).await {
         Ok(n) => n,
+        // The cause was logged where the storage error became an OAuth error.
         Err(_) => {
             return see_other(&request.error_redirect(ctx, "temporarily_unavailable", "try again later"))
         }
@@ -145,6 +157,7 @@ async fn approve(state: &AppState, request: &AuthorizationRequest, current: &Ses
     let ctx = &state.oauth;
     match request.approve(ctx, &current.user_id, &current.public_id).await {
         Ok(url) => see_other(&url),
+        // The cause was logged where the storage error became an OAuth error.
         Err(_) => see_other(&request.error_redirect(ctx, "temporarily_unavailable", "try again later")),
     }
 }
@@ -152,42 +165,46 @@ async fn approve(state: &AppState, request: &AuthorizationRequest, current: &Ses
 /// The consent form's answer. The authorization request travels in the form
 /// and is checked again in full: nothing in it is trusted for having been
 /// rendered by us.
-async fn decide(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let form = match read_form(&req, payload).await {
-        Ok(f) => f,
-        Err(page) => return page,
-    };
-    let current = match session::current(&state, &req).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return pages::bad_request("Your session has ended. Start again from the application."),
-        Err(_) => return pages::unavailable(),
-    };
+async fn decide(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let form = read_form(&req, payload).await?;
+    let current = session::current(&state, &req)
+        .await?
+        .ok_or_else(|| PageError::bad_request("Your session has ended. Start again from the application."))?;
     if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return pages::error_page(
+        return Err(PageError::refused(
             StatusCode::FORBIDDEN,
             "Request refused",
             "The form expired or was not sent from this site. Nothing was approved.",
-        );
+        ));
     }
-    let params = match Params::parse(form.get("request").unwrap_or("").as_bytes()) {
-        Ok(p) => p,
-        Err(_) => return pages::bad_request("The authorization request is malformed."),
-    };
+    let params = Params::parse(form.get("request").unwrap_or("").as_bytes())
+        .map_err(|_| PageError::bad_request("The authorization request is malformed."))?;
     let ctx = &state.oauth;
     let request = match authorize::check(ctx, &params).await {
         Ok(r) => r,
-        Err(r) => return refusal(r),
+        Err(r) => return Ok(refusal(r)),
     };
     match form.get("decision") {
         Some("approve") => {
+            // On failure, the cause was logged where it became an OAuth error.
             if request.remember_consent(ctx, &current.user_id).await.is_err() {
-                return see_other(&request.error_redirect(ctx, "temporarily_unavailable", "try again later"));
+                return Ok(see_other(&request.error_redirect(
+                    ctx,
+                    "temporarily_unavailable",
+                    "try again later",
+                )));
             }
-            approve(&state, &request, &current).await
+            Ok(approve(&state, &request, &current).await)
         }
-        Some("deny") => {
-            see_other(&request.error_redirect(ctx, "access_denied", "the user denied the request"))
-        }
-        _ => pages::bad_request("No decision was sent."),
+        Some("deny") => Ok(see_other(&request.error_redirect(
+            ctx,
+            "access_denied",
+            "the user denied the request",
+        ))),
+        _ => Err(PageError::bad_request("No decision was sent.")),
     }
 }

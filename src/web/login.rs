@@ -6,7 +6,7 @@ use super::AppState;
 use crate::oauth::throttle::{self, Subject};
 use crate::oauth::{accounts, secrets, sessions};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use secrecy::SecretString;
 use subtle::ConstantTimeEq;
 
@@ -49,7 +49,7 @@ fn render_login(
 async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let params = match pages::query(&req) {
         Ok(p) => p,
-        Err(page) => return page,
+        Err(e) => return e.error_response(),
     };
     let return_to = session::safe_return_path(params.get("return_to"));
     render_login(&state, StatusCode::OK, &return_to, "", None)
@@ -58,7 +58,7 @@ async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
 async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let form = match read_form(&req, payload).await {
         Ok(f) => f,
-        Err(page) => return page,
+        Err(e) => return e.error_response(),
     };
     let return_to = session::safe_return_path(form.get("return_to"));
     let username = form.get("username").unwrap_or("");
@@ -166,7 +166,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
 async fn logout_confirm(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let params = match pages::query(&req) {
         Ok(p) => p,
-        Err(page) => return page,
+        Err(e) => return e.error_response(),
     };
     let target = match post_logout_target(&state, &params).await {
         Ok(t) => t,
@@ -236,7 +236,7 @@ async fn post_logout_target(
 async fn logout(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let form = match read_form(&req, payload).await {
         Ok(f) => f,
-        Err(page) => return page,
+        Err(e) => return e.error_response(),
     };
     let target = match post_logout_target(&state, &form).await {
         Ok(t) => t,

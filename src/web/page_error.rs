@@ -135,3 +135,55 @@ impl ResponseError for PageError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// Log lines written while `f` runs.
+    fn logged(f: impl FnOnce()) -> String {
+        let buffer = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || Writer(sink.clone()))
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let bytes = buffer.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    struct Writer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Writer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_unavailable_page_is_a_503_with_retry_after_and_logs_its_cause_once() {
+        let mut response = None;
+        let log = logged(|| {
+            response = Some(PageError::from(StorageError::TimedOut).error_response());
+        });
+        let response = response.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(header::RETRY_AFTER));
+        assert_eq!(log.matches("a page answered 503").count(), 1, "{log}");
+        assert!(log.contains(&StorageError::TimedOut.to_string()), "{log}");
+    }
+
+    #[test]
+    fn a_refused_request_is_its_status_and_logs_nothing() {
+        let mut status = None;
+        let log = logged(|| status = Some(PageError::form_expired().error_response().status()));
+        assert_eq!(status, Some(StatusCode::FORBIDDEN));
+        assert!(log.is_empty(), "{log}");
+    }
+}

@@ -2,6 +2,7 @@
 //! the forms they post.
 
 use super::body::{self, BodyError};
+use super::page_error::PageError;
 use crate::oauth::form::{Params, MAX_BODY_BYTES};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -150,33 +151,30 @@ pub fn unavailable() -> HttpResponse {
 }
 
 /// Reads a posted form (`application/x-www-form-urlencoded`, bounded).
-/// The error is the page to answer with.
-#[allow(clippy::result_large_err)]
-pub async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Params, HttpResponse> {
+pub async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Params, PageError> {
     let body = body::read(req, payload, "application/x-www-form-urlencoded", MAX_BODY_BYTES)
         .await
         .map_err(|e| match e {
-            BodyError::WrongType => bad_request("The form was not sent as a form."),
-            BodyError::TooLarge => error_page(
+            BodyError::WrongType => PageError::bad_request("The form was not sent as a form."),
+            BodyError::TooLarge => PageError::refused(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "Too large",
                 "The form is too large.",
             ),
-            BodyError::Unreadable => bad_request("The form could not be read."),
-            BodyError::TimedOut => error_page(
+            BodyError::Unreadable => PageError::bad_request("The form could not be read."),
+            BodyError::TimedOut => PageError::refused(
                 StatusCode::REQUEST_TIMEOUT,
                 "Too slow",
                 "The form did not arrive in time.",
             ),
         })?;
-    Params::parse(&body).map_err(|why| bad_request(&format!("The form is malformed: {why}.")))
+    Params::parse(&body).map_err(|why| PageError::bad_request(format!("The form is malformed: {why}.")))
 }
 
 /// The query string, parsed strictly.
-#[allow(clippy::result_large_err)]
-pub fn query(req: &HttpRequest) -> Result<Params, HttpResponse> {
+pub fn query(req: &HttpRequest) -> Result<Params, PageError> {
     Params::parse(req.query_string().as_bytes())
-        .map_err(|why| bad_request(&format!("The request is malformed: {why}.")))
+        .map_err(|why| PageError::bad_request(format!("The request is malformed: {why}.")))
 }
 
 /// 405 for a page asked for with a method it does not take.

@@ -4,11 +4,12 @@
 //! 404, never a 403: its existence is not theirs to learn.
 
 use super::app_form::AppForm;
+use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::session;
 use super::AppState;
 use crate::oauth::form::Params;
-use crate::oauth::registry::{self, FieldError, Registrant, UpdateError};
+use crate::oauth::registry::{self, FieldError, RegisterError, Registrant, UpdateError};
 use crate::oauth::sessions::Session;
 use crate::storage;
 use crate::storage::clients::{ClientFlags, ClientRow};
@@ -80,32 +81,16 @@ struct SecretPage<'a> {
     secret: Option<&'a str>,
 }
 
-fn refused() -> HttpResponse {
-    pages::error_page(
-        StatusCode::FORBIDDEN,
-        "Change refused",
-        "The form expired or was not sent from this site. Nothing was changed.",
-    )
-}
-
-fn not_found() -> HttpResponse {
-    pages::error_page(
-        StatusCode::NOT_FOUND,
-        "Not found",
-        "There is no such application.",
-    )
+fn not_found() -> PageError {
+    PageError::not_found("There is no such application.")
 }
 
 /// The signed-in developer, or the redirect to the sign-in page.
-async fn signed_in(state: &AppState, req: &HttpRequest) -> Result<Session, HttpResponse> {
-    match session::current(state, req).await {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => {
-            let back: String = url::form_urlencoded::byte_serialize(req.path().as_bytes()).collect();
-            Err(see_other(&format!("/login?return_to={back}")))
-        }
-        Err(_) => Err(pages::unavailable()),
-    }
+async fn signed_in(state: &AppState, req: &HttpRequest) -> Result<Session, PageError> {
+    session::current(state, req).await?.ok_or_else(|| {
+        let back: String = url::form_urlencoded::byte_serialize(req.path().as_bytes()).collect();
+        PageError::SeeOther(format!("/login?return_to={back}"))
+    })
 }
 
 /// A posted form from the signed-in developer, its CSRF token checked.
@@ -113,23 +98,20 @@ async fn signed_in_form(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,
-) -> Result<(Session, Params), HttpResponse> {
+) -> Result<(Session, Params), PageError> {
     let form = read_form(req, payload).await?;
     let current = signed_in(state, req).await?;
     if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(refused());
+        return Err(PageError::form_expired());
     }
     Ok((current, form))
 }
 
 /// The application `id` if this developer may see it (its owner, or an admin).
-async fn owned(state: &AppState, current: &Session, id: &str) -> Result<ClientRow, HttpResponse> {
-    match registry::load(&state.oauth.db, id).await {
-        Ok(Some(row)) if current.is_admin || row.owner_id.as_deref() == Some(current.user_id.as_str()) => {
-            Ok(row)
-        }
-        Ok(_) => Err(not_found()),
-        Err(_) => Err(pages::unavailable()),
+async fn owned(state: &AppState, current: &Session, id: &str) -> Result<ClientRow, PageError> {
+    match registry::load(&state.oauth.db, id).await? {
+        Some(row) if current.is_admin || row.owner_id.as_deref() == Some(current.user_id.as_str()) => Ok(row),
+        _ => Err(not_found()),
     }
 }
 
@@ -139,24 +121,10 @@ async fn owned_form(
     req: &HttpRequest,
     id: &str,
     payload: web::Payload,
-) -> Result<(Session, Params, ClientRow), HttpResponse> {
+) -> Result<(Session, Params, ClientRow), PageError> {
     let (current, params) = signed_in_form(state, req, payload).await?;
     let row = owned(state, &current, id).await?;
     Ok((current, params, row))
-}
-
-fn self_service(state: &AppState, catalogue: &[(String, String)]) -> Registrant {
-    Registrant::SelfService {
-        implicit_allowed: state.oauth.settings.self_service_implicit,
-        client_credentials_allowed: state.oauth.settings.self_service_client_credentials,
-        catalogue: catalogue.iter().map(|(n, _)| n.clone()).collect(),
-    }
-}
-
-async fn catalogue(state: &AppState) -> Result<Vec<(String, String)>, HttpResponse> {
-    registry::catalogue(&state.oauth.db)
-        .await
-        .map_err(|_| pages::unavailable())
 }
 
 fn form_page(
@@ -189,11 +157,8 @@ fn form_page(
     )
 }
 
-async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let current = match signed_in(&state, &req).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let current = signed_in(&state, &req).await?;
     let (owner, admin) = (current.user_id.clone(), current.is_admin);
     let rows = state
         .oauth
@@ -205,10 +170,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
                 storage::clients::by_owner(conn, &owner)
             }
         })
-        .await;
-    let Ok(rows) = rows else {
-        return pages::unavailable();
-    };
+        .await?;
     let apps = rows
         .into_iter()
         .map(|r| AppSummary {
@@ -220,7 +182,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
             name: r.name,
         })
         .collect();
-    pages::page_response(
+    Ok(pages::page_response(
         StatusCode::OK,
         &PortalPage {
             username: &current.username,
@@ -228,22 +190,17 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
             apps,
             csrf: &current.csrf,
         },
-    )
+    ))
 }
 
-async fn new_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let current = match signed_in(&state, &req).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    let Ok(catalogue) = catalogue(&state).await else {
-        return pages::unavailable();
-    };
+async fn new_form(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let current = signed_in(&state, &req).await?;
+    let catalogue = registry::catalogue(&state.oauth.db).await?;
     let form = AppForm {
         grants: vec!["authorization_code".into(), "refresh_token".into()],
         ..Default::default()
     };
-    form_page(
+    Ok(form_page(
         &state,
         StatusCode::OK,
         &current,
@@ -251,63 +208,63 @@ async fn new_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         form,
         Vec::new(),
         catalogue,
-    )
+    ))
 }
 
-async fn create(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let (current, params) = match signed_in_form(&state, &req, payload).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
-    let Ok(catalogue) = catalogue(&state).await else {
-        return pages::unavailable();
-    };
+async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let (current, params) = signed_in_form(&state, &req, payload).await?;
+    let catalogue = registry::catalogue(&state.oauth.db).await?;
     let form = AppForm::from_params(&params, &catalogue);
-    let valid = match form.validate(Some(current.user_id.clone()), &self_service(&state, &catalogue)) {
+    let valid = match form.validate(
+        Some(current.user_id.clone()),
+        &Registrant::self_service(&state.oauth.settings, &catalogue),
+    ) {
         Ok(v) => v,
         Err(e) => {
-            let errors = vec![(e.field, e.message)];
-            return form_page(
+            return Ok(form_page(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &current,
                 None,
                 form,
-                errors,
+                vec![(e.field, e.message)],
                 catalogue,
-            );
+            ))
         }
     };
-    let Ok(registered) = registry::register(&state.oauth.db, valid, false).await else {
-        return pages::unavailable();
+    let registered = match registry::register(&state.oauth.db, valid, false).await {
+        Ok(r) => r,
+        Err(RegisterError::Storage(e)) => return Err(e.into()),
+        // Validated above; a rule broken now is the form's to show.
+        Err(RegisterError::Invalid(e)) => return Err(PageError::bad_request(e.to_string())),
     };
     let secret = registered
         .client_secret
         .as_ref()
         .map(|s| s.expose_secret().to_string());
-    pages::page_response(
+    Ok(pages::page_response(
         StatusCode::CREATED,
         &SecretPage {
             heading: "Application registered",
             client_id: &registered.client_id,
             secret: secret.as_deref(),
         },
-    )
+    ))
 }
 
-async fn show(state: web::Data<AppState>, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
-    let current = match signed_in(&state, &req).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
-    let row = match owned(&state, &current, &id).await {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
-    let Ok(catalogue) = catalogue(&state).await else {
-        return pages::unavailable();
-    };
-    form_page(
+async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let current = signed_in(&state, &req).await?;
+    let row = owned(&state, &current, &id).await?;
+    let catalogue = registry::catalogue(&state.oauth.db).await?;
+    Ok(form_page(
         &state,
         StatusCode::OK,
         &current,
@@ -315,7 +272,7 @@ async fn show(state: web::Data<AppState>, req: HttpRequest, id: web::Path<String
         AppForm::from_row(&row),
         Vec::new(),
         catalogue,
-    )
+    ))
 }
 
 async fn edit(
@@ -323,14 +280,9 @@ async fn edit(
     req: HttpRequest,
     id: web::Path<String>,
     payload: web::Payload,
-) -> HttpResponse {
-    let (current, params, row) = match owned_form(&state, &req, &id, payload).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
-    let Ok(catalogue) = catalogue(&state).await else {
-        return pages::unavailable();
-    };
+) -> Result<HttpResponse, PageError> {
+    let (current, params, row) = owned_form(&state, &req, &id, payload).await?;
+    let catalogue = registry::catalogue(&state.oauth.db).await?;
     let mut form = AppForm::from_params(&params, &catalogue);
     form.public = row.is_public;
     let offer = registry::FormOffer {
@@ -356,9 +308,9 @@ async fn edit(
         .await
     };
     match result {
-        Ok(()) => see_other(&format!("/portal/apps/{}", row.id)),
-        Err(UpdateError::NotFound) => not_found(),
-        Err(UpdateError::Invalid(e)) => form_page(
+        Ok(()) => Ok(see_other(&format!("/portal/apps/{}", row.id))),
+        Err(UpdateError::NotFound) => Err(not_found()),
+        Err(UpdateError::Invalid(e)) => Ok(form_page(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             &current,
@@ -366,8 +318,8 @@ async fn edit(
             form,
             vec![(e.field, e.message)],
             catalogue,
-        ),
-        Err(UpdateError::Storage(_)) => pages::unavailable(),
+        )),
+        Err(UpdateError::Storage(e)) => Err(e.into()),
     }
 }
 
@@ -376,30 +328,29 @@ async fn rotate(
     req: HttpRequest,
     id: web::Path<String>,
     payload: web::Payload,
-) -> HttpResponse {
-    let (_, params, row) = match owned_form(&state, &req, &id, payload).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> Result<HttpResponse, PageError> {
+    let (_, params, row) = owned_form(&state, &req, &id, payload).await?;
     let overlap = match params.get("overlap").unwrap_or("0") {
         "0" => 0,
         "3600" => 3600,
         "86400" => 86400,
-        _ => return pages::bad_request("Choose when the old secret stops working."),
+        _ => {
+            return Err(PageError::bad_request(
+                "Choose when the old secret stops working.",
+            ))
+        }
     };
-    let secret = match registry::rotate_secret(&state.oauth.clients, &row.id, overlap).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return pages::bad_request("A public client has no secret to rotate."),
-        Err(_) => return pages::unavailable(),
-    };
-    pages::page_response(
+    let secret = registry::rotate_secret(&state.oauth.clients, &row.id, overlap)
+        .await?
+        .ok_or_else(|| PageError::bad_request("A public client has no secret to rotate."))?;
+    Ok(pages::page_response(
         StatusCode::OK,
         &SecretPage {
             heading: "New client secret",
             client_id: &row.id,
             secret: Some(secret.expose_secret()),
         },
-    )
+    ))
 }
 
 async fn delete(
@@ -407,15 +358,10 @@ async fn delete(
     req: HttpRequest,
     id: web::Path<String>,
     payload: web::Payload,
-) -> HttpResponse {
-    let (_, _, row) = match owned_form(&state, &req, &id, payload).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
-    if registry::delete(&state.oauth.clients, &row.id).await.is_err() {
-        return pages::unavailable();
-    }
-    see_other("/portal")
+) -> Result<HttpResponse, PageError> {
+    let (_, _, row) = owned_form(&state, &req, &id, payload).await?;
+    registry::delete(&state.oauth.clients, &row.id).await?;
+    Ok(see_other("/portal"))
 }
 
 async fn flags(
@@ -423,28 +369,17 @@ async fn flags(
     req: HttpRequest,
     id: web::Path<String>,
     payload: web::Payload,
-) -> HttpResponse {
-    let (current, params) = match signed_in_form(&state, &req, payload).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> Result<HttpResponse, PageError> {
+    let (current, params) = signed_in_form(&state, &req, payload).await?;
     if !current.is_admin {
-        return not_found();
+        return Err(not_found());
     }
-    let row = match owned(&state, &current, &id).await {
-        Ok(r) => r,
-        Err(page) => return page,
-    };
+    let row = owned(&state, &current, &id).await?;
     let flags = ClientFlags {
         is_trusted: params.get("trusted").is_some(),
         suspended: params.get("suspended").is_some(),
         verified: params.get("verified").is_some(),
     };
-    if registry::set_flags(&state.oauth.clients, &row.id, flags)
-        .await
-        .is_err()
-    {
-        return pages::unavailable();
-    }
-    see_other(&format!("/portal/apps/{}", row.id))
+    registry::set_flags(&state.oauth.clients, &row.id, flags).await?;
+    Ok(see_other(&format!("/portal/apps/{}", row.id)))
 }

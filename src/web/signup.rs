@@ -7,7 +7,7 @@ use super::AppState;
 use crate::domain::Username;
 use crate::oauth::{accounts, secrets, sessions, throttle};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
@@ -52,19 +52,19 @@ fn render_signup(state: &AppState, status: StatusCode, username: &str, error: Op
 }
 
 async fn signup_form(state: web::Data<AppState>) -> HttpResponse {
-    if !state.oauth.settings.signup_enabled {
+    if !state.settings.signup_enabled {
         return not_found();
     }
     render_signup(&state, StatusCode::OK, "", None)
 }
 
 async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    if !state.oauth.settings.signup_enabled {
+    if !state.settings.signup_enabled {
         return not_found();
     }
     let form = match read_form(&req, payload).await {
         Ok(f) => f,
-        Err(page) => return page,
+        Err(e) => return e.error_response(),
     };
     let username = form.get("username").unwrap_or("");
     let csrf_ok = match (session::login_csrf(&state, &req), form.get("csrf_token")) {

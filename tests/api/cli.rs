@@ -206,3 +206,217 @@ fn wrong_arguments_get_the_usage_message() {
     assert!(out.stderr.contains("Usage:"), "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"));
 }
+
+#[tokio::test]
+async fn user_create_without_password_stdin_refuses_a_stdin_that_is_not_a_terminal() {
+    let app = spawn_app().await;
+    let out = app.cli(&["user", "create", "--username", "dave"], Some("a-password\n"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--password-stdin"), "{}", out.stderr);
+    assert!(database(&app)
+        .run_sync(|c| storage::users::by_username(c, "dave"))
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn user_list_shows_every_user_with_role_and_state() {
+    let app = spawn_app().await;
+    app.create_user("alice", "correct horse battery");
+    let admin = app.cli(
+        &[
+            "user",
+            "create",
+            "--username",
+            "root",
+            "--password-stdin",
+            "--admin",
+        ],
+        Some("s3cret-pass\n"),
+    );
+    assert_eq!(admin.code, 0, "{}", admin.stderr);
+    assert_eq!(app.cli(&["user", "suspend", "--username", "alice"], None).code, 0);
+    let out = app.cli(&["user", "list", "--json"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let users: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    let summary: Vec<(&str, bool, bool)> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["username"].as_str().unwrap(),
+                u["admin"].as_bool().unwrap(),
+                u["suspended"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(summary, vec![("alice", false, true), ("root", true, false)]);
+}
+
+#[tokio::test]
+async fn user_passwd_sets_the_password_and_revokes_the_users_refresh_tokens() {
+    let app = spawn_app().await;
+    let client = app.first_party_client();
+    let refresh = app.alice_refresh_token(&client).await;
+    let out = app.cli(
+        &["user", "passwd", "--username", "alice", "--password-stdin"],
+        Some("a brand new password\n"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let refreshed = app
+        .post_form(
+            "/oauth2/token",
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+            Some(&client),
+        )
+        .await;
+    assert_eq!(refreshed.error(), "invalid_grant", "{}", refreshed.body);
+    let sign_in = |password: &'static str| {
+        let form = [
+            ("grant_type", "password"),
+            ("username", "alice"),
+            ("password", password),
+        ];
+        let app = &app;
+        let client = &client;
+        async move { app.post_form("/oauth2/token", &form, Some(client)).await.status }
+    };
+    assert_eq!(sign_in("correct horse battery").await, 400);
+    assert_eq!(sign_in("a brand new password").await, 200);
+}
+
+#[tokio::test]
+async fn user_passwd_for_an_unknown_user_fails_and_says_so() {
+    let app = spawn_app().await;
+    let out = app.cli(
+        &["user", "passwd", "--username", "nobody", "--password-stdin"],
+        Some("a brand new password\n"),
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("no user named \"nobody\""), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn user_delete_removes_the_user_and_their_tokens_and_keeps_their_apps() {
+    let app = spawn_app().await;
+    let client = app.first_party_client();
+    let refresh = app.alice_refresh_token(&client).await;
+    let alice = database(&app)
+        .run_sync(|c| storage::users::by_username(c, "alice"))
+        .unwrap()
+        .unwrap()
+        .id;
+    let owned = app.service_client();
+    let (owned_id, owner) = (owned.id.clone(), alice.clone());
+    database(&app)
+        .run_sync(move |c| {
+            use diesel::prelude::*;
+            use tollgate::storage::schema::clients::dsl as cl;
+            diesel::update(cl::clients.find(owned_id))
+                .set(cl::owner_id.eq(Some(owner)))
+                .execute(c)
+        })
+        .unwrap();
+    let out = app.cli(&["user", "delete", "--username", "alice"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("1 application(s)"), "{}", out.stdout);
+    assert!(database(&app)
+        .run_sync(|c| storage::users::by_username(c, "alice"))
+        .unwrap()
+        .is_none());
+    let refreshed = app
+        .post_form(
+            "/oauth2/token",
+            &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+            Some(&client),
+        )
+        .await;
+    assert_eq!(refreshed.error(), "invalid_grant", "{}", refreshed.body);
+    let kept = database(&app)
+        .run_sync(move |c| storage::clients::by_id(c, &owned.id))
+        .unwrap()
+        .expect("the app she registered stays");
+    assert_eq!(kept.owner_id, None);
+}
+
+#[tokio::test]
+async fn a_reader_that_closes_standard_output_early_ends_the_command_quietly() {
+    use std::process::{Command, Stdio};
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.service_client();
+    }
+    let mut child = Command::new(crate::helpers::tollgate_binary())
+        .args(["client", "list", "--json"])
+        .env("TOLLGATE_DATABASE_URL", &app.db.url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Like `| head -c 0`: the reader goes away before the listing is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn an_error_cause_is_printed_once() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let out = std::process::Command::new(crate::helpers::tollgate_binary())
+        .arg("serve")
+        .env("TOLLGATE_DATABASE_URL", &url)
+        .env("TOLLGATE_BIND", &addr)
+        .env("TOLLGATE_ISSUER", format!("http://{addr}"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.matches("Address already in use").count(), 1, "{stderr}");
+    drop(taken);
+}
+
+#[tokio::test]
+async fn keys_list_shows_a_rotated_in_key_as_pending_beside_the_active_one() {
+    let app = spawn_app().await;
+    assert_eq!(app.cli(&["keys", "rotate", "--alg", "ES256"], None).code, 0);
+    let listed: serde_json::Value =
+        serde_json::from_str(app.cli(&["keys", "list", "--json"], None).stdout.trim()).unwrap();
+    let mut states: Vec<(&str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["alg"].as_str().unwrap(), k["state"].as_str().unwrap()))
+        .collect();
+    states.sort();
+    assert_eq!(states, vec![("ES256", "pending"), ("RS256", "active")]);
+    let text = app.cli(&["keys", "list"], None).stdout;
+    assert!(text.contains("pending, signs from 20"), "{text}");
+}
+
+#[tokio::test]
+async fn the_rotation_message_tells_when_the_new_key_starts_signing() {
+    let app = spawn_app().await;
+    let before = storage::now();
+    let out = app.cli(&["keys", "rotate"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The default activation delay is 60 seconds.
+    let expected: Vec<String> = (before..=before + 2)
+        .map(|t| format!("signing from {}", utc_like(t + 60)))
+        .collect();
+    assert!(expected.iter().any(|e| out.stdout.contains(e)), "{}", out.stdout);
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC`, computed independently of the CLI through `date`.
+fn utc_like(ts: i64) -> String {
+    let out = std::process::Command::new("date")
+        .args(["-u", "-d", &format!("@{ts}"), "+%Y-%m-%d %H:%M:%S UTC"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}

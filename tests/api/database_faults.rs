@@ -197,14 +197,19 @@ async fn connections_cut_under_load_get_503_never_500_and_service_returns_when_t
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     relay.cut();
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Whether the load's own requests reach the database during the cut
+    // depends on timing (the client is cached); readiness always does.
+    let (ready, ready_took) = ready_status(&app).await;
+    assert_eq!(ready, 503, "the cut was noticed");
+    assert!(ready_took < Duration::from_secs(1), "/readyz took {ready_took:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
     relay.resume().await;
     let resumed = Instant::now();
     let outcomes = outcomes_of(running).await;
     let unavailable = outcomes.iter().filter(|o| o.status == 503).count();
     eprintln!("{} requests, {unavailable} answered 503", outcomes.len());
     assert_bounded_and_never_500(&outcomes);
-    assert!(unavailable > 0, "the cut was noticed");
     let back = time_to_service(&app, &client, &token, resumed).await;
     assert!(back < Duration::from_secs(2), "back after {back:?}");
 }

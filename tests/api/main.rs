@@ -7,6 +7,7 @@ mod helpers;
 
 mod authorization_code_grant;
 mod authorization_endpoint;
+mod cleanup;
 mod cli;
 mod client_authentication;
 mod client_credentials;
@@ -17,6 +18,7 @@ mod dynamic_registration;
 mod hostile_input;
 mod hostile_pages;
 mod in_chromium;
+mod instances;
 mod introspection;
 mod lifecycle;
 mod login_flow;
