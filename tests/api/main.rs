@@ -26,3 +26,4 @@ mod readiness;
 mod refresh_grant;
 mod resource_server;
 mod revocation;
+mod sign_in_throttle;
