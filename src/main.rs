@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         }
         Command::User(UserCommand::Suspend { username }) => cli::suspend_user(&settings, &username, true),
         Command::User(UserCommand::Reinstate { username }) => cli::suspend_user(&settings, &username, false),
+        Command::User(UserCommand::Unlock { username }) => cli::unlock_user(&settings, &username),
         Command::Client(ClientCommand::Create {
             name,
             redirect_uris,

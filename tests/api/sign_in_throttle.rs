@@ -214,3 +214,23 @@ async fn a_full_password_queue_shows_the_login_form_a_page_that_says_to_wait() {
     assert!(busy.body.contains("try again"), "{}", busy.body);
     assert!(busy.headers.get("retry-after").is_some());
 }
+
+#[tokio::test]
+async fn an_operator_can_unlock_an_account() {
+    let app = spawn_app_on(TestDb::new(), |s| {
+        s.login_max_failures = 1;
+        s.login_lockout = 300;
+    })
+    .await;
+    app.create_user("alice", PASSWORD);
+    let client = app.first_party_client();
+    let http = reqwest::Client::new();
+    password_grant(&app, &http, &client, "alice", "wrong-password").await;
+    let locked = password_grant(&app, &http, &client, "alice", PASSWORD).await;
+    assert_eq!(locked.status, 429);
+
+    let out = app.cli(&["user", "unlock", "--username", "alice"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let signed_in = password_grant(&app, &http, &client, "alice", PASSWORD).await;
+    assert_eq!(signed_in.status, 200, "{}", signed_in.body);
+}
