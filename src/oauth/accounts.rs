@@ -230,6 +230,30 @@ pub async fn sign_in(
     }))
 }
 
+/// A user as an administrator sees them (never the password hash).
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    /// Login name.
+    pub username: String,
+    /// Administers this server.
+    pub is_admin: bool,
+    /// Banned.
+    pub suspended: bool,
+}
+
+/// Users by login name (at most 1,000).
+pub async fn list_users(ctx: &Context) -> Result<Vec<UserSummary>, StorageError> {
+    let rows = ctx.db.run(|conn| storage::users::list(conn, 1000)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|u| UserSummary {
+            username: u.username,
+            is_admin: u.is_admin,
+            suspended: u.suspended,
+        })
+        .collect())
+}
+
 /// Suspends a user (a ban): sign-in and every grant are refused, their
 /// sessions end, their refresh tokens are revoked, and their access tokens
 /// introspect inactive. `false` reinstates them. Returns whether the user exists.

@@ -57,3 +57,12 @@ pub fn set_suspended(conn: &mut DbConnection, name: &str, suspended: bool) -> Qu
         .execute(conn)
         .map(|n| n == 1)
 }
+
+/// Users by login name, at most `limit` (an administrator's list).
+pub fn list(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<UserRow>> {
+    u::users
+        .order(u::username)
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(conn)
+}

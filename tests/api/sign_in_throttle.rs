@@ -234,3 +234,70 @@ async fn an_operator_can_unlock_an_account() {
     let signed_in = password_grant(&app, &http, &client, "alice", PASSWORD).await;
     assert_eq!(signed_in.status, 200, "{}", signed_in.body);
 }
+
+#[tokio::test]
+async fn an_administrator_sees_users_and_lockouts_and_can_lift_one() {
+    let app = spawn_app_on(TestDb::new(), |s| {
+        s.login_max_failures = 1;
+        s.login_lockout = 300;
+    })
+    .await;
+    let out = app.cli(
+        &[
+            "user",
+            "create",
+            "--username",
+            "root",
+            "--password-stdin",
+            "--admin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    app.create_user("alice", PASSWORD);
+    let client = app.first_party_client();
+    let guesser = http_from("127.0.0.2");
+    password_grant(&app, &guesser, &client, "alice", "wrong-password").await;
+    assert_eq!(
+        password_grant(&app, &guesser, &client, "alice", PASSWORD)
+            .await
+            .status,
+        429
+    );
+
+    let admin = Agent::new(&app);
+    assert_eq!(admin.sign_in("root", PASSWORD, "/portal").await.status, 303);
+    assert!(admin.get("/portal").await.body.contains("/admin/users"));
+    let page = admin.get("/admin/users").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("alice") && page.body.contains("127.0.0.2"),
+        "{}",
+        page.body
+    );
+
+    let csrf = page.hidden("csrf_token");
+    let unlocked = admin
+        .post(
+            "/admin/users/unlock",
+            &[("csrf_token", &csrf), ("username", "alice")],
+        )
+        .await;
+    assert_eq!(unlocked.status, 303);
+    assert!(admin.get("/admin/users").await.body.contains("no-lockouts"));
+    assert_eq!(
+        password_grant(&app, &guesser, &client, "alice", PASSWORD)
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_user_page_is_not_found_for_anyone_but_an_administrator() {
+    let app = spawn_app_on(TestDb::new(), |_| {}).await;
+    app.create_user("alice", PASSWORD);
+    let agent = Agent::new(&app);
+    assert_eq!(agent.sign_in("alice", PASSWORD, "/portal").await.status, 303);
+    assert_eq!(agent.get("/admin/users").await.status, 404);
+}
