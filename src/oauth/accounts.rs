@@ -165,6 +165,13 @@ pub async fn sign_in(
     via: Via<'_>,
     address: &str,
 ) -> Result<SignInOutcome, StorageError> {
+    let busy = || SignInOutcome::Busy {
+        retry_after: ctx.settings.password_queue_wait.max(1) as u64,
+    };
+    let queue_key = throttle::address_key(address);
+    if !ctx.passwords.has_room(&queue_key) {
+        return Ok(busy());
+    }
     let pair = Subject::pair(ctx, username, address);
     let wide = match via {
         Via::LoginPage => Subject::address(ctx, address),
@@ -194,11 +201,7 @@ pub async fn sign_in(
         .run(move |conn| storage::users::by_username(conn, &name))
         .await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let matches = match ctx
-        .passwords
-        .verify(&throttle::address_key(address), password, stored)
-        .await
-    {
+    let matches = match ctx.passwords.verify(&queue_key, password, stored).await {
         Ok(matches) => matches,
         Err(hasher::Busy) => {
             // Nothing was tried: the attempt is given back, except to the
@@ -208,9 +211,7 @@ pub async fn sign_in(
                 untried.push(wide);
             }
             throttle::release(ctx, untried).await;
-            return Ok(SignInOutcome::Busy {
-                retry_after: ctx.settings.password_queue_wait.max(1) as u64,
-            });
+            return Ok(busy());
         }
     };
     // A right password for a suspended account is not confirmed.

@@ -130,20 +130,31 @@ impl HashPool {
         }
     }
 
+    /// Whether a job from `address` would be queued now (it may not be by
+    /// the time it is submitted): lets a flood be turned away before it
+    /// costs anything else.
+    pub fn has_room(&self, address: &str) -> bool {
+        let queue = self.shared.lock();
+        self.room(&queue, address)
+    }
+
+    fn room(&self, queue: &Queue, address: &str) -> bool {
+        let waiting = queue.by_address.get(address).map_or(0, VecDeque::len);
+        // A full queue still takes the first job of an address that has
+        // none waiting (up to `max_len` addresses): a flood from a few
+        // addresses cannot keep everyone else out.
+        if waiting == 0 {
+            queue.turns.len() < self.max_len
+        } else {
+            waiting < self.per_address && queue.len < self.max_len
+        }
+    }
+
     async fn submit(&self, address: &str, work: Work) -> Result<Done, Busy> {
         let (reply, answer) = oneshot::channel();
         {
             let mut queue = self.shared.lock();
-            let waiting = queue.by_address.get(address).map_or(0, VecDeque::len);
-            // A full queue still takes the first job of an address that has
-            // none waiting (up to `max_len` addresses): a flood from a few
-            // addresses cannot keep everyone else out.
-            let room = if waiting == 0 {
-                queue.turns.len() < self.max_len
-            } else {
-                waiting < self.per_address && queue.len < self.max_len
-            };
-            if !room {
+            if !self.room(&queue, address) {
                 return Err(Busy);
             }
             let job = Job {
@@ -151,7 +162,7 @@ impl HashPool {
                 deadline: Instant::now() + self.max_wait,
                 reply,
             };
-            if waiting == 0 {
+            if !queue.by_address.contains_key(address) {
                 queue.turns.push_back(address.to_string());
             }
             queue
