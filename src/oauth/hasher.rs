@@ -10,12 +10,14 @@
 //! been idle for [`IDLE_RELEASE`] gives its buffer back to the system.
 //!
 //! Why bounded and fair: an unbounded wait let 20 addresses posting valid
-//! sign-ins delay an administrator's by 28 s. The queue holds at most
+//! sign-ins delay an administrator's by 28 s. The threads run at a lower
+//! priority (nice 10) than request handling. The queue holds at most
 //! `password_queue_length` jobs, at most `password_hash_concurrency` of
 //! them from one address (an IPv6 /64) — but always room for the first job
 //! of an address with none waiting, up to `password_queue_length`
-//! addresses — and serves addresses in turn, so a sign-in from an address
-//! that is not flooding waits for at most one job per flooding address. A
+//! addresses — and serves first the waiting address served least in the
+//! last 10 s, so a sign-in from an address that is not flooding waits for
+//! about one hash. A
 //! job that cannot be queued, or that waited longer than
 //! `password_queue_wait`, is answered [`Busy`] at once.
 
@@ -60,18 +62,36 @@ struct Job {
     reply: oneshot::Sender<Result<Done, Busy>>,
 }
 
-#[derive(Default)]
+/// How long the jobs served per address are remembered for scheduling.
+const SERVED_WINDOW: Duration = Duration::from_secs(10);
+
 struct Queue {
     by_address: HashMap<String, VecDeque<Job>>,
-    /// Addresses with waiting jobs, in the order they are served.
+    /// Addresses with waiting jobs, in the order they queued.
     turns: VecDeque<String>,
+    /// Jobs served per address since `served_since`.
+    served: HashMap<String, u32>,
+    served_since: Instant,
     len: usize,
     closed: bool,
 }
 
 impl Queue {
+    /// The next job: from the waiting address served least in the last
+    /// few seconds (the first in line among equals). A flooding address
+    /// is served often, so one that signs in now and then goes first.
     fn pop(&mut self) -> Option<Job> {
-        let address = self.turns.pop_front()?;
+        if self.served_since.elapsed() > SERVED_WINDOW {
+            self.served.clear();
+            self.served_since = Instant::now();
+        }
+        let (index, _) = self
+            .turns
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, a)| (self.served.get(*a).copied().unwrap_or(0), *i))?;
+        let address = self.turns.remove(index)?;
+        *self.served.entry(address.clone()).or_default() += 1;
         let jobs = self.by_address.get_mut(&address)?;
         let job = jobs.pop_front();
         if jobs.is_empty() {
@@ -108,7 +128,14 @@ impl HashPool {
     /// Starts `threads` workers; at most `max_len` jobs wait, each at most `max_wait`.
     pub fn new(threads: usize, max_len: usize, max_wait: Duration) -> HashPool {
         let shared = Arc::new(Shared {
-            queue: Mutex::new(Queue::default()),
+            queue: Mutex::new(Queue {
+                by_address: HashMap::new(),
+                turns: VecDeque::new(),
+                served: HashMap::new(),
+                served_since: Instant::now(),
+                len: 0,
+                closed: false,
+            }),
             ready: Condvar::new(),
         });
         for i in 0..threads.max(1) {
@@ -208,6 +235,7 @@ impl Drop for HashPool {
 }
 
 fn worker(shared: &Shared) {
+    lower_priority();
     let mut memory: Vec<Block> = Vec::new();
     loop {
         let job = {
@@ -243,6 +271,21 @@ fn worker(shared: &Shared) {
             Work::Hash(password) => Done::Hashed(hash(&mut memory, &password)),
         };
         let _ = job.reply.send(Ok(done));
+    }
+}
+
+/// Hashing yields the CPU to request handling: with as many hashing
+/// threads as cores, a sign-in flood would otherwise take every core from
+/// the token endpoint. Sign-ins wait instead, and the queue bounds the wait.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: setpriority has no memory effects; on Linux, PRIO_PROCESS
+        // with 0 names the calling thread.
+        let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+        if result != 0 {
+            tracing::warn!("cannot lower the priority of a password hashing thread");
+        }
     }
 }
 
