@@ -10,8 +10,7 @@
 //! been idle for [`IDLE_RELEASE`] gives its buffer back to the system.
 //!
 //! Why bounded and fair: an unbounded wait let 20 addresses posting valid
-//! sign-ins delay an administrator's by 28 s. The threads run at a lower
-//! priority (nice 10) than request handling. The queue holds at most
+//! sign-ins delay an administrator's by 28 s. The queue holds at most
 //! `password_queue_length` jobs, at most `password_hash_concurrency` of
 //! them from one address (an IPv6 /64) — but always room for the first job
 //! of an address with none waiting, up to `password_queue_length`
@@ -235,7 +234,6 @@ impl Drop for HashPool {
 }
 
 fn worker(shared: &Shared) {
-    lower_priority();
     let mut memory: Vec<Block> = Vec::new();
     loop {
         let job = {
@@ -271,21 +269,6 @@ fn worker(shared: &Shared) {
             Work::Hash(password) => Done::Hashed(hash(&mut memory, &password)),
         };
         let _ = job.reply.send(Ok(done));
-    }
-}
-
-/// Hashing yields the CPU to request handling: with as many hashing
-/// threads as cores, a sign-in flood would otherwise take every core from
-/// the token endpoint. Sign-ins wait instead, and the queue bounds the wait.
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: setpriority has no memory effects; on Linux, PRIO_PROCESS
-        // with 0 names the calling thread.
-        let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
-        if result != 0 {
-            tracing::warn!("cannot lower the priority of a password hashing thread");
-        }
     }
 }
 
