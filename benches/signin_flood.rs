@@ -6,7 +6,7 @@
 //! - `cc`: `CONNS` connections asking client-credentials tokens.
 //! - `flood`: `FLOOD_ADDRS` loopback addresses (127.0.0.10 and up), each
 //!   with `PER_ADDR` connections, signing in through the login form with a
-//!   valid password; meanwhile one user signs in again and again from
+//!   valid password; meanwhile one user signs in every half second from
 //!   127.0.0.250 (the latency that matters), and `CC_CONNS` connections ask
 //!   client-credentials tokens from 127.0.0.251.
 //!
@@ -69,6 +69,7 @@ impl Stats {
 /// Runs `conns` loops of `one` until `stop`, recording each answer.
 fn spawn_loops<F, Fut>(
     conns: usize,
+    pause: Duration,
     stop: &Arc<AtomicBool>,
     stats: &Arc<Mutex<Stats>>,
     make: impl Fn(usize) -> F,
@@ -86,6 +87,9 @@ where
                     let started = Instant::now();
                     let status = one().await;
                     stats.lock().unwrap().record(started, status);
+                    if !pause.is_zero() {
+                        tokio::time::sleep(pause).await;
+                    }
                 }
             })
         })
@@ -156,7 +160,7 @@ async fn main() {
     let cc = |from: Option<&'static str>, n: usize, stats: &Arc<Mutex<Stats>>, tasks: &mut Vec<_>| {
         let (id, secret) = (env("CC_ID", ""), env("CC_SECRET", ""));
         let http = client(from, false);
-        tasks.extend(spawn_loops(n, &stop, stats, |_| {
+        tasks.extend(spawn_loops(n, Duration::ZERO, &stop, stats, |_| {
             let (http, url, id, secret) = (http.clone(), token_url.clone(), id.clone(), secret.clone());
             move || {
                 let (http, url, id, secret) = (http.clone(), url.clone(), id.clone(), secret.clone());
@@ -178,7 +182,7 @@ async fn main() {
             let stats = Arc::new(Mutex::new(Stats::default()));
             let (id, secret) = (env("CLIENT_ID", ""), env("CLIENT_SECRET", ""));
             let http = client(None, false);
-            tasks.extend(spawn_loops(conns, &stop, &stats, |_| {
+            tasks.extend(spawn_loops(conns, Duration::ZERO, &stop, &stats, |_| {
                 let (http, url) = (http.clone(), token_url.clone());
                 let (id, secret, u, p) = (id.clone(), secret.clone(), username.clone(), password.clone());
                 move || {
@@ -207,7 +211,7 @@ async fn main() {
             let flood = Arc::new(Mutex::new(Stats::default()));
             for a in 0..addrs {
                 let ip = format!("127.0.0.{}", 10 + a);
-                tasks.extend(spawn_loops(per_addr, &stop, &flood, |_| {
+                tasks.extend(spawn_loops(per_addr, Duration::ZERO, &stop, &flood, |_| {
                     let http = client(Some(&ip), true);
                     let (base, u, p) = (base.clone(), username.clone(), password.clone());
                     move || {
@@ -224,7 +228,7 @@ async fn main() {
                 env("VICTIM_USERNAME", "root"),
                 env("VICTIM_PASSWORD", "correct horse battery"),
             );
-            tasks.extend(spawn_loops(1, &stop, &victim, |_| {
+            tasks.extend(spawn_loops(1, Duration::from_millis(500), &stop, &victim, |_| {
                 let http = client(Some("127.0.0.250"), true);
                 let (base, u, p) = (base.clone(), vu.clone(), vp.clone());
                 move || {
