@@ -165,6 +165,32 @@ pub async fn sign_in(
     via: Via<'_>,
     address: &str,
 ) -> Result<SignInOutcome, StorageError> {
+    let outcome = attempt_sign_in(ctx, username, password, via, address).await;
+    if let Ok(outcome) = &outcome {
+        ctx.metrics.sign_in(outcome.name());
+    }
+    outcome
+}
+
+impl SignInOutcome {
+    /// The outcome's name in metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SignInOutcome::SignedIn(_) => "signed_in",
+            SignInOutcome::Refused => "refused",
+            SignInOutcome::Throttled { .. } => "throttled",
+            SignInOutcome::Busy { .. } => "busy",
+        }
+    }
+}
+
+async fn attempt_sign_in(
+    ctx: &Context,
+    username: &str,
+    password: SecretString,
+    via: Via<'_>,
+    address: &str,
+) -> Result<SignInOutcome, StorageError> {
     let busy = || SignInOutcome::Busy {
         retry_after: ctx.settings.password_queue_wait.max(1) as u64,
     };

@@ -57,6 +57,7 @@ enum Done {
 
 struct Job {
     work: Work,
+    queued: Instant,
     deadline: Instant,
     reply: oneshot::Sender<Result<Done, Busy>>,
 }
@@ -106,6 +107,8 @@ impl Queue {
 struct Shared {
     queue: Mutex<Queue>,
     ready: Condvar,
+    /// How long jobs waited for a thread (a metric).
+    waited: prometheus::Histogram,
 }
 
 impl Shared {
@@ -136,6 +139,7 @@ impl HashPool {
                 closed: false,
             }),
             ready: Condvar::new(),
+            waited: crate::telemetry::metrics::password_hash_wait(),
         });
         for i in 0..threads.max(1) {
             let shared = shared.clone();
@@ -154,6 +158,16 @@ impl HashPool {
             per_address: threads.max(1),
             max_wait,
         }
+    }
+
+    /// Jobs waiting for a thread now.
+    pub fn queued(&self) -> usize {
+        self.shared.lock().len
+    }
+
+    /// How long jobs waited for a thread.
+    pub fn waits(&self) -> &prometheus::Histogram {
+        &self.shared.waited
     }
 
     /// Whether a job from `address` would be queued now (it may not be by
@@ -185,6 +199,7 @@ impl HashPool {
             }
             let job = Job {
                 work,
+                queued: Instant::now(),
                 deadline: Instant::now() + self.max_wait,
                 reply,
             };
@@ -255,6 +270,7 @@ fn worker(shared: &Shared) {
                 }
             }
         };
+        shared.waited.observe(job.queued.elapsed().as_secs_f64());
         if job.reply.is_closed() {
             continue; // the request went away
         }

@@ -38,9 +38,6 @@ pub struct Metrics {
     requests: HistogramVec,
     tokens_issued: IntCounterVec,
     sign_ins: IntCounterVec,
-    lockouts: IntCounter,
-    hash_queue: IntGauge,
-    hash_wait: Histogram,
 }
 
 impl Default for Metrics {
@@ -78,31 +75,10 @@ impl Metrics {
             &["outcome"],
         )
         .expect("valid metric");
-        let lockouts = IntCounter::new(
-            "tollgate_sign_in_lockouts_total",
-            "Sign-ins refused because an account, client or address is locked",
-        )
-        .expect("valid metric");
-        let hash_queue = IntGauge::new(
-            "tollgate_password_hash_queue",
-            "Password hashes waiting for a turn (password_hash_concurrency run at once)",
-        )
-        .expect("valid metric");
-        let hash_wait = Histogram::with_opts(
-            HistogramOpts::new(
-                "tollgate_password_hash_wait_seconds",
-                "Time a password hash waited for its turn",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
-        )
-        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(tokens_issued.clone()),
             Box::new(sign_ins.clone()),
-            Box::new(lockouts.clone()),
-            Box::new(hash_queue.clone()),
-            Box::new(hash_wait.clone()),
         ] {
             registry.register(collector).expect("distinct metric names");
         }
@@ -111,9 +87,6 @@ impl Metrics {
             requests,
             tokens_issued,
             sign_ins,
-            lockouts,
-            hash_queue,
-            hash_wait,
         }
     }
 
@@ -123,24 +96,9 @@ impl Metrics {
     }
 
     /// One password sign-in ended with `outcome` (`signed_in`, `refused`,
-    /// `throttled`, `busy`).
+    /// `throttled`: refused by a lockout, `busy`: the hashing queue was full).
     pub fn sign_in(&self, outcome: &'static str) {
         self.sign_ins.with_label_values(&[outcome]).inc();
-    }
-
-    /// One sign-in refused by a lockout.
-    pub fn lockout(&self) {
-        self.lockouts.inc();
-    }
-
-    /// A password hash starts waiting for its turn; the guard, dropped when
-    /// the turn comes (or the wait is abandoned), records the wait.
-    pub fn hash_queued(&self) -> HashWait<'_> {
-        self.hash_queue.inc();
-        HashWait {
-            metrics: self,
-            since: Instant::now(),
-        }
     }
 
     fn request(&self, method: &Method, route: &str, status: u16, elapsed: Duration) {
@@ -148,19 +106,6 @@ impl Metrics {
         self.requests
             .with_label_values(&[method_label(method), route, &status])
             .observe(elapsed.as_secs_f64());
-    }
-}
-
-/// A password hash waiting for its turn (see [`Metrics::hash_queued`]).
-pub struct HashWait<'a> {
-    metrics: &'a Metrics,
-    since: Instant,
-}
-
-impl Drop for HashWait<'_> {
-    fn drop(&mut self) {
-        self.metrics.hash_queue.dec();
-        self.metrics.hash_wait.observe(self.since.elapsed().as_secs_f64());
     }
 }
 
@@ -202,6 +147,19 @@ pub async fn record(
             .request(&method, route, status.as_u16(), started.elapsed());
     }
     result
+}
+
+/// The histogram of the password hashing pool's waits: the pool records
+/// into it from its own threads, and a scrape reads it from the pool.
+pub fn password_hash_wait() -> Histogram {
+    Histogram::with_opts(
+        HistogramOpts::new(
+            "tollgate_password_hash_wait_seconds",
+            "Time a password check or hash waited for a hashing thread",
+        )
+        .buckets(LATENCY_BUCKETS.to_vec()),
+    )
+    .expect("valid metric")
 }
 
 /// The metrics listener, bound, not yet serving.
@@ -296,6 +254,12 @@ fn state(ctx: &Context, key_created_at: Option<i64>) -> Vec<prometheus::proto::M
             i64::from(pool.max_size),
         ),
         timeouts.collect(),
+        gauge(
+            "tollgate_password_hash_queue",
+            "Password checks and hashes waiting for a hashing thread",
+            ctx.passwords.queued() as i64,
+        ),
+        ctx.passwords.waits().collect(),
     ];
     if let Some(created_at) = key_created_at {
         families.push(gauge(

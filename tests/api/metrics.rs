@@ -73,6 +73,45 @@ async fn a_token_request_is_counted_by_grant_type() {
 }
 
 #[tokio::test]
+async fn sign_ins_are_counted_by_outcome_with_their_wait_for_a_hashing_thread() {
+    let (app, metrics) = spawn_app_with_metrics().await;
+    let client = app.first_party_client();
+    app.alice_refresh_token(&client).await;
+    let wrong = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", "not her password"),
+    ];
+    assert_eq!(
+        app.post_form("/oauth2/token", &wrong, Some(&client)).await.status,
+        400
+    );
+    let body = scrape(&metrics).await;
+    let outcome = |name| sample(&body, "tollgate_sign_ins_total", &[("outcome", name)]);
+    assert_eq!(outcome("signed_in"), Some(1.0), "{body}");
+    assert_eq!(outcome("refused"), Some(1.0), "{body}");
+    assert_eq!(
+        sample(
+            &body,
+            "tollgate_tokens_issued_total",
+            &[("grant_type", "password")]
+        ),
+        Some(1.0),
+        "{body}"
+    );
+    assert_eq!(
+        sample(&body, "tollgate_password_hash_queue", &[]),
+        Some(0.0),
+        "{body}"
+    );
+    assert_eq!(
+        sample(&body, "tollgate_password_hash_wait_seconds_count", &[]),
+        Some(2.0),
+        "{body}"
+    );
+}
+
+#[tokio::test]
 async fn requests_are_counted_by_method_route_and_status() {
     let (app, metrics) = spawn_app_with_metrics().await;
     let client = app.service_client();
