@@ -8,7 +8,7 @@
 //! `TOLLGATE_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
 
 use crate::browser::urlencode;
-use crate::helpers::{claims_of, spawn_app, TestApp, TestClient};
+use crate::helpers::{claims_of, spawn_app, spawn_app_on, TestApp, TestClient, TestDb};
 use fantoccini::{Client, ClientBuilder, Locator};
 use oauth2::PkceCodeChallenge;
 use std::process::{Child, Command, Stdio};
@@ -304,7 +304,9 @@ async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser
     let Some((_driver, browser)) = start_driver().await else {
         return;
     };
-    let app = spawn_app().await;
+    // A self-registered app may use client credentials only where the
+    // operator allows it (off by default).
+    let app = spawn_app_on(TestDb::new(), |s| s.self_service_client_credentials = true).await;
     assert_eq!(
         app.cli(
             &["scope", "add", "orders:read", "--description", "Read your orders"],
