@@ -149,7 +149,7 @@ async fn created_clients_are_listed_and_deleted_clients_are_not() {
     };
     let keep = create("Keep");
     let gone = create("Gone");
-    assert_eq!(app.cli(&["client", "delete", &gone], None).code, 0);
+    assert_eq!(app.cli(&["client", "delete", "--", &gone], None).code, 0);
     let list: serde_json::Value =
         serde_json::from_str(app.cli(&["client", "list", "--json"], None).stdout.trim()).unwrap();
     let ids: Vec<&str> = list
