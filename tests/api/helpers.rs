@@ -74,13 +74,27 @@ pub fn random_lowercase(n: usize) -> String {
     (0..n).map(|_| (b'a' + rng.random_range(0..26)) as char).collect()
 }
 
-/// Settings for a test server: defaults, a random port, the given database.
+/// Settings for a test server: defaults, a random port, the given database,
+/// and EdDSA signing keys.
+///
+/// The server's default is RS256, and generating an RSA-2048 key is most of
+/// what starting a test server costs (an Ed25519 key takes microseconds).
+/// Tests about RS256, or about the default algorithm, set `signing_alg`
+/// themselves ([`default_signing_alg`]).
 pub fn test_settings(database_url: &str) -> Settings {
     let mut settings = Settings::load(None).expect("default settings are valid");
     settings.bind = "127.0.0.1:0".parse().unwrap();
     settings.database_url = database_url.to_string();
     settings.database_pool_size = 4;
+    settings.signing_alg = tollgate::domain::SigningAlg::EdDsa;
     settings
+}
+
+/// The signing algorithm a server uses when its configuration names none.
+pub fn default_signing_alg() -> tollgate::domain::SigningAlg {
+    Settings::load(None)
+        .expect("default settings are valid")
+        .signing_alg
 }
 
 /// A running server.
