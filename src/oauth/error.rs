@@ -106,6 +106,11 @@ impl OAuthError {
         Self::new(ErrorCode::InvalidTarget, 400, description)
     }
 
+    /// 500 `server_error`: a fault on our side (its cause logged where it happened).
+    pub fn server_error() -> Self {
+        Self::new(ErrorCode::ServerError, 500, "an internal error occurred")
+    }
+
     /// 408 `invalid_request`: the body did not arrive within
     /// `client_body_timeout`.
     pub fn body_timed_out() -> Self {
@@ -171,7 +176,7 @@ impl From<StorageError> for OAuthError {
             }
             other => {
                 tracing::error!(error = %other, cause = ?std::error::Error::source(&other), "storage failed");
-                Self::new(ErrorCode::ServerError, 500, "an internal error occurred")
+                Self::server_error()
             }
         }
     }

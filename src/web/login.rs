@@ -1,5 +1,6 @@
 //! Sign-in and sign-out pages.
 
+use super::page_error::PageError;
 use super::pages::{self, read_form, see_other, LoginPage, LogoutPage, SignedOutPage};
 use super::session;
 use super::AppState;
@@ -128,10 +129,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
             return response;
         }
         Ok(SignInOutcome::Busy { retry_after }) => return pages::busy(retry_after as i64),
-        Err(e) => {
-            tracing::warn!(error = %e, "sign-in could not be checked");
-            return pages::unavailable();
-        }
+        Err(e) => return PageError::from(e).error_response(),
     };
     // A new cookie value at every sign-in (no session fixation); the same
     // user signing in again keeps their session, another user's ends.
@@ -141,10 +139,7 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
     };
     let value = match signed_in {
         Ok(v) => v,
-        Err(e) => {
-            tracing::error!(error = %e, cause = ?std::error::Error::source(&e), "could not start a session");
-            return pages::unavailable();
-        }
+        Err(e) => return PageError::from(e).error_response(),
     };
     let mut response = see_other(&return_to);
     let _ = response.add_cookie(&session::session_cookie(&state, value));
@@ -167,7 +162,7 @@ async fn logout_confirm(state: web::Data<AppState>, req: HttpRequest) -> HttpRes
     };
     let current = match session::current(&state, &req).await {
         Ok(s) => s,
-        Err(_) => return pages::unavailable(),
+        Err(e) => return PageError::from(e).error_response(),
     };
     let Some(current) = current else {
         // Nobody to sign out: say so, with a way back.
@@ -214,6 +209,7 @@ async fn post_logout_target(
     let client = match state.oauth.clients.get(client_id).await {
         Ok(Some(c)) => c,
         Ok(None) => return Err(refused()),
+        // The cause was logged where the storage error became an OAuth error.
         Err(_) => return Err(pages::unavailable()),
     };
     if client.suspended {
@@ -237,7 +233,7 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
     };
     let current = match session::current(&state, &req).await {
         Ok(s) => s,
-        Err(_) => return pages::unavailable(),
+        Err(e) => return PageError::from(e).error_response(),
     };
     let signed_out = match current {
         Some(current) => {
@@ -248,8 +244,8 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
                     "The form expired or was not sent from this site. Nothing was changed.",
                 );
             }
-            if sessions::end(&state.oauth, &current.public_id).await.is_err() {
-                return pages::unavailable();
+            if let Err(e) = sessions::end(&state.oauth, &current.public_id).await {
+                return PageError::from(e).error_response();
             }
             true
         }

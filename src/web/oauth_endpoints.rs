@@ -27,6 +27,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     }
 }
 
+/// A successful answer: a JSON body, or (revocation, RFC 7009 §2.2) none.
+enum Answer {
+    Json(serde_json::Value),
+    Empty,
+}
+
 #[derive(Clone, Copy)]
 enum Endpoint {
     Token,
@@ -53,23 +59,29 @@ async fn handle(
                     &super::body::client_address(&req),
                 )
                 .await?;
-                Ok(serde_json::to_value(response).unwrap_or_default())
+                let body = serde_json::to_value(response).map_err(|e| {
+                    tracing::error!(error = %e, "a token response could not be serialised");
+                    OAuthError::server_error()
+                })?;
+                Ok(Answer::Json(body))
             }
             Endpoint::Revoke => {
                 let client = authenticate(&ctx, &params, authorization.as_deref()).await?;
                 revocation::revoke(&ctx, &client, &params).await?;
-                Ok(serde_json::Value::Null)
+                Ok(Answer::Empty)
             }
             Endpoint::Introspect => {
                 let client = authenticate(&ctx, &params, authorization.as_deref()).await?;
-                introspection::introspect(&ctx, &client, &params).await
+                Ok(Answer::Json(
+                    introspection::introspect(&ctx, &client, &params).await?,
+                ))
             }
         }
     }
     .await;
     match result {
-        Ok(serde_json::Value::Null) => no_store(HttpResponse::Ok()).finish(),
-        Ok(body) => no_store(HttpResponse::Ok()).json(body),
+        Ok(Answer::Empty) => no_store(HttpResponse::Ok()).finish(),
+        Ok(Answer::Json(body)) => no_store(HttpResponse::Ok()).json(body),
         Err(e) => error_response(&e),
     }
 }
@@ -111,7 +123,8 @@ async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Params, O
     Params::parse(&body).map_err(OAuthError::invalid_request)
 }
 
-fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+/// What every OAuth and registration answer carries (RFC 6749 §5.1): never cached.
+pub(super) fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
     builder
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"));

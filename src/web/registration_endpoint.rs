@@ -5,6 +5,7 @@
 //! [`MAX_BODY_BYTES`]; every answer is `Cache-Control: no-store`.
 
 use super::body::{self, BodyError};
+use super::oauth_endpoints::no_store;
 use super::AppState;
 use crate::oauth::dynamic_registration::{self as registration, RegistrationError, MAX_BODY_BYTES};
 use crate::oauth::error::OAuthError;
@@ -124,13 +125,6 @@ async fn read_json(req: &HttpRequest, payload: web::Payload) -> Result<web::Byte
         })
 }
 
-fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
-    builder
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"));
-    builder
-}
-
 fn error_response(e: &RegistrationError) -> HttpResponse {
     if let RegistrationError::Server(e) = e {
         return super::oauth_endpoints::error_response(e);
@@ -145,10 +139,12 @@ fn error_response(e: &RegistrationError) -> HttpResponse {
 }
 
 async fn method_not_allowed(allow: &'static str) -> HttpResponse {
-    no_store(HttpResponse::MethodNotAllowed())
-        .insert_header((header::ALLOW, allow))
-        .json(serde_json::json!({
-            "error": "invalid_request",
-            "error_description": format!("this endpoint accepts only {allow}"),
-        }))
+    let mut response = super::oauth_endpoints::error_response(&OAuthError::invalid_request(format!(
+        "this endpoint accepts only {allow}"
+    )));
+    *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    response
+        .headers_mut()
+        .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+    response
 }

@@ -1,6 +1,7 @@
 //! Developer sign-up (when the operator allows it): an account, a session,
 //! and on to the portal. Limited per address like dynamic registration.
 
+use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::session;
 use super::AppState;
@@ -103,7 +104,7 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
                 format!("Too many accounts were created from your address. Try again in {wait} seconds.");
             return render_signup(&state, StatusCode::TOO_MANY_REQUESTS, username, Some(&message));
         }
-        Err(_) => return pages::unavailable(),
+        Err(e) => return PageError::from(e).error_response(),
     }
     let user_id = match accounts::register_user(&ctx, username, password, &address).await {
         Ok(id) => id,
@@ -128,8 +129,9 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
     if let Ok(Some(old)) = session::current(&state, &req).await {
         let _ = sessions::end(&ctx, &old.public_id).await;
     }
-    let Ok(value) = sessions::start(&ctx, &user_id).await else {
-        return pages::unavailable();
+    let value = match sessions::start(&ctx, &user_id).await {
+        Ok(v) => v,
+        Err(e) => return PageError::from(e).error_response(),
     };
     let mut response = see_other("/portal");
     let _ = response.add_cookie(&session::session_cookie(&state, value));

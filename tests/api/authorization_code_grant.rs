@@ -1,13 +1,15 @@
 //! Redeeming authorization codes: PKCE, redirect URI binding, single use.
-//! Codes are seeded straight into the database, as the authorization
-//! endpoint would store them.
+//! Codes are obtained as a client obtains them: a user signs in, the client
+//! asks `/oauth2/authorize`, the user approves, the redirect carries the code.
 
-use crate::helpers::{claims_of, spawn_app, Answer, TestApp, TestClient};
+use crate::browser::Agent;
+use crate::helpers::{claims_of, random_lowercase, spawn_app, Answer, TestApp, TestClient};
+use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
 use oauth2::PkceCodeChallenge;
-use tollgate::oauth::secrets;
-use tollgate::storage::{self, tokens::CodeRow};
+use tollgate::storage::{self, schema};
 
 const REDIRECT: &str = "https://app.example/callback";
+const PASSWORD: &str = "correct horse battery";
 
 struct Seeded {
     code: String,
@@ -18,49 +20,69 @@ fn web_client(app: &TestApp) -> TestClient {
     app.create_client(&["--redirect-uri", REDIRECT, "--scope", "profile"])
 }
 
-fn seed_code(
+/// A code issued to `client` for a new user through the authorization
+/// endpoint: with `challenge` (S256) if given, and `redirect` as the
+/// request's `redirect_uri` if given.
+async fn seed_code(
     app: &TestApp,
     client: &TestClient,
     challenge: Option<&PkceCodeChallenge>,
     redirect: Option<&str>,
 ) -> String {
-    seed_code_living(app, client, challenge, redirect, 60)
+    let username = format!("user{}", random_lowercase(6));
+    app.create_user(&username, PASSWORD);
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &client.id)
+        .append_pair("scope", "profile")
+        .append_pair("state", "s1");
+    if let Some(redirect) = redirect {
+        query.append_pair("redirect_uri", redirect);
+    }
+    if let Some(challenge) = challenge {
+        query
+            .append_pair("code_challenge", challenge.as_str())
+            .append_pair("code_challenge_method", challenge.method().as_str());
+    }
+    let authorize = format!("/oauth2/authorize?{}", query.finish());
+    let agent = Agent::new(app);
+    let signed_in = agent.sign_in(&username, PASSWORD, &authorize).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let consent = agent.follow(&signed_in).await;
+    assert_eq!(consent.status, 200, "{}", consent.body);
+    let approved = agent.decide(&consent, "approve").await;
+    approved
+        .query_param("code")
+        .unwrap_or_else(|| panic!("a code in {:?}", approved.location))
 }
 
-/// A code that expires `ttl` seconds from now (negative: already expired).
-fn seed_code_living(
-    app: &TestApp,
-    client: &TestClient,
-    challenge: Option<&PkceCodeChallenge>,
-    redirect: Option<&str>,
-    ttl: i64,
-) -> String {
-    let user_id = app.create_user(
-        &format!("user{}", crate::helpers::random_lowercase(6)),
-        "correct horse battery",
-    );
-    let code = secrets::random_secret();
-    let now = storage::now();
-    let row = CodeRow {
-        code_hash: secrets::hash(&code),
-        client_id: client.id.clone(),
-        user_id,
-        session_id: None,
-        redirect_uri: redirect.map(str::to_string),
-        scope: "profile".into(),
-        audience: app.settings.issuer.clone(),
-        code_challenge: challenge.map(|c| c.as_str().to_string()),
-        code_challenge_method: challenge.map(|c| c.method().as_str().to_string()),
-        created_at: now,
-        expires_at: now + ttl,
-        redeemed_at: None,
-        issued_family_id: None,
-        issued_access_jti: None,
-    };
+/// Lets `client` ask for codes without PKCE. No registration can turn PKCE
+/// off, so this one flag is set in the database.
+fn allow_codes_without_pkce(app: &TestApp, client: &TestClient) {
+    use schema::clients::dsl;
+    let id = client.id.clone();
     app.database()
-        .run_sync(|conn| storage::tokens::insert_code(conn, &row))
+        .run_sync(move |conn| {
+            diesel::update(dsl::clients.filter(dsl::id.eq(id)))
+                .set(dsl::require_pkce.eq(false))
+                .execute(conn)
+        })
         .unwrap();
-    code
+}
+
+/// Makes every code issued so far expire: codes live at least 5 seconds,
+/// and waiting that long in a test is waste.
+fn expire_codes(app: &TestApp) {
+    use schema::authorization_codes::dsl;
+    let past = storage::now() - 1;
+    app.database()
+        .run_sync(move |conn| {
+            diesel::update(dsl::authorization_codes)
+                .set(dsl::expires_at.eq(past))
+                .execute(conn)
+        })
+        .unwrap();
 }
 
 async fn redeem(app: &TestApp, s: &Seeded, verifier: Option<&str>, redirect: Option<&str>) -> Answer {
@@ -81,7 +103,7 @@ async fn the_oauth2_crate_exchanges_a_code_with_its_pkce_verifier() {
     let app = spawn_app().await;
     let client = web_client(&app);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let code = seed_code(&app, &client, Some(&challenge), Some(REDIRECT));
+    let code = seed_code(&app, &client, Some(&challenge), Some(REDIRECT)).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -105,7 +127,7 @@ async fn a_wrong_pkce_verifier_is_invalid_grant() {
     let client = web_client(&app);
     let (challenge, _) = PkceCodeChallenge::new_random_sha256();
     let s = Seeded {
-        code: seed_code(&app, &client, Some(&challenge), None),
+        code: seed_code(&app, &client, Some(&challenge), None).await,
         client,
     };
     let (_, other) = PkceCodeChallenge::new_random_sha256();
@@ -120,7 +142,7 @@ async fn a_missing_pkce_verifier_is_invalid_grant() {
     let client = web_client(&app);
     let (challenge, _) = PkceCodeChallenge::new_random_sha256();
     let s = Seeded {
-        code: seed_code(&app, &client, Some(&challenge), None),
+        code: seed_code(&app, &client, Some(&challenge), None).await,
         client,
     };
     assert_eq!(redeem(&app, &s, None, None).await.error(), "invalid_grant");
@@ -130,8 +152,9 @@ async fn a_missing_pkce_verifier_is_invalid_grant() {
 async fn a_verifier_for_a_code_issued_without_pkce_is_refused_as_a_downgrade() {
     let app = spawn_app().await;
     let client = web_client(&app);
+    allow_codes_without_pkce(&app, &client);
     let s = Seeded {
-        code: seed_code(&app, &client, None, None),
+        code: seed_code(&app, &client, None, None).await,
         client,
     };
     let (_, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -147,7 +170,7 @@ async fn a_malformed_verifier_is_invalid_request() {
     let client = web_client(&app);
     let (challenge, _) = PkceCodeChallenge::new_random_sha256();
     let s = Seeded {
-        code: seed_code(&app, &client, Some(&challenge), None),
+        code: seed_code(&app, &client, Some(&challenge), None).await,
         client,
     };
     assert_eq!(
@@ -162,7 +185,7 @@ async fn a_redirect_uri_other_than_the_authorization_requests_is_invalid_grant()
     let client = web_client(&app);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let s = Seeded {
-        code: seed_code(&app, &client, Some(&challenge), Some(REDIRECT)),
+        code: seed_code(&app, &client, Some(&challenge), Some(REDIRECT)).await,
         client,
     };
     let answer = redeem(
@@ -180,7 +203,7 @@ async fn a_code_issued_to_another_client_is_invalid_grant() {
     let app = spawn_app().await;
     let owner = web_client(&app);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let code = seed_code(&app, &owner, Some(&challenge), None);
+    let code = seed_code(&app, &owner, Some(&challenge), None).await;
     let s = Seeded {
         code,
         client: web_client(&app),
@@ -197,7 +220,7 @@ async fn a_replayed_code_fails_and_revokes_what_the_first_redemption_issued() {
     let client = web_client(&app);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let s = Seeded {
-        code: seed_code(&app, &client, Some(&challenge), None),
+        code: seed_code(&app, &client, Some(&challenge), None).await,
         client: client.clone(),
     };
     let first = redeem(&app, &s, Some(verifier.secret()), None).await;
@@ -245,7 +268,7 @@ async fn two_redemptions_at_once_issue_once_and_the_race_revokes_it() {
     let client = web_client(&app);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let s = Seeded {
-        code: seed_code(&app, &client, Some(&challenge), None),
+        code: seed_code(&app, &client, Some(&challenge), None).await,
         client: client.clone(),
     };
     let (a, b) = tokio::join!(
@@ -269,10 +292,9 @@ async fn an_expired_code_is_invalid_grant() {
     let app = spawn_app().await;
     let client = web_client(&app);
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let s = Seeded {
-        code: seed_code_living(&app, &client, Some(&challenge), None, -1),
-        client,
-    };
+    let code = seed_code(&app, &client, Some(&challenge), None).await;
+    expire_codes(&app);
+    let s = Seeded { code, client };
     let answer = redeem(&app, &s, Some(verifier.secret()), None).await;
     assert_eq!(answer.status, 400);
     assert_eq!(answer.error(), "invalid_grant");

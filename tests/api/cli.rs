@@ -149,7 +149,7 @@ async fn created_clients_are_listed_and_deleted_clients_are_not() {
     };
     let keep = create("Keep");
     let gone = create("Gone");
-    assert_eq!(app.cli(&["client", "delete", &gone], None).code, 0);
+    assert_eq!(app.cli(&["client", "delete", "--", &gone], None).code, 0);
     let list: serde_json::Value =
         serde_json::from_str(app.cli(&["client", "list", "--json"], None).stdout.trim()).unwrap();
     let ids: Vec<&str> = list
@@ -383,7 +383,10 @@ fn an_error_cause_is_printed_once() {
 
 #[tokio::test]
 async fn keys_list_shows_a_rotated_in_key_as_pending_beside_the_active_one() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_app_on(crate::helpers::TestDb::new(), |s| {
+        s.signing_alg = crate::helpers::default_signing_alg()
+    })
+    .await;
     assert_eq!(app.cli(&["keys", "rotate", "--alg", "ES256"], None).code, 0);
     let listed: serde_json::Value =
         serde_json::from_str(app.cli(&["keys", "list", "--json"], None).stdout.trim()).unwrap();

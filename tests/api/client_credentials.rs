@@ -66,7 +66,10 @@ async fn a_service_gets_a_token_with_client_secret_post() {
 
 #[tokio::test]
 async fn the_token_header_is_typed_at_jwt_with_a_published_kid() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_app_on(crate::helpers::TestDb::new(), |s| {
+        s.signing_alg = crate::helpers::default_signing_alg()
+    })
+    .await;
     let client = app.service_client();
     let token = app.client_credentials_token(&client, None).await;
     let header = jsonwebtoken::decode_header(&token).unwrap();

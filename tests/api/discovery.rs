@@ -19,7 +19,10 @@ async fn metadata_names_the_issuer_and_the_jwks_uri() {
 
 #[tokio::test]
 async fn the_jwks_publishes_one_rs256_signing_key_by_default() {
-    let app = spawn_app().await;
+    let app = spawn_app_on(crate::helpers::TestDb::new(), |s| {
+        s.signing_alg = crate::helpers::default_signing_alg()
+    })
+    .await;
     let (status, jwks) = app.get_json("/.well-known/jwks.json").await;
     assert_eq!(status, 200);
     let keys = jwks["keys"].as_array().unwrap();

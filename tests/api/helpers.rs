@@ -74,13 +74,27 @@ pub fn random_lowercase(n: usize) -> String {
     (0..n).map(|_| (b'a' + rng.random_range(0..26)) as char).collect()
 }
 
-/// Settings for a test server: defaults, a random port, the given database.
+/// Settings for a test server: defaults, a random port, the given database,
+/// and EdDSA signing keys.
+///
+/// The server's default is RS256, and generating an RSA-2048 key is most of
+/// what starting a test server costs (an Ed25519 key takes microseconds).
+/// Tests about RS256, or about the default algorithm, set `signing_alg`
+/// themselves ([`default_signing_alg`]).
 pub fn test_settings(database_url: &str) -> Settings {
     let mut settings = Settings::load(None).expect("default settings are valid");
     settings.bind = "127.0.0.1:0".parse().unwrap();
     settings.database_url = database_url.to_string();
     settings.database_pool_size = 4;
+    settings.signing_alg = tollgate::domain::SigningAlg::EdDsa;
     settings
+}
+
+/// The signing algorithm a server uses when its configuration names none.
+pub fn default_signing_alg() -> tollgate::domain::SigningAlg {
+    Settings::load(None)
+        .expect("default settings are valid")
+        .signing_alg
 }
 
 /// A running server.
@@ -249,21 +263,56 @@ impl Answer {
 }
 
 impl TestApp {
-    /// Registers a client through the CLI: `tollgate client create ARGS --json`.
+    /// Registers a client as `tollgate client create ARGS` would.
     pub fn create_client(&self, args: &[&str]) -> TestClient {
         self.create_named_client("Test app", args)
     }
 
-    /// Registers a client named `name` through the CLI.
+    /// Registers a client named `name` as `tollgate client create --name
+    /// NAME ARGS` would: the arguments are parsed by the CLI's own parser
+    /// and the client registered through the library in this process
+    /// (`tests/api/cli.rs` runs the binary itself).
     pub fn create_named_client(&self, name: &str, args: &[&str]) -> TestClient {
-        let mut all = vec!["client", "create", "--name", name, "--json"];
+        use clap::Parser;
+        use secrecy::ExposeSecret;
+        use tollgate::cli::{Cli, ClientCommand, Command};
+        use tollgate::oauth::registry::{self, NewClient, Registrant};
+        let mut all = vec!["tollgate", "client", "create", "--name", name, "--json"];
         all.extend_from_slice(args);
-        let out = self.cli(&all, None);
-        assert_eq!(out.code, 0, "client create failed: {}", out.stderr);
-        let created: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        let parsed = Cli::try_parse_from(&all).unwrap_or_else(|e| panic!("client create failed: {e}"));
+        let Command::Client(ClientCommand::Create {
+            name,
+            redirect_uris,
+            grant_types,
+            scopes,
+            resources,
+            public,
+            trusted,
+            json: _,
+        }) = parsed.command
+        else {
+            unreachable!("parsed as client create")
+        };
+        let new = NewClient {
+            name,
+            redirect_uris,
+            grant_types,
+            scopes,
+            resources,
+            public,
+            trusted,
+            owner_id: None,
+            ..Default::default()
+        };
+        let valid = new
+            .validate(&Registrant::Operator)
+            .unwrap_or_else(|e| panic!("client create failed: {e}"));
+        let db = self.database();
+        let registered = block_on(registry::register(&db, valid, false))
+            .unwrap_or_else(|e| panic!("client create failed: {e}"));
         TestClient {
-            id: created["client_id"].as_str().unwrap().to_string(),
-            secret: created["client_secret"].as_str().map(str::to_string),
+            id: registered.client_id,
+            secret: registered.client_secret.map(|s| s.expose_secret().to_string()),
         }
     }
 
@@ -294,20 +343,12 @@ impl TestApp {
         ])
     }
 
-    /// Creates a user through the CLI; returns its id.
+    /// Creates a user as `tollgate user create` would, through the library;
+    /// returns its id.
     pub fn create_user(&self, username: &str, password: &str) -> String {
-        let out = self.cli(
-            &["user", "create", "--username", username, "--password-stdin"],
-            Some(&format!("{password}\n")),
-        );
-        assert_eq!(out.code, 0, "user create failed: {}", out.stderr);
-        out.stdout
-            .trim()
-            .rsplit('(')
-            .next()
-            .unwrap()
-            .trim_end_matches(')')
-            .to_string()
+        let password = secrecy::SecretString::from(password.to_string());
+        tollgate::oauth::accounts::create_user(&self.database(), username, &password, false)
+            .unwrap_or_else(|e| panic!("user create failed: {e}"))
     }
 
     /// POSTs a form to `path`, authenticating with HTTP Basic if `basic` is given.
@@ -361,6 +402,27 @@ impl TestApp {
     pub fn database(&self) -> tollgate::storage::Database {
         tollgate::storage::Database::open(&self.db.url, 1).unwrap()
     }
+}
+
+/// Runs a library future to its end from a synchronous helper, on a
+/// runtime of its own (the test's runtime is busy running the test).
+fn block_on<F>(future: F) -> F::Output
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a Tokio runtime")
+                    .block_on(future)
+            })
+            .join()
+            .expect("the helper's runtime ends")
+    })
 }
 
 pub async fn answer(response: reqwest::Response) -> Answer {

@@ -8,7 +8,7 @@
 //! `TOLLGATE_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
 
 use crate::browser::urlencode;
-use crate::helpers::{claims_of, spawn_app, TestApp, TestClient};
+use crate::helpers::{claims_of, spawn_app, spawn_app_on, TestApp, TestClient, TestDb};
 use fantoccini::{Client, ClientBuilder, Locator};
 use oauth2::PkceCodeChallenge;
 use std::process::{Child, Command, Stdio};
@@ -37,6 +37,43 @@ fn chromedriver_path() -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Starts chromedriver on a free port and returns it once it listens.
+///
+/// chromedriver cannot be told to choose a port itself, and a port found
+/// free may be taken by another test before chromedriver binds it. So each
+/// attempt waits for chromedriver's own word: it started on the port, or it
+/// could not bind it and exited; then another port is tried.
+fn launch_chromedriver(path: &std::path::Path) -> (Child, u16) {
+    use std::io::{BufRead, BufReader};
+    for _ in 0..10 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut process = Command::new(path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
+        let started = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .any(|line| line.contains("started successfully"));
+        if started {
+            // Keep draining its output so it never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            return (process, port);
+        }
+        // It exited (the port was taken); reap it and try another port.
+        let _ = process.kill();
+        let _ = process.wait();
+    }
+    panic!("chromedriver did not start on any of 10 free ports");
+}
+
 /// Starts chromedriver, or says why the test cannot run.
 async fn start_driver() -> Option<(Driver, Client)> {
     let Some(path) = chromedriver_path() else {
@@ -46,28 +83,15 @@ async fn start_driver() -> Option<(Driver, Client)> {
         eprintln!("skipped: chromedriver is not on the PATH (apt-get install chromium chromium-driver)");
         return None;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let process = Command::new(path)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
+    let (process, port) = tokio::task::spawn_blocking(move || launch_chromedriver(&path))
+        .await
+        .unwrap();
     let profile = tempfile::tempdir().unwrap();
     let driver = Driver {
         process,
         port,
         _profile: profile,
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", driver.port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -304,12 +328,9 @@ async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser
     let Some((_driver, browser)) = start_driver().await else {
         return;
     };
-    // Its app is a service: self-registered apps get client credentials
-    // only where the operator allows it.
-    let app = crate::helpers::spawn_app_on(crate::helpers::TestDb::new(), |s| {
-        s.self_service_client_credentials = true
-    })
-    .await;
+    // A self-registered app may use client credentials only where the
+    // operator allows it (off by default).
+    let app = spawn_app_on(TestDb::new(), |s| s.self_service_client_credentials = true).await;
     assert_eq!(
         app.cli(
             &["scope", "add", "orders:read", "--description", "Read your orders"],

@@ -95,7 +95,7 @@ async fn a_client_deleted_with_the_cli_is_refused_on_another_instance_within_a_s
     let client = a.service_client();
     warm(&a.http, &b, &client).await;
 
-    let out = a.cli(&["client", "delete", &client.id], None);
+    let out = a.cli(&["client", "delete", "--", &client.id], None);
     assert_eq!(out.code, 0, "{}", out.stderr);
 
     let took = time_until_status(&a.http, &b, &client, 401, Duration::from_millis(50)).await;

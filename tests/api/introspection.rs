@@ -97,7 +97,7 @@ async fn a_token_of_a_deleted_client_is_inactive() {
     let doomed = app.service_client();
     let observer = app.service_client();
     let token = app.client_credentials_token(&doomed, None).await;
-    assert_eq!(app.cli(&["client", "delete", &doomed.id], None).code, 0);
+    assert_eq!(app.cli(&["client", "delete", "--", &doomed.id], None).code, 0);
     // The client cache forgets within its lifetime (5 s); other instances too.
     tokio::time::sleep(std::time::Duration::from_millis(5200)).await;
     assert_eq!(app.introspect(&token, &observer).await["active"], false);

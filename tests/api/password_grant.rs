@@ -250,5 +250,10 @@ async fn attempts_sent_all_at_once_cannot_outrun_the_lockout() {
         checked <= 3,
         "only 3 passwords may be tried per window, {checked} were: {statuses:?}"
     );
-    assert!(statuses.iter().all(|s| *s == 400 || *s == 429), "{statuses:?}");
+    // 503: turned away at once by the hashing queue's per-address bound,
+    // before anything was counted or checked.
+    assert!(
+        statuses.iter().all(|s| matches!(s, 400 | 429 | 503)),
+        "{statuses:?}"
+    );
 }

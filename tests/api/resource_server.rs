@@ -165,7 +165,15 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let app = spawn_app().await;
+    setup_with(spawn_app().await).await
+}
+
+/// [`setup`] on a server whose keys are `alg` keys.
+async fn setup_signing_with(alg: tollgate::domain::SigningAlg) -> Setup {
+    setup_with(spawn_app_on(TestDb::new(), |s| s.signing_alg = alg).await).await
+}
+
+async fn setup_with(app: TestApp) -> Setup {
     let client = orders_client(&app, AUDIENCE);
     let api = ResourceServer::start(&app.settings.issuer, AUDIENCE).await;
     Setup { app, api, client }
@@ -309,7 +317,7 @@ async fn an_unsigned_alg_none_token_is_401_invalid_token() {
 
 #[tokio::test]
 async fn an_hs256_token_keyed_with_the_servers_public_key_is_401_invalid_token() {
-    let s = setup().await;
+    let s = setup_signing_with(crate::helpers::default_signing_alg()).await;
     let token = s.good_token().await;
     let header = header_of(&token);
     let (_, jwks) = s.app.get_json("/.well-known/jwks.json").await;
