@@ -76,6 +76,10 @@ impl StorageError {
     fn of_query(error: diesel::result::Error) -> StorageError {
         if is_connection_lost(&error) {
             StorageError::Disconnected(error)
+        } else if is_statement_timeout(&error) {
+            // PostgreSQL's `statement_timeout` can fire in the same instant as
+            // the call's own deadline: the same fault, the same 503.
+            StorageError::TimedOut
         } else {
             StorageError::Query(error)
         }
@@ -104,6 +108,20 @@ fn is_connection_lost(error: &diesel::result::Error) -> bool {
         )
         | Error::BrokenTransactionManager => true,
         Error::RollbackErrorOnCommit { commit_error, .. } => is_connection_lost(commit_error),
+        _ => false,
+    }
+}
+
+/// Whether PostgreSQL cancelled the statement for running past
+/// `statement_timeout` (SQLSTATE 57014, which diesel does not classify).
+fn is_statement_timeout(error: &diesel::result::Error) -> bool {
+    match error {
+        diesel::result::Error::DatabaseError(_, info) => info
+            .message()
+            .starts_with("canceling statement due to statement timeout"),
+        diesel::result::Error::RollbackErrorOnCommit { commit_error, .. } => {
+            is_statement_timeout(commit_error)
+        }
         _ => false,
     }
 }

@@ -213,3 +213,22 @@ async fn connections_cut_under_load_get_503_never_500_and_service_returns_when_t
     let back = time_to_service(&app, &client, &token, resumed).await;
     assert!(back < Duration::from_secs(2), "back after {back:?}");
 }
+
+#[tokio::test]
+async fn a_statement_cancelled_by_the_statement_timeout_is_unavailable_not_a_failed_query() {
+    if std::env::var(crate::helpers::PG_URL_VAR)
+        .unwrap_or_default()
+        .is_empty()
+    {
+        eprintln!("skipped: PostgreSQL only (set {})", crate::helpers::PG_URL_VAR);
+        return;
+    }
+    let app = crate::helpers::spawn_app().await;
+    let db = app.database();
+    let result = db.run_sync(|conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("SET statement_timeout = 50; SELECT pg_sleep(1);")
+    });
+    let error = result.err().expect("the statement was cancelled");
+    assert!(error.is_unavailable(), "{error:?}");
+}
