@@ -229,6 +229,6 @@ async fn a_statement_cancelled_by_the_statement_timeout_is_unavailable_not_a_fai
         use diesel::connection::SimpleConnection;
         conn.batch_execute("SET statement_timeout = 50; SELECT pg_sleep(1);")
     });
-    let error = result.err().expect("the statement was cancelled");
+    let error = result.expect_err("the statement was cancelled");
     assert!(error.is_unavailable(), "{error:?}");
 }
