@@ -17,6 +17,8 @@ mod registration_endpoint;
 mod session;
 mod signup;
 
+pub use body::client_address;
+
 use crate::oauth::Context;
 use actix_web::web;
 use std::sync::Arc;
