@@ -1,6 +1,7 @@
 //! User accounts: creation and password hashing (argon2id).
 
 use crate::domain::{Invalid, Username};
+use crate::oauth::audit::{self, Actor, Event};
 use crate::storage::{self, users::UserRow, Database, StorageError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -68,6 +69,7 @@ pub fn check_new_password(password: &SecretString) -> Result<(), Invalid> {
 /// Creates a user; returns the new user's id.
 pub fn create_user(
     db: &Database,
+    actor: &Actor,
     username: &str,
     password: &SecretString,
     is_admin: bool,
@@ -87,7 +89,22 @@ pub fn create_user(
         created_at: now,
         password_changed_at: now,
     };
-    match db.run_sync(|conn| storage::users::insert(conn, &row)) {
+    let actor = actor.creating(&row.id);
+    let created = db.transaction_sync(|conn| {
+        storage::users::insert(conn, &row)?;
+        let (user_id, username, admin) = (row.id.clone(), row.username.clone(), is_admin);
+        audit::record_in(
+            conn,
+            &actor,
+            Event::UserCreated {
+                user_id,
+                username,
+                admin,
+            },
+        );
+        Ok(())
+    });
+    match created {
         Ok(()) => Ok(row.id),
         Err(e) if e.is_unique_violation() => Err(CreateUserError::Taken(row.username)),
         Err(e) => Err(CreateUserError::Storage(e)),
@@ -139,7 +156,12 @@ pub async fn check_password(
 /// Suspends a user (a ban): sign-in and every grant are refused, their
 /// sessions end, their refresh tokens are revoked, and their access tokens
 /// introspect inactive. `false` reinstates them. Returns whether the user exists.
-pub fn set_suspended(db: &Database, username: &str, suspended: bool) -> Result<bool, StorageError> {
+pub fn set_suspended(
+    db: &Database,
+    actor: &Actor,
+    username: &str,
+    suspended: bool,
+) -> Result<bool, StorageError> {
     db.transaction_sync(|conn| {
         let Some(user) = storage::users::by_username(conn, username)? else {
             return Ok(false);
@@ -150,6 +172,13 @@ pub fn set_suspended(db: &Database, username: &str, suspended: bool) -> Result<b
             storage::sessions::end_all_for_user(conn, &user.id, now)?;
             storage::tokens::revoke_for_user(conn, &user.id, now)?;
         }
+        let user_id = user.id;
+        let event = if suspended {
+            Event::UserSuspended { user_id }
+        } else {
+            Event::UserReinstated { user_id }
+        };
+        audit::record_in(conn, actor, event);
         Ok(true)
     })
 }
@@ -176,6 +205,7 @@ pub enum ChangePasswordError {
 /// must not keep what it gave them.
 pub fn change_password(
     db: &Database,
+    actor: &Actor,
     username: &str,
     password: &SecretString,
 ) -> Result<(), ChangePasswordError> {
@@ -189,6 +219,7 @@ pub fn change_password(
         storage::users::set_password(conn, &user.id, &hash, now)?;
         storage::sessions::end_all_for_user(conn, &user.id, now)?;
         storage::tokens::revoke_for_user(conn, &user.id, now)?;
+        audit::record_in(conn, actor, Event::PasswordChanged { user_id: user.id });
         Ok(true)
     })?;
     if !changed {
@@ -209,13 +240,15 @@ pub struct Deleted {
 /// The clients they registered stay (other people's sign-ins may depend on
 /// them), without an owner: an administrator manages them from then on.
 /// `None` if no user has that name.
-pub fn delete_user(db: &Database, username: &str) -> Result<Option<Deleted>, StorageError> {
+pub fn delete_user(db: &Database, actor: &Actor, username: &str) -> Result<Option<Deleted>, StorageError> {
     db.transaction_sync(|conn| {
         let Some(user) = storage::users::by_username(conn, username)? else {
             return Ok(None);
         };
         let clients_kept = storage::clients::count_owned_by(conn, &user.id)?;
         storage::users::delete(conn, &user.id)?;
+        let (user_id, username) = (user.id.clone(), user.username);
+        audit::record_in(conn, actor, Event::UserDeleted { user_id, username });
         Ok(Some(Deleted {
             id: user.id,
             clients_kept,

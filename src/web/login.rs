@@ -255,7 +255,7 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
                     "The form expired or was not sent from this site. Nothing was changed.",
                 );
             }
-            if sessions::end(&state.oauth, &current.public_id).await.is_err() {
+            if sessions::end(&state.oauth, &current).await.is_err() {
                 return pages::unavailable();
             }
             true

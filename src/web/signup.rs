@@ -5,6 +5,7 @@ use super::pages::{self, read_form, see_other};
 use super::session;
 use super::AppState;
 use crate::domain::Username;
+use crate::oauth::audit::Actor;
 use crate::oauth::{accounts, secrets, sessions, throttle};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -109,8 +110,10 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
         return pages::unavailable();
     };
     let (db, name) = (ctx.db.clone(), username.to_string());
+    let actor = Actor::signing_up().from_address(address.clone());
     let created =
-        tokio::task::spawn_blocking(move || accounts::create_user(&db, &name, &password, false)).await;
+        tokio::task::spawn_blocking(move || accounts::create_user(&db, &actor, &name, &password, false))
+            .await;
     let user_id = match created {
         Ok(Ok(id)) => id,
         Ok(Err(accounts::CreateUserError::Taken(_))) => {
@@ -128,7 +131,7 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
     };
     // Whoever was signed in on this browser is signed out: one session per browser.
     if let Ok(Some(old)) = session::current(&state, &req).await {
-        let _ = sessions::end(&ctx, &old.public_id).await;
+        let _ = sessions::end(&ctx, &old).await;
     }
     let Ok(value) = sessions::start(&ctx, &user_id).await else {
         return pages::unavailable();
