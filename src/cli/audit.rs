@@ -141,18 +141,7 @@ fn parse_time(raw: &str, now: i64) -> Option<i64> {
         }
         secs = h * 3600 + mi * 60 + s;
     }
-    Some(days_from_civil(y, m, d) * 86_400 + secs)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Some(crate::domain::days_from_civil(y, m, d) * 86_400 + secs)
 }
 
 #[cfg(test)]
