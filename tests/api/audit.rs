@@ -257,3 +257,65 @@ async fn every_response_carries_its_request_id() {
     assert!(!a.is_empty());
     assert_ne!(a, b, "one id per request");
 }
+
+#[tokio::test]
+async fn the_admin_audit_page_shows_events_to_admins_and_is_a_404_to_anyone_else() {
+    let app = spawn_app().await;
+    let client = web_app(&app);
+    create_admin(&app, "root");
+    app.create_user("alice", PASSWORD);
+    let admin = Agent::new(&app);
+    admin.sign_in("root", PASSWORD, "/portal").await;
+    let page = admin.get(&format!("/admin/audit?client={}", client.id)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("client.registered") && page.body.contains(&client.id));
+    assert!(!page.body.contains("user.created"), "filtered by client");
+    let escaped = admin.get("/admin/audit?user=%3Cscript%3E").await;
+    assert_eq!(escaped.status, 200);
+    assert!(!escaped.body.contains("<script>") && escaped.body.contains("script"));
+
+    let user = Agent::new(&app);
+    user.sign_in("alice", PASSWORD, "/account").await;
+    assert_eq!(user.get("/admin/audit").await.status, 404);
+}
+
+#[tokio::test]
+async fn the_admin_audit_page_goes_back_fifty_events_at_a_time() {
+    let app = spawn_app().await;
+    create_admin(&app, "root");
+    let db = app.database();
+    let row = tollgate::storage::audit::NewAuditRow {
+        at: 1,
+        kind: "key.rotated".into(),
+        actor_user_id: None,
+        actor_kind: "system".into(),
+        user_id: None,
+        client_id: Some("seeded".into()),
+        address: None,
+        detail_json: "{}".into(),
+    };
+    for _ in 0..60 {
+        db.run_sync(|conn| tollgate::storage::audit::insert(conn, &row))
+            .unwrap();
+    }
+    let admin = Agent::new(&app);
+    admin.sign_in("root", PASSWORD, "/portal").await;
+    let first = admin.get("/admin/audit?client=seeded").await;
+    assert_eq!(first.body.matches("<tr>").count() - 1, 50);
+    let start = first
+        .body
+        .find("href=\"/admin/audit?")
+        .expect("a link to older events")
+        + 6;
+    let link = &first.body[start..start + first.body[start..].find('"').unwrap()];
+    let second = admin
+        .get(
+            &link
+                .replace("&#38;", "&")
+                .replace("&amp;", "&")
+                .replace("&#61;", "="),
+        )
+        .await;
+    assert_eq!(second.body.matches("<tr>").count() - 1, 10);
+    assert!(!second.body.contains("id=\"older\""));
+}
