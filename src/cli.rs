@@ -267,7 +267,8 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
 /// `tollgate purge`
 pub fn purge(settings: &Settings) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let report = crate::oauth::sweeper::sweep_sync(&db, settings).context("purging expired rows")?;
+    let report = crate::oauth::sweeper::sweep_sync(&db, &crate::startup::protocol_settings(settings))
+        .context("purging expired rows")?;
     for (table, deleted) in &report.deleted {
         out!("{table}\t{deleted}");
     }
@@ -511,7 +512,7 @@ fn key_state(k: &keys::KeyInfo) -> &'static str {
 pub fn rotate_keys(settings: &Settings, alg: Option<SigningAlg>) -> anyhow::Result<()> {
     let db = open(settings)?;
     let key = keys::rotate(&db, &Actor::operator(), alg.unwrap_or(settings.signing_alg))?;
-    let listed = keys::list(&db, settings.key_lifecycle())?;
+    let listed = keys::list(&db, crate::startup::protocol_settings(settings).key_lifecycle)?;
     let new = listed.iter().find(|k| k.kid == key.kid());
     match new {
         // The first key, or no activation delay: it signs at once.
@@ -535,7 +536,7 @@ pub fn rotate_keys(settings: &Settings, alg: Option<SigningAlg>) -> anyhow::Resu
 /// `tollgate keys list`
 pub fn list_keys(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let keys = keys::list(&db, settings.key_lifecycle())?;
+    let keys = keys::list(&db, crate::startup::protocol_settings(settings).key_lifecycle)?;
     if as_json {
         let mut list = Vec::new();
         for k in &keys {

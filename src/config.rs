@@ -6,6 +6,7 @@
 //! stops start-up with the key's name and the reason.
 
 use crate::domain::SigningAlg;
+use secrecy::SecretString;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -57,7 +58,7 @@ pub struct Settings {
     /// Password hashes computed at once; more wait their turn.
     pub password_hash_concurrency: u32,
     /// `aud` of access tokens when the request names no resource; `None`
-    /// means the issuer (see [`Settings::default_audience`]).
+    /// means the issuer.
     pub default_audience: Option<String>,
     /// Whether developers may create their own accounts at `/signup`.
     pub signup_enabled: bool,
@@ -66,7 +67,7 @@ pub struct Settings {
     /// Whether self-service clients may use client credentials.
     pub self_service_client_credentials: bool,
     /// RFC 7591 initial access token dynamic registration requires.
-    pub registration_initial_access_token: Option<String>,
+    pub registration_initial_access_token: Option<SecretString>,
     /// Whether anyone may register a client dynamically without an initial
     /// access token.
     pub open_registration: bool,
@@ -462,25 +463,6 @@ fn issuer(v: &str) -> Result<String, String> {
 }
 
 impl Settings {
-    /// Whether RFC 7591 dynamic registration is offered at all: with an
-    /// initial access token (required then), or opened to anyone.
-    pub fn dynamic_registration_enabled(&self) -> bool {
-        self.registration_initial_access_token.is_some() || self.open_registration
-    }
-
-    /// How signing keys are published, used and withdrawn.
-    pub fn key_lifecycle(&self) -> crate::oauth::keys::Lifecycle {
-        crate::oauth::keys::Lifecycle {
-            activation_delay: self.key_activation_delay,
-            access_token_ttl: self.access_token_ttl,
-        }
-    }
-
-    /// `aud` of access tokens when the request names no resource.
-    pub fn default_audience(&self) -> &str {
-        self.default_audience.as_deref().unwrap_or(&self.issuer)
-    }
-
     /// Reads the settings: defaults, then `file` if given, then the environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
         let (file, file_name) = match file {
@@ -564,7 +546,7 @@ impl Settings {
                 if !v.is_empty() && v.len() < 16 {
                     return Err("an initial access token must be at least 16 characters".into());
                 }
-                Ok(Some(v.to_string()).filter(|v| !v.is_empty()))
+                Ok((!v.is_empty()).then(|| SecretString::from(v.to_string())))
             })?,
             open_registration: src.parse("open_registration", boolean)?,
             trusted_proxies: src.parse("trusted_proxies", networks)?,
@@ -634,7 +616,10 @@ mod tests {
         // Every key parsed by `load` must be in KEYS, or its default is "".
         let settings = Settings::load(None).unwrap();
         assert_eq!(settings.login_max_failures, 5);
-        assert_eq!(settings.default_audience(), settings.issuer);
+        assert_eq!(
+            settings.default_audience, None,
+            "tokens are for the issuer unless told otherwise"
+        );
     }
 
     #[test]

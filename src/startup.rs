@@ -2,10 +2,11 @@
 //! the same way.
 
 use crate::config::Settings;
+use crate::oauth::settings::ProtocolSettings;
 use crate::oauth::{keys, Context};
 use crate::storage::{Bounds, Database};
 use crate::telemetry::RequestSpan;
-use crate::web::{self, AppState};
+use crate::web::{self, AppState, WebSettings};
 use actix_web::dev::Server;
 use actix_web::{web::Data, App, HttpServer};
 use std::net::TcpListener;
@@ -80,10 +81,11 @@ impl Application {
             seconds => actix_web::http::KeepAlive::Timeout(Duration::from_secs(seconds)),
         };
         let database_url = settings.database_url.clone();
-        let settings = Arc::new(settings);
-        let sweeper = crate::oauth::sweeper::start(db.clone(), settings.clone());
+        let protocol = protocol_settings(&settings);
+        let sweeper = crate::oauth::sweeper::start(db.clone(), Arc::new(protocol.clone()));
         let state = Data::new(AppState {
-            oauth: Arc::new(Context::new(settings, db)),
+            oauth: Arc::new(Context::new(protocol, db)),
+            settings: web_settings(&settings),
         });
         // Other instances' client changes (PostgreSQL), followed while this
         // application exists; the cache's lifetime bounds them if this fails.
@@ -162,6 +164,43 @@ impl Application {
 /// less a reserve (database connections, files, the listener, logs), shared
 /// among the workers. Past it a worker stops accepting, and new clients wait
 /// in the listen backlog instead of making `accept` fail for everyone.
+/// The part of the configuration the protocol uses.
+pub fn protocol_settings(s: &Settings) -> ProtocolSettings {
+    ProtocolSettings {
+        issuer: s.issuer.clone(),
+        default_audience: s.default_audience.clone(),
+        key_lifecycle: keys::Lifecycle {
+            activation_delay: s.key_activation_delay,
+            access_token_ttl: s.access_token_ttl,
+        },
+        access_token_ttl: s.access_token_ttl,
+        refresh_token_ttl: s.refresh_token_ttl,
+        refresh_grace_period: s.refresh_grace_period,
+        authorization_code_ttl: s.authorization_code_ttl,
+        session_ttl: s.session_ttl,
+        login_max_failures: s.login_max_failures,
+        login_lockout: s.login_lockout,
+        registration_rate_limit: s.registration_rate_limit,
+        password_hash_concurrency: s.password_hash_concurrency,
+        self_service_implicit: s.self_service_implicit,
+        self_service_client_credentials: s.self_service_client_credentials,
+        registration_initial_access_token: s.registration_initial_access_token.clone(),
+        open_registration: s.open_registration,
+        purge_interval: s.purge_interval,
+        purge_batch_size: s.purge_batch_size,
+        session_retention: s.session_retention,
+    }
+}
+
+/// The part of the configuration only the HTTP side uses.
+pub fn web_settings(s: &Settings) -> WebSettings {
+    WebSettings {
+        signup_enabled: s.signup_enabled,
+        client_body_timeout: s.client_body_timeout,
+        trusted_proxies: s.trusted_proxies.clone(),
+    }
+}
+
 fn connections_per_worker(workers: usize, pool_size: u32) -> usize {
     const MOST: usize = 25_000;
     let mut limit = libc::rlimit {

@@ -224,6 +224,33 @@ struct Entries {
 }
 
 impl Entries {
+    /// Where a read begins: the generation it must still see to store.
+    fn begin_read(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Stores what a read that began at `generation` found, unless an
+    /// invalidation happened since (checked under the write lock: an
+    /// invalidation either happened before, and this read may be stale, or
+    /// waits for this insert and then removes it).
+    fn store(&self, id: &str, client: Arc<Client>, generation: u64) {
+        if let Ok(mut map) = self.map.write() {
+            if self.generation.load(Ordering::SeqCst) == generation {
+                if map.len() >= CACHE_MAX_ENTRIES {
+                    map.clear();
+                }
+                map.insert(id.to_string(), (client, Instant::now()));
+            }
+        }
+    }
+
+    fn cached(&self, id: &str) -> Option<Arc<Client>> {
+        let map = self.map.read().ok()?;
+        map.get(id)
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+            .map(|(client, _)| client.clone())
+    }
+
     fn invalidate(&self, id: &str) {
         if let Ok(mut map) = self.map.write() {
             self.generation.fetch_add(1, Ordering::SeqCst);
@@ -293,14 +320,10 @@ impl ClientCache {
 
     /// The client with this id, if registered.
     pub async fn get(&self, id: &str) -> Result<Option<Arc<Client>>, OAuthError> {
-        if let Ok(map) = self.entries.map.read() {
-            if let Some((client, at)) = map.get(id) {
-                if at.elapsed() < CACHE_TTL {
-                    return Ok(Some(client.clone()));
-                }
-            }
+        if let Some(client) = self.entries.cached(id) {
+            return Ok(Some(client));
         }
-        let generation = self.entries.generation.load(Ordering::SeqCst);
+        let generation = self.entries.begin_read();
         let owned = id.to_string();
         let row = self
             .db
@@ -311,17 +334,7 @@ impl ClientCache {
             return Ok(None);
         };
         let client = Arc::new(Client::from_row(row));
-        if let Ok(mut map) = self.entries.map.write() {
-            // Checked under the write lock: an invalidation either happened
-            // before (and this read may be stale: not stored) or waits for
-            // this insert and then removes it.
-            if self.entries.generation.load(Ordering::SeqCst) == generation {
-                if map.len() >= CACHE_MAX_ENTRIES {
-                    map.clear();
-                }
-                map.insert(id.to_string(), (client.clone(), Instant::now()));
-            }
-        }
+        self.entries.store(id, client.clone(), generation);
         Ok(Some(client))
     }
 
@@ -360,6 +373,63 @@ mod tests {
 
     fn basic(id: &str, secret: &str) -> Vec<u8> {
         format!("Basic {}", STANDARD.encode(format!("{id}:{secret}"))).into_bytes()
+    }
+
+    fn client(id: &str, suspended: bool) -> Arc<Client> {
+        Arc::new(Client::from_row(ClientRow {
+            id: id.into(),
+            name: "App".into(),
+            description: String::new(),
+            homepage_uri: None,
+            logo_uri: None,
+            secret_hash: None,
+            previous_secret_hash: None,
+            previous_secret_expires_at: None,
+            redirect_uris: String::new(),
+            grant_types: "client_credentials".into(),
+            scopes: String::new(),
+            resources: String::new(),
+            is_public: false,
+            is_trusted: false,
+            require_pkce: true,
+            allow_plain_pkce: false,
+            suspended,
+            owner_id: None,
+            registration_token_hash: None,
+            created_at: 0,
+            updated_at: 0,
+            verified: true,
+        }))
+    }
+
+    fn entries() -> Entries {
+        Entries {
+            map: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    #[test]
+    fn a_read_that_began_before_an_invalidation_is_not_stored() {
+        let cache = entries();
+        let began = cache.begin_read();
+        // The suspension is written and invalidated while the read is in flight…
+        cache.invalidate("c");
+        // …and the read comes back with the row as it was before.
+        cache.store("c", client("c", false), began);
+        assert!(
+            cache.cached("c").is_none(),
+            "the stale row would live for the cache's lifetime"
+        );
+    }
+
+    #[test]
+    fn a_read_that_began_after_the_invalidation_is_stored() {
+        let cache = entries();
+        cache.invalidate("c");
+        let began = cache.begin_read();
+        cache.store("c", client("c", true), began);
+        assert!(cache.cached("c").is_some_and(|c| c.suspended));
     }
 
     #[test]

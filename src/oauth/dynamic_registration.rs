@@ -5,11 +5,11 @@
 //! The answer carries a registration access token with which the program
 //! can later read, replace or delete its registration — and nothing else.
 
-use crate::config::Settings;
 use crate::oauth::audit::Actor;
 use crate::oauth::error::OAuthError;
 use crate::oauth::metadata::REGISTRATION_PATH;
 use crate::oauth::registry::{self, Editor, FieldError, NewClient, RegisterError, Registrant, UpdateError};
+use crate::oauth::settings::ProtocolSettings as Settings;
 use crate::oauth::{secrets, Context};
 use crate::storage::{clients::ClientRow, StorageError};
 use secrecy::ExposeSecret;
@@ -281,7 +281,11 @@ pub fn check_initial_access_token(
 ) -> Result<(), RegistrationError> {
     // Closed unless the operator set a token or opened registration: an
     // open endpoint lets anyone create clients (RFC 7591 §3).
-    let Some(expected) = settings.registration_initial_access_token.as_deref() else {
+    let Some(expected) = settings
+        .registration_initial_access_token
+        .as_ref()
+        .map(|t| t.expose_secret())
+    else {
         return if settings.open_registration {
             Ok(())
         } else {
@@ -305,11 +309,7 @@ pub fn check_initial_access_token(
 
 async fn self_service(ctx: &Context) -> Result<Registrant, RegistrationError> {
     let catalogue = registry::catalogue(&ctx.db).await?;
-    Ok(Registrant::SelfService {
-        implicit_allowed: ctx.settings.self_service_implicit,
-        client_credentials_allowed: ctx.settings.self_service_client_credentials,
-        catalogue: catalogue.into_iter().map(|(name, _)| name).collect(),
-    })
+    Ok(Registrant::self_service(&ctx.settings, &catalogue))
 }
 
 /// RFC 7591 §3: registers the client `body` describes; the client

@@ -47,10 +47,13 @@ async fn access_token(ctx: &Context, token: &str) -> Result<Option<Value>, OAuth
             if stored::is_jti_revoked(conn, &jti)? {
                 return Ok(false);
             }
-            if let Some(user) = storage::users::by_id(conn, &sub)? {
-                if user.suspended {
-                    return Ok(false);
-                }
+            // A user's token dies with the user's ban or deletion. A
+            // client-credentials token names its client, no user.
+            let names_a_user = sub != client_id;
+            match storage::users::by_id(conn, &sub)? {
+                Some(user) if user.suspended => return Ok(false),
+                None if names_a_user => return Ok(false),
+                _ => {}
             }
             // Logout ends the session: its tokens go inactive with it.
             if let Some(sid) = sid {

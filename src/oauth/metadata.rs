@@ -1,7 +1,7 @@
 //! Authorization server metadata (RFC 8414): what this server implements,
 //! and nothing it does not.
 
-use crate::config::Settings;
+use crate::oauth::settings::ProtocolSettings as Settings;
 use serde_json::{json, Value};
 
 /// Client authentication methods (RFC 6749 §2.3; `none` for public clients).

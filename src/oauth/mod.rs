@@ -13,22 +13,24 @@ pub mod grants;
 pub mod introspection;
 pub mod keys;
 pub mod metadata;
+#[cfg(test)]
+mod protocol_tests;
 pub mod registry;
 pub mod revocation;
 pub mod secrets;
 pub mod sessions;
+pub mod settings;
 pub mod sweeper;
 pub mod throttle;
 pub mod tokens;
 
-use crate::config::Settings;
 use crate::storage::Database;
 use std::sync::Arc;
 
 /// Everything the protocol needs at run time, built once at start-up.
 pub struct Context {
-    /// The validated settings.
-    pub settings: Arc<Settings>,
+    /// What the protocol is configured with.
+    pub settings: Arc<settings::ProtocolSettings>,
     /// The database.
     pub db: Database,
     /// Signing and verification keys.
@@ -41,9 +43,10 @@ pub struct Context {
 
 impl Context {
     /// A context over `db` with `settings`.
-    pub fn new(settings: Arc<Settings>, db: Database) -> Context {
+    pub fn new(settings: settings::ProtocolSettings, db: Database) -> Context {
+        let settings = Arc::new(settings);
         Context {
-            keys: keys::KeyRing::new(db.clone(), settings.key_lifecycle()),
+            keys: keys::KeyRing::new(db.clone(), settings.key_lifecycle),
             clients: clients::ClientCache::new(db.clone()),
             password_checks: tokio::sync::Semaphore::new(settings.password_hash_concurrency as usize),
             settings,

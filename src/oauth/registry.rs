@@ -11,6 +11,7 @@ use crate::domain::{display_text, GrantType, Invalid, RedirectUri, ScopeSet};
 use crate::oauth::audit::{self, Actor, ClientFlag, Event};
 use crate::oauth::clients::ClientCache;
 use crate::oauth::secrets;
+use crate::oauth::settings::ProtocolSettings;
 use crate::storage::clients::{ClientDetails, ClientFlags, ClientRow, ClientSecrets};
 use crate::storage::{self, Database, StorageError};
 use secrecy::SecretString;
@@ -59,6 +60,18 @@ pub enum Registrant {
         /// The scope catalogue's names.
         catalogue: Vec<String>,
     },
+}
+
+impl Registrant {
+    /// The rules for a developer (portal) or a program (RFC 7591) on this
+    /// server: the operator's switches and the scope catalogue's names.
+    pub fn self_service(settings: &ProtocolSettings, catalogue: &[(String, String)]) -> Registrant {
+        Registrant::SelfService {
+            implicit_allowed: settings.self_service_implicit,
+            client_credentials_allowed: settings.self_service_client_credentials,
+            catalogue: catalogue.iter().map(|(name, _)| name.clone()).collect(),
+        }
+    }
 }
 
 /// A broken rule, and the field it concerns (for forms).

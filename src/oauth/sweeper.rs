@@ -36,7 +36,7 @@
 //! the other. A failed sweep (database away) is logged and tried again at
 //! the next interval.
 
-use crate::config::Settings;
+use crate::oauth::settings::ProtocolSettings as Settings;
 use crate::storage::{self, Database, DbConnection, QueryError, StorageError};
 use std::sync::Arc;
 use std::time::Duration;

@@ -65,7 +65,7 @@ pub async fn read(
     }
     let timeout = req
         .app_data::<web::Data<AppState>>()
-        .map(|state| Duration::from_secs(state.oauth.settings.client_body_timeout))
+        .map(|state| Duration::from_secs(state.settings.client_body_timeout))
         .unwrap_or(DEFAULT_BODY_TIMEOUT);
     let reading = async {
         let mut body = web::BytesMut::new();
@@ -92,7 +92,7 @@ pub fn client_address(req: &HttpRequest) -> String {
     };
     let trusted = req
         .app_data::<web::Data<AppState>>()
-        .map(|state| state.oauth.settings.trusted_proxies.as_slice())
+        .map(|state| state.settings.trusted_proxies.as_slice())
         .unwrap_or_default();
     if trusted.is_empty() {
         return peer.to_string();

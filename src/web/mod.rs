@@ -28,6 +28,19 @@ use std::sync::Arc;
 pub struct AppState {
     /// The protocol's context: settings, database, keys, client cache.
     pub oauth: Arc<Context>,
+    /// What only the HTTP side is configured with.
+    pub settings: WebSettings,
+}
+
+/// The configuration only the HTTP side uses.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Whether developers may create their own accounts at `/signup`.
+    pub signup_enabled: bool,
+    /// Seconds a client has to send a request's body.
+    pub client_body_timeout: u64,
+    /// Reverse proxies whose forwarding headers name the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Registers every route.

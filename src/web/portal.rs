@@ -133,14 +133,6 @@ async fn owned_form(
     Ok((current, params, row))
 }
 
-fn self_service(state: &AppState, catalogue: &[(String, String)]) -> Registrant {
-    Registrant::SelfService {
-        implicit_allowed: state.oauth.settings.self_service_implicit,
-        client_credentials_allowed: state.oauth.settings.self_service_client_credentials,
-        catalogue: catalogue.iter().map(|(n, _)| n.clone()).collect(),
-    }
-}
-
 fn form_page(
     state: &AppState,
     status: StatusCode,
@@ -233,7 +225,10 @@ async fn create(
     let (current, params) = signed_in_form(&state, &req, payload).await?;
     let catalogue = registry::catalogue(&state.oauth.db).await?;
     let form = AppForm::from_params(&params, &catalogue);
-    let valid = match form.validate(Some(current.user_id.clone()), &self_service(&state, &catalogue)) {
+    let valid = match form.validate(
+        Some(current.user_id.clone()),
+        &Registrant::self_service(&state.oauth.settings, &catalogue),
+    ) {
         Ok(v) => v,
         Err(e) => {
             return Ok(form_page(

@@ -97,7 +97,11 @@ mod tests {
         settings.issuer = issuer.to_string();
         let db = crate::storage::Database::open(&format!("sqlite://{}/t.db", dir.display()), 1).unwrap();
         AppState {
-            oauth: std::sync::Arc::new(crate::oauth::Context::new(std::sync::Arc::new(settings), db)),
+            oauth: std::sync::Arc::new(crate::oauth::Context::new(
+                crate::startup::protocol_settings(&settings),
+                db,
+            )),
+            settings: crate::startup::web_settings(&settings),
         }
     }
 

@@ -53,14 +53,14 @@ fn render_signup(state: &AppState, status: StatusCode, username: &str, error: Op
 }
 
 async fn signup_form(state: web::Data<AppState>) -> HttpResponse {
-    if !state.oauth.settings.signup_enabled {
+    if !state.settings.signup_enabled {
         return not_found();
     }
     render_signup(&state, StatusCode::OK, "", None)
 }
 
 async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    if !state.oauth.settings.signup_enabled {
+    if !state.settings.signup_enabled {
         return not_found();
     }
     let form = match read_form(&req, payload).await {

@@ -304,7 +304,12 @@ async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser
     let Some((_driver, browser)) = start_driver().await else {
         return;
     };
-    let app = spawn_app().await;
+    // Its app is a service: self-registered apps get client credentials
+    // only where the operator allows it.
+    let app = crate::helpers::spawn_app_on(crate::helpers::TestDb::new(), |s| {
+        s.self_service_client_credentials = true
+    })
+    .await;
     assert_eq!(
         app.cli(
             &["scope", "add", "orders:read", "--description", "Read your orders"],

@@ -102,3 +102,26 @@ async fn a_token_of_a_deleted_client_is_inactive() {
     tokio::time::sleep(std::time::Duration::from_millis(5200)).await;
     assert_eq!(app.introspect(&token, &observer).await["active"], false);
 }
+
+#[tokio::test]
+async fn an_access_token_of_a_deleted_user_is_inactive() {
+    let app = spawn_app().await;
+    let client = app.first_party_client();
+    app.create_user("alice", "correct horse battery");
+    let answer = app
+        .post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", "correct horse battery"),
+            ],
+            Some(&client),
+        )
+        .await;
+    let token = answer.body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(app.introspect(&token, &client).await["active"], true);
+    let out = app.cli(&["user", "delete", "--username", "alice"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(app.introspect(&token, &client).await["active"], false);
+}

@@ -1,0 +1,63 @@
+//! What the protocol is configured with: only what `oauth` uses, built by
+//! `startup` from the operator's configuration (so `oauth` never names the
+//! configuration module, and the listener, logging and database settings
+//! stay out of its reach). Secrets are wrapped: this type can be printed.
+
+use crate::oauth::keys::Lifecycle;
+use secrecy::SecretString;
+
+/// The protocol's settings.
+#[derive(Debug, Clone)]
+pub struct ProtocolSettings {
+    /// The issuer identifier (RFC 8414 §2): the `iss` of every token.
+    pub issuer: String,
+    /// `aud` of access tokens when a request names no resource; `None`: the issuer.
+    pub default_audience: Option<String>,
+    /// When rotated signing keys start signing and stop being published.
+    pub key_lifecycle: Lifecycle,
+    /// Lifetime of access tokens, seconds.
+    pub access_token_ttl: i64,
+    /// Lifetime of refresh tokens, seconds.
+    pub refresh_token_ttl: i64,
+    /// Seconds during which a just-rotated refresh token still refreshes.
+    pub refresh_grace_period: i64,
+    /// Lifetime of authorization codes, seconds.
+    pub authorization_code_ttl: i64,
+    /// Lifetime of a browser login session, seconds.
+    pub session_ttl: i64,
+    /// Failed sign-ins before the throttle steps in.
+    pub login_max_failures: i32,
+    /// Seconds a throttle lasts.
+    pub login_lockout: i64,
+    /// Sign-ups and dynamic registrations per address per `login_lockout` window.
+    pub registration_rate_limit: i32,
+    /// Password hashes computed at once.
+    pub password_hash_concurrency: u32,
+    /// Whether self-service clients (portal, RFC 7591) may use the implicit grant.
+    pub self_service_implicit: bool,
+    /// Whether self-service clients may use client credentials.
+    pub self_service_client_credentials: bool,
+    /// RFC 7591 initial access token dynamic registration requires.
+    pub registration_initial_access_token: Option<SecretString>,
+    /// Whether anyone may register a client without an initial access token.
+    pub open_registration: bool,
+    /// Seconds between two sweeps of expired rows; 0: no sweeper.
+    pub purge_interval: i64,
+    /// Rows one sweep deletes per statement.
+    pub purge_batch_size: i64,
+    /// Seconds ended or lapsed sessions are kept before they are purged.
+    pub session_retention: i64,
+}
+
+impl ProtocolSettings {
+    /// `aud` of access tokens when the request names no resource.
+    pub fn default_audience(&self) -> &str {
+        self.default_audience.as_deref().unwrap_or(&self.issuer)
+    }
+
+    /// Whether RFC 7591 dynamic registration is offered at all: with an
+    /// initial access token (required then), or opened to anyone.
+    pub fn dynamic_registration_enabled(&self) -> bool {
+        self.registration_initial_access_token.is_some() || self.open_registration
+    }
+}
