@@ -16,7 +16,8 @@ pub enum AuditCommand {
         /// Only events about or by this user (login name or user id).
         #[arg(long, value_name = "U")]
         user: Option<String>,
-        /// Only events about this client (client id).
+        /// Only events about this client (client id; write `--client=ID`,
+        /// since an id may begin with `-`).
         #[arg(long, value_name = "C")]
         client: Option<String>,
         /// Only events since T: a date (`2026-11-29`), a UTC time

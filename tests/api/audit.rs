@@ -144,12 +144,15 @@ async fn audit_list_filters_by_client() {
     let (one, other) = (web_app(&app), web_app(&app));
     assert_eq!(app.cli(&["client", "delete", &one.id], None).code, 0);
 
-    let about_one = events(&app, &["--client", &one.id]);
+    let about_one = events(&app, &[&format!("--client={}", one.id)]);
     let kinds: Vec<&str> = about_one.iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["client.deleted", "client.registered"]);
     assert!(about_one.iter().all(|e| e["client_id"] == one.id.as_str()));
-    assert_eq!(events(&app, &["--client", &other.id]).len(), 1);
-    assert_eq!(events(&app, &["--client", &one.id, "--since", "1h"]).len(), 2);
+    assert_eq!(events(&app, &[&format!("--client={}", other.id)]).len(), 1);
+    assert_eq!(
+        events(&app, &[&format!("--client={}", one.id), "--since", "1h"]).len(),
+        2
+    );
     assert!(events(&app, &["--since", "2999-01-01"]).is_empty());
 }
 
@@ -204,7 +207,7 @@ async fn refresh_token_reuse_is_recorded() {
         400
     );
 
-    let reuse = events(&app, &["--client", &client.id])
+    let reuse = events(&app, &[&format!("--client={}", client.id)])
         .into_iter()
         .find(|e| e["kind"] == "refresh.reuse_detected")
         .expect("a reuse event");
