@@ -360,6 +360,81 @@ pub async fn register(
     })
 }
 
+/// A registration as the developer portal shows it: lists split, no
+/// secrets, the administrator's flags.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// Client id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Description shown to developers.
+    pub description: String,
+    /// Home page.
+    pub homepage_uri: Option<String>,
+    /// Logo.
+    pub logo_uri: Option<String>,
+    /// Registered redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// Allowed grant types.
+    pub grant_types: Vec<String>,
+    /// Allowed scopes.
+    pub scopes: Vec<String>,
+    /// No secret.
+    pub is_public: bool,
+    /// First-party: skips consent.
+    pub is_trusted: bool,
+    /// No new tokens.
+    pub suspended: bool,
+    /// Vouched for by an administrator.
+    pub verified: bool,
+    /// The developer who registered it.
+    pub owner_id: Option<String>,
+}
+
+impl Registration {
+    fn of(row: ClientRow) -> Registration {
+        let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        Registration {
+            redirect_uris: words(&row.redirect_uris),
+            grant_types: words(&row.grant_types),
+            scopes: words(&row.scopes),
+            id: row.id,
+            name: row.name,
+            description: row.description,
+            homepage_uri: row.homepage_uri,
+            logo_uri: row.logo_uri,
+            is_public: row.is_public,
+            is_trusted: row.is_trusted,
+            suspended: row.suspended,
+            verified: row.verified,
+            owner_id: row.owner_id,
+        }
+    }
+
+    /// Whether `user_id` may see and change it: its owner, or an administrator.
+    pub fn is_managed_by(&self, user_id: &str, is_admin: bool) -> bool {
+        is_admin || self.owner_id.as_deref() == Some(user_id)
+    }
+}
+
+/// The registration of `id`, as the portal shows it.
+pub async fn registration(db: &Database, id: &str) -> Result<Option<Registration>, StorageError> {
+    Ok(load(db, id).await?.map(Registration::of))
+}
+
+/// Every registration (`owner` none), or those a developer registered; oldest first.
+pub async fn registrations(db: &Database, owner: Option<&str>) -> Result<Vec<Registration>, StorageError> {
+    let owner = owner.map(str::to_string);
+    let rows = db
+        .run(move |conn| match &owner {
+            None => storage::clients::all(conn),
+            Some(o) => storage::clients::by_owner(conn, o),
+        })
+        .await?;
+    Ok(rows.into_iter().map(Registration::of).collect())
+}
+
 /// The stored registration of `id`.
 pub async fn load(db: &Database, id: &str) -> Result<Option<ClientRow>, StorageError> {
     let id = id.to_string();
@@ -517,6 +592,9 @@ pub async fn delete_from(db: &Database, actor: &Actor, id: &str) -> Result<bool,
     })
     .await
 }
+
+/// An administrator's decisions about a client, as [`set_flags`] takes them.
+pub use crate::storage::clients::ClientFlags as AdminFlags;
 
 /// Sets the administrator's flags: trusted (skips consent), suspended (no
 /// new tokens; its tokens introspect inactive) and verified (vouched for:

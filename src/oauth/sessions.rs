@@ -153,6 +153,23 @@ pub async fn end(ctx: &Context, session: &Session) -> Result<(), StorageError> {
         .await
 }
 
+/// The applications a user has allowed: (client id, name, scope), as the
+/// account page lists them.
+pub async fn approved_apps(
+    ctx: &Context,
+    user_id: &str,
+) -> Result<Vec<(String, String, String)>, StorageError> {
+    let user_id = user_id.to_string();
+    let consents = ctx
+        .db
+        .run(move |conn| storage::consents::for_user(conn, &user_id))
+        .await?;
+    Ok(consents
+        .into_iter()
+        .map(|(client_id, name, scope, _)| (client_id, name, scope))
+        .collect())
+}
+
 /// Withdraws a user's consent to a client, as logout does for a session:
 /// the refresh tokens that client holds for the user are revoked, and the
 /// withdrawal is recorded, so that the access tokens (which are not stored)

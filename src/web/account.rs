@@ -4,7 +4,6 @@ use super::page_error::PageError;
 use super::pages::{self, read_form, see_other, AccountPage, ApprovedApp};
 use super::{session, AppState};
 use crate::oauth::sessions::{self, Session};
-use crate::storage;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -22,15 +21,10 @@ async fn signed_in(state: &AppState, req: &HttpRequest) -> Result<Session, PageE
 
 async fn account(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let current = signed_in(&state, &req).await?;
-    let user_id = current.user_id.clone();
-    let consents = state
-        .oauth
-        .db
-        .run(move |conn| storage::consents::for_user(conn, &user_id))
-        .await?;
-    let apps = consents
+    let apps = sessions::approved_apps(&state.oauth, &current.user_id)
+        .await?
         .into_iter()
-        .map(|(client_id, name, scope, _)| ApprovedApp {
+        .map(|(client_id, name, scope)| ApprovedApp {
             client_id,
             name,
             scope,

@@ -2,8 +2,7 @@
 //! becomes a registration request.
 
 use crate::oauth::form::Params;
-use crate::oauth::registry::{self, FieldError, NewClient, Registrant};
-use crate::storage::clients::ClientRow;
+use crate::oauth::registry::{self, FieldError, NewClient, Registrant, Registration};
 
 /// What the application form holds, as typed.
 #[derive(Default)]
@@ -58,20 +57,16 @@ impl AppForm {
         }
     }
 
-    pub(super) fn from_row(row: &ClientRow) -> AppForm {
+    pub(super) fn from_registration(r: &Registration) -> AppForm {
         AppForm {
-            name: row.name.clone(),
-            description: row.description.clone(),
-            homepage_uri: row.homepage_uri.clone().unwrap_or_default(),
-            logo_uri: row.logo_uri.clone().unwrap_or_default(),
-            redirect_uris: row
-                .redirect_uris
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join("\n"),
-            public: row.is_public,
-            grants: row.grant_types.split_whitespace().map(str::to_string).collect(),
-            scopes: row.scopes.split_whitespace().map(str::to_string).collect(),
+            name: r.name.clone(),
+            description: r.description.clone(),
+            homepage_uri: r.homepage_uri.clone().unwrap_or_default(),
+            logo_uri: r.logo_uri.clone().unwrap_or_default(),
+            redirect_uris: r.redirect_uris.join("\n"),
+            public: r.is_public,
+            grants: r.grant_types.clone(),
+            scopes: r.scopes.clone(),
         }
     }
 

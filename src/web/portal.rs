@@ -10,10 +10,9 @@ use super::session;
 use super::AppState;
 use crate::oauth::audit::Actor;
 use crate::oauth::form::Params;
+use crate::oauth::registry::Registration;
 use crate::oauth::registry::{self, FieldError, RegisterError, Registrant, UpdateError};
 use crate::oauth::sessions::Session;
-use crate::storage;
-use crate::storage::clients::{ClientFlags, ClientRow};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -114,9 +113,9 @@ async fn signed_in_form(
 }
 
 /// The application `id` if this developer may see it (its owner, or an admin).
-async fn owned(state: &AppState, current: &Session, id: &str) -> Result<ClientRow, PageError> {
-    match registry::load(&state.oauth.db, id).await? {
-        Some(row) if current.is_admin || row.owner_id.as_deref() == Some(current.user_id.as_str()) => Ok(row),
+async fn owned(state: &AppState, current: &Session, id: &str) -> Result<Registration, PageError> {
+    match registry::registration(&state.oauth.db, id).await? {
+        Some(r) if r.is_managed_by(&current.user_id, current.is_admin) => Ok(r),
         _ => Err(not_found()),
     }
 }
@@ -127,7 +126,7 @@ async fn owned_form(
     req: &HttpRequest,
     id: &str,
     payload: web::Payload,
-) -> Result<(Session, Params, ClientRow), PageError> {
+) -> Result<(Session, Params, Registration), PageError> {
     let (current, params) = signed_in_form(state, req, payload).await?;
     let row = owned(state, &current, id).await?;
     Ok((current, params, row))
@@ -137,7 +136,7 @@ fn form_page(
     state: &AppState,
     status: StatusCode,
     current: &Session,
-    row: Option<&ClientRow>,
+    row: Option<&Registration>,
     form: AppForm,
     errors: Vec<(&'static str, String)>,
     catalogue: Vec<(String, String)>,
@@ -165,18 +164,8 @@ fn form_page(
 
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let current = signed_in(&state, &req).await?;
-    let (owner, admin) = (current.user_id.clone(), current.is_admin);
-    let rows = state
-        .oauth
-        .db
-        .run(move |conn| {
-            if admin {
-                storage::clients::all(conn)
-            } else {
-                storage::clients::by_owner(conn, &owner)
-            }
-        })
-        .await?;
+    let owner = (!current.is_admin).then_some(current.user_id.as_str());
+    let rows = registry::registrations(&state.oauth.db, owner).await?;
     let apps = rows
         .into_iter()
         .map(|r| AppSummary {
@@ -275,7 +264,7 @@ async fn show(
         StatusCode::OK,
         &current,
         Some(&row),
-        AppForm::from_row(&row),
+        AppForm::from_registration(&row),
         Vec::new(),
         catalogue,
     ))
@@ -385,7 +374,7 @@ async fn flags(
         return Err(not_found());
     }
     let row = owned(&state, &current, &id).await?;
-    let flags = ClientFlags {
+    let flags = registry::AdminFlags {
         is_trusted: params.get("trusted").is_some(),
         suspended: params.get("suspended").is_some(),
         verified: params.get("verified").is_some(),
