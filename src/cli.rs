@@ -145,6 +145,12 @@ pub enum UserCommand {
         #[arg(long)]
         username: String,
     },
+    /// Lift the sign-in lockouts and slowdown on an account, from every address.
+    Unlock {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+    },
     /// List users.
     List {
         /// Print JSON instead of text.
@@ -338,6 +344,14 @@ pub fn suspend_user(settings: &Settings, username: &str, suspended: bool) -> any
         "{} user {username}",
         if suspended { "suspended" } else { "reinstated" }
     );
+    Ok(())
+}
+
+/// `tollgate user unlock`
+pub fn unlock_user(settings: &Settings, username: &str) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let cleared = crate::oauth::throttle::unlock(&db, username)?;
+    out!("unlocked {username} ({cleared} sign-in counters cleared)");
     Ok(())
 }
 

@@ -57,6 +57,12 @@ pub struct Settings {
     pub registration_rate_limit: i32,
     /// Password hashes computed at once; more wait their turn.
     pub password_hash_concurrency: u32,
+    /// Password checks that may wait for a hashing thread.
+    pub password_queue_length: u32,
+    /// Seconds a password check may wait for a hashing thread.
+    pub password_queue_wait: i64,
+    /// Longest delay, in seconds, before an attempt on an account with many failures.
+    pub login_max_delay: i64,
     /// `aud` of access tokens when the request names no resource; `None`
     /// means the issuer.
     pub default_audience: Option<String>,
@@ -198,13 +204,12 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "login_max_failures",
         default: "5",
-        help:
-            "failed sign-ins to one account before it is locked (clients and addresses get 10 times as many)",
+        help: "failed sign-ins to one account from one address before that pair is locked; past it, the account itself is slowed, never locked (clients and addresses get 10 times as many)",
     },
     Key {
         name: "login_lockout",
         default: "300",
-        help: "seconds a locked account, client or address waits",
+        help: "seconds a locked (account, address) pair, client or address waits; the window failures are counted in",
     },
     Key {
         name: "registration_rate_limit",
@@ -214,7 +219,22 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "password_hash_concurrency",
         default: "2",
-        help: "password hashes computed at once (argon2id, 19 MiB each); further sign-ins queue",
+        help: "password hashes computed at once, each on a thread of its own that keeps one 19 MiB argon2id buffer; further sign-ins queue",
+    },
+    Key {
+        name: "password_queue_length",
+        default: "32",
+        help: "password checks that may wait for a hashing thread (1-10000); beyond it sign-ins get 503 and Retry-After at once",
+    },
+    Key {
+        name: "password_queue_wait",
+        default: "2",
+        help: "seconds a password check may wait for a hashing thread before it is answered 503 and Retry-After",
+    },
+    Key {
+        name: "login_max_delay",
+        default: "10",
+        help: "longest delay, in seconds, before an attempt on an account past login_max_failures failures (the delay doubles per failure)",
     },
     Key {
         name: "default_audience",
@@ -539,6 +559,12 @@ impl Settings {
                     _ => Err(format!("expected a number from 1 to 64, got {v:?}")),
                 }
             })?,
+            password_queue_length: src.parse("password_queue_length", |v| match v.parse::<u32>() {
+                Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+                _ => Err(format!("expected a number from 1 to 10000, got {v:?}")),
+            })?,
+            password_queue_wait: src.parse("password_queue_wait", seconds(1, 60))?,
+            login_max_delay: src.parse("login_max_delay", seconds(0, 60))?,
             signup_enabled: src.parse("signup_enabled", boolean)?,
             self_service_implicit: src.parse("self_service_implicit", boolean)?,
             self_service_client_credentials: src.parse("self_service_client_credentials", boolean)?,

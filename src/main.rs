@@ -36,6 +36,7 @@ fn main() -> ExitCode {
             password_stdin,
         }) => cli::change_password(&settings, &username, password_stdin),
         Command::User(UserCommand::Delete { username }) => cli::delete_user(&settings, &username),
+        Command::User(UserCommand::Unlock { username }) => cli::unlock_user(&settings, &username),
         Command::Client(ClientCommand::Create {
             name,
             redirect_uris,

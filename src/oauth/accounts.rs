@@ -2,9 +2,9 @@
 
 use crate::domain::{Invalid, Username};
 use crate::oauth::audit::{self, Actor, Event};
+use crate::oauth::throttle::{self, Subject};
+use crate::oauth::{hasher, Context};
 use crate::storage::{self, users::UserRow, Database, StorageError};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 
 /// Shortest password accepted.
@@ -12,30 +12,16 @@ pub const MIN_PASSWORD_LEN: usize = 8;
 /// Longest password accepted (argon2 takes any length; this bounds the work).
 pub const MAX_PASSWORD_LEN: usize = 1024;
 
-/// argon2id with OWASP's first recommended setting: m = 19 MiB, t = 2, p = 1.
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(19 * 1024, 2, 1, None).expect("constant argon2 parameters are valid");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+/// Hashes a password here, in memory of its own (the CLI: one hash, then
+/// the process ends). The server hashes on its pool ([`register_user`]).
+pub fn hash_password(password: &SecretString) -> Option<String> {
+    hasher::hash(&mut Vec::new(), password)
 }
 
-/// Hashes a password (slow by design: call it on a blocking thread).
-pub fn hash_password(password: &SecretString) -> Result<String, argon2::password_hash::Error> {
-    let mut bytes = [0u8; 16];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-    let salt = SaltString::encode_b64(&bytes)?;
-    Ok(argon2()
-        .hash_password(password.expose_secret().as_bytes(), &salt)?
-        .to_string())
-}
-
-/// Whether `password` matches the PHC string `stored` (slow by design).
+/// Whether `password` matches the PHC string `stored`, checked here in
+/// memory of its own (tools and tests; the server checks on its pool).
 pub fn verify_password(password: &SecretString, stored: &str) -> bool {
-    match PasswordHash::new(stored) {
-        Ok(hash) => argon2()
-            .verify_password(password.expose_secret().as_bytes(), &hash)
-            .is_ok(),
-        Err(_) => false,
-    }
+    hasher::verify(&mut Vec::new(), password, Some(stored))
 }
 
 /// Why a user could not be created.
@@ -47,9 +33,12 @@ pub enum CreateUserError {
     /// The username is taken.
     #[error("the username {0:?} is already taken")]
     Taken(String),
-    /// Hashing failed.
-    #[error("cannot hash the password: {0}")]
-    Hash(String),
+    /// Hashing failed (the cause is logged where it happened).
+    #[error("cannot hash the password")]
+    Hash,
+    /// Too many passwords are being hashed: try again later.
+    #[error(transparent)]
+    Busy(#[from] hasher::Busy),
     /// The database failed.
     #[error(transparent)]
     Storage(StorageError),
@@ -76,7 +65,39 @@ pub fn create_user(
 ) -> Result<String, CreateUserError> {
     let username = Username::parse(username)?;
     check_new_password(password)?;
-    let password_hash = hash_password(password).map_err(|e| CreateUserError::Hash(e.to_string()))?;
+    let password_hash = hash_password(password).ok_or(CreateUserError::Hash)?;
+    insert_user(db, actor, username, password_hash, is_admin)
+}
+
+/// Creates a user from a sign-up, hashing on the server's pool (`address`
+/// takes its turn there like a sign-in); returns the new user's id.
+pub async fn register_user(
+    ctx: &Context,
+    username: &str,
+    password: SecretString,
+    address: &str,
+) -> Result<String, CreateUserError> {
+    let username = Username::parse(username)?;
+    check_new_password(&password)?;
+    let password_hash = ctx
+        .passwords
+        .hash(&throttle::address_key(address), password)
+        .await?
+        .ok_or(CreateUserError::Hash)?;
+    let db = ctx.db.clone();
+    let actor = Actor::anonymous().from_address(address);
+    tokio::task::spawn_blocking(move || insert_user(&db, &actor, username, password_hash, false))
+        .await
+        .map_err(|_| CreateUserError::Storage(StorageError::Cancelled))?
+}
+
+fn insert_user(
+    db: &Database,
+    actor: &Actor,
+    username: Username,
+    password_hash: String,
+    is_admin: bool,
+) -> Result<String, CreateUserError> {
     let now = storage::now();
     let row = UserRow {
         // A prefix keeps user ids apart from client ids: a client-credentials
@@ -111,46 +132,146 @@ pub fn create_user(
     }
 }
 
-/// A hash of a random password, verified against when the username is
-/// unknown so that an unknown user and a wrong password take the same time.
-fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| {
-        hash_password(&SecretString::from(crate::oauth::secrets::random_secret())).unwrap_or_default()
-    })
+/// Who is signing in: through the login page, or through a client (the
+/// password grant). The throttle counts the address for the first, the
+/// client for the second.
+#[derive(Debug, Clone, Copy)]
+pub enum Via<'a> {
+    /// The login page.
+    LoginPage,
+    /// The password grant, through this client.
+    Client(&'a str),
 }
 
-/// The user whose name and password these are, or `None` — the same answer,
-/// after the same work, for an unknown user and a wrong password. The
-/// argon2 work runs on the blocking pool, at most
-/// `password_hash_concurrency` at once, so a flood of sign-ins queues
-/// instead of starving the rest of the server.
-pub async fn check_password(
-    ctx: &crate::oauth::Context,
+/// A user who proved their password (and is not suspended).
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The user's id.
+    pub id: String,
+    /// The login name.
+    pub username: String,
+    /// Whether they administer this server.
+    pub is_admin: bool,
+}
+
+/// How a sign-in ended.
+#[derive(Debug)]
+pub enum SignInOutcome {
+    /// The password is right.
+    SignedIn(SignedIn),
+    /// Unknown user, wrong password or suspended account: one answer for all.
+    Refused,
+    /// Too many failures: try again in this many seconds.
+    Throttled {
+        /// Seconds.
+        retry_after: i64,
+    },
+    /// Too many sign-ins are waiting for a password check: try again soon.
+    Busy {
+        /// Seconds.
+        retry_after: u64,
+    },
+}
+
+/// Signs `username` in with `password`, from `address`: the throttle (see
+/// [`throttle`]), the per-account delay, the password check on the hashing
+/// pool, and what a success or a failure leaves behind. An unknown user and
+/// a wrong password take the same work and get the same answer.
+pub async fn sign_in(
+    ctx: &Context,
     username: &str,
     password: SecretString,
-) -> Result<Option<UserRow>, StorageError> {
+    via: Via<'_>,
+    address: &str,
+) -> Result<SignInOutcome, StorageError> {
+    let busy = || SignInOutcome::Busy {
+        retry_after: ctx.settings.password_queue_wait.max(1) as u64,
+    };
+    let queue_key = throttle::address_key(address);
+    if !ctx.passwords.has_room(&queue_key) {
+        return Ok(busy());
+    }
+    let pair = Subject::pair(ctx, username, address);
+    let wide = match via {
+        Via::LoginPage => Subject::address(ctx, address),
+        Via::Client(client_id) => Subject::client(ctx, client_id),
+    };
+    let account = Subject::account(username);
+    // Counted before the password is checked: requests sent together cannot
+    // all pass the limit while none of them has been counted yet.
+    let counts = match throttle::reserve(ctx, &[pair.clone(), wide.clone(), account.clone()]).await? {
+        Ok(counts) => counts,
+        Err(wait) => return Ok(SignInOutcome::Throttled { retry_after: wait }),
+    };
+    // The account is slowed, never refused: a guesser cannot lock its owner out.
+    let earlier_failures = counts.last().copied().unwrap_or(1) - 1;
+    let wait = throttle::delay(
+        earlier_failures,
+        ctx.settings.login_max_failures,
+        ctx.settings.login_max_delay,
+    );
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+
     let name = username.to_string();
     let user = ctx
         .db
         .run(move |conn| storage::users::by_username(conn, &name))
         .await?;
-    let _permit = ctx
-        .password_checks
-        .acquire()
-        .await
-        .map_err(|_| StorageError::Cancelled)?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let span = tracing::Span::current();
-    let matches = tokio::task::spawn_blocking(move || {
-        span.in_scope(|| {
-            let hash = stored.as_deref().unwrap_or_else(|| dummy_hash());
-            verify_password(&password, hash) && stored.is_some()
+    let matches = match ctx.passwords.verify(&queue_key, password, stored).await {
+        Ok(matches) => matches,
+        Err(hasher::Busy) => {
+            // Nothing was tried: the attempt is given back, except to the
+            // address, whose budget counts floods too.
+            let mut untried = vec![pair, account];
+            if matches!(via, Via::Client(_)) {
+                untried.push(wide);
+            }
+            throttle::release(ctx, untried).await;
+            return Ok(busy());
+        }
+    };
+    // A right password for a suspended account is not confirmed.
+    let Some(user) = user.filter(|u| matches && !u.suspended) else {
+        return Ok(SignInOutcome::Refused);
+    };
+    // A success does not refund the address: valid sign-ins can flood too.
+    let released = match via {
+        Via::Client(_) => vec![wide],
+        Via::LoginPage => vec![],
+    };
+    throttle::succeeded(ctx, vec![account, pair], released).await;
+    Ok(SignInOutcome::SignedIn(SignedIn {
+        id: user.id,
+        username: user.username,
+        is_admin: user.is_admin,
+    }))
+}
+
+/// A user as an administrator sees them (never the password hash).
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    /// Login name.
+    pub username: String,
+    /// Administers this server.
+    pub is_admin: bool,
+    /// Banned.
+    pub suspended: bool,
+}
+
+/// Users by login name (at most 1,000).
+pub async fn list_users(ctx: &Context) -> Result<Vec<UserSummary>, StorageError> {
+    let rows = ctx.db.run(|conn| storage::users::list(conn, 1000)).await?;
+    Ok(rows
+        .into_iter()
+        .map(|u| UserSummary {
+            username: u.username,
+            is_admin: u.is_admin,
+            suspended: u.suspended,
         })
-    })
-    .await
-    .map_err(|_| StorageError::Cancelled)?;
-    Ok(user.filter(|_| matches))
+        .collect())
 }
 
 /// Suspends a user (a ban): sign-in and every grant are refused, their
@@ -210,7 +331,8 @@ pub fn change_password(
     password: &SecretString,
 ) -> Result<(), ChangePasswordError> {
     check_new_password(password)?;
-    let hash = hash_password(password).map_err(|e| ChangePasswordError::Hash(e.to_string()))?;
+    let hash = hash_password(password)
+        .ok_or_else(|| ChangePasswordError::Hash("the password could not be hashed".into()))?;
     let changed = db.transaction_sync(|conn| {
         let Some(user) = storage::users::by_username(conn, username)? else {
             return Ok(false);

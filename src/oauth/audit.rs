@@ -84,8 +84,9 @@ impl Actor {
         }
     }
 
-    /// Someone signing up: the user they become once their account exists.
-    pub fn signing_up() -> Actor {
+    /// Someone not known yet, at a sign-in or sign-up page: a user (the
+    /// one they become, once a sign-up creates their account).
+    pub fn anonymous() -> Actor {
         Actor::new(ActorKind::User, None)
     }
 

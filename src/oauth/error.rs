@@ -123,6 +123,18 @@ impl OAuthError {
         e
     }
 
+    /// 503 `temporarily_unavailable` with `Retry-After`: too many sign-ins
+    /// are waiting for a password check.
+    pub fn busy(retry_after: u64) -> Self {
+        let mut e = Self::new(
+            ErrorCode::TemporarilyUnavailable,
+            503,
+            "too many sign-ins are being checked; try again shortly",
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
+
     /// 429 with `Retry-After`: too many requests of a rate-limited kind.
     pub fn rate_limited(description: impl Into<String>, retry_after: u64) -> Self {
         let mut e = Self::new(ErrorCode::TemporarilyUnavailable, 429, description);

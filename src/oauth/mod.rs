@@ -10,6 +10,7 @@ pub mod dynamic_registration;
 pub mod error;
 pub mod form;
 pub mod grants;
+pub mod hasher;
 pub mod introspection;
 pub mod keys;
 pub mod metadata;
@@ -37,8 +38,8 @@ pub struct Context {
     pub keys: keys::KeyRing,
     /// Registered clients, cached briefly.
     pub clients: clients::ClientCache,
-    /// Bounds the argon2 work running at once.
-    pub password_checks: tokio::sync::Semaphore,
+    /// Password hashing: a fixed set of threads behind a bounded, fair queue.
+    pub passwords: hasher::HashPool,
 }
 
 impl Context {
@@ -48,7 +49,11 @@ impl Context {
         Context {
             keys: keys::KeyRing::new(db.clone(), settings.key_lifecycle),
             clients: clients::ClientCache::new(db.clone()),
-            password_checks: tokio::sync::Semaphore::new(settings.password_hash_concurrency as usize),
+            passwords: hasher::HashPool::new(
+                settings.password_hash_concurrency as usize,
+                settings.password_queue_length as usize,
+                std::time::Duration::from_secs(settings.password_queue_wait as u64),
+            ),
             settings,
             db,
         }

@@ -159,7 +159,7 @@ async fn redeem(
         ("client_id", client_id),
         ("code_verifier", verifier),
     ]);
-    grants::exchange(ctx, &params, None).await
+    grants::exchange(ctx, &params, None, "127.0.0.1").await
 }
 
 #[tokio::test]

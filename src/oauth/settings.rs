@@ -33,6 +33,12 @@ pub struct ProtocolSettings {
     pub registration_rate_limit: i32,
     /// Password hashes computed at once.
     pub password_hash_concurrency: u32,
+    /// Password checks that may wait for a hashing thread, in all.
+    pub password_queue_length: u32,
+    /// Seconds a password check may wait for a hashing thread.
+    pub password_queue_wait: i64,
+    /// Longest delay, seconds, an account's failures impose on its next attempt.
+    pub login_max_delay: i64,
     /// Whether self-service clients (portal, RFC 7591) may use the implicit grant.
     pub self_service_implicit: bool,
     /// Whether self-service clients may use client credentials.

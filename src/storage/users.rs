@@ -81,3 +81,12 @@ pub fn set_password(conn: &mut DbConnection, id: &str, password_hash: &str, now:
 pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     diesel::delete(u::users.find(id)).execute(conn).map(|n| n == 1)
 }
+
+/// Users by login name, at most `limit` (an administrator's list).
+pub fn list(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<UserRow>> {
+    u::users
+        .order(u::username)
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(conn)
+}

@@ -3,8 +3,8 @@
 use super::pages::{self, read_form, see_other, LoginPage, LogoutPage, SignedOutPage};
 use super::session;
 use super::AppState;
-use crate::oauth::throttle::{self, Subject};
-use crate::oauth::{accounts, secrets, sessions};
+use crate::oauth::accounts::{self, SignInOutcome, Via};
+use crate::oauth::{secrets, sessions};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use secrecy::SecretString;
@@ -97,12 +97,22 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
     }
     let ctx = &state.oauth;
     let address = super::body::client_address(&req);
-    let subjects = || vec![Subject::account(ctx, name), Subject::address(ctx, &address)];
-    // Counted before the password is checked: requests sent together cannot
-    // all pass the limit while none of them has been counted yet.
-    match throttle::reserve(ctx, &subjects()).await {
-        Ok(Some(wait)) => {
-            let message = format!("Too many failed attempts. Try again in {} seconds.", wait.max(1));
+    let password = SecretString::from(password.to_string());
+    let user = match accounts::sign_in(ctx, name, password, Via::LoginPage, &address).await {
+        Ok(SignInOutcome::SignedIn(user)) => user,
+        // The same answer for an unknown user, a wrong password and a suspended account.
+        Ok(SignInOutcome::Refused) => {
+            return render_login(
+                &state,
+                StatusCode::UNAUTHORIZED,
+                &return_to,
+                name,
+                Some("The username or password is incorrect."),
+            )
+        }
+        Ok(SignInOutcome::Throttled { retry_after }) => {
+            let wait = retry_after.max(1);
+            let message = format!("Too many failed attempts. Try again in {wait} seconds.");
             let mut response = render_login(
                 &state,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -110,36 +120,19 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
                 name,
                 Some(&message),
             );
-            if let Ok(v) = wait.max(1).to_string().parse() {
+            if let Ok(v) = wait.to_string().parse() {
                 response
                     .headers_mut()
                     .insert(actix_web::http::header::RETRY_AFTER, v);
             }
             return response;
         }
-        Ok(None) => {}
-        Err(_) => return pages::unavailable(),
-    }
-    let user = match accounts::check_password(ctx, name, SecretString::from(password.to_string())).await {
-        Ok(user) => user,
-        Err(_) => return pages::unavailable(),
+        Ok(SignInOutcome::Busy { retry_after }) => return pages::busy(retry_after as i64),
+        Err(e) => {
+            tracing::warn!(error = %e, "sign-in could not be checked");
+            return pages::unavailable();
+        }
     };
-    let Some(user) = user.filter(|u| !u.suspended) else {
-        // The same answer for an unknown user, a wrong password and a suspended account.
-        return render_login(
-            &state,
-            StatusCode::UNAUTHORIZED,
-            &return_to,
-            name,
-            Some("The username or password is incorrect."),
-        );
-    };
-    throttle::succeeded(
-        ctx,
-        Subject::account(ctx, name),
-        vec![Subject::address(ctx, &address)],
-    )
-    .await;
     // A new cookie value at every sign-in (no session fixation); the same
     // user signing in again keeps their session, another user's ends.
     let signed_in = match session::current(&state, &req).await {

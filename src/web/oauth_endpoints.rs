@@ -46,7 +46,13 @@ async fn handle(
         let authorization = authorization_header(&req)?;
         match endpoint {
             Endpoint::Token => {
-                let response = grants::exchange(&ctx, &params, authorization.as_deref()).await?;
+                let response = grants::exchange(
+                    &ctx,
+                    &params,
+                    authorization.as_deref(),
+                    &super::body::client_address(&req),
+                )
+                .await?;
                 Ok(serde_json::to_value(response).unwrap_or_default())
             }
             Endpoint::Revoke => {

@@ -150,6 +150,19 @@ pub fn unavailable() -> HttpResponse {
     response
 }
 
+/// 503 with `Retry-After`: too many sign-ins are waiting for a password check.
+pub fn busy(retry_after: i64) -> HttpResponse {
+    let mut response = error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Busy signing people in",
+        "Many people are signing in right now. Please wait a moment and try again.",
+    );
+    if let Ok(v) = header::HeaderValue::from_str(&retry_after.max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
 /// Reads a posted form (`application/x-www-form-urlencoded`, bounded).
 pub async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Params, PageError> {
     let body = body::read(req, payload, "application/x-www-form-urlencoded", MAX_BODY_BYTES)

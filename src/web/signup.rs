@@ -5,7 +5,6 @@ use super::pages::{self, read_form, see_other};
 use super::session;
 use super::AppState;
 use crate::domain::Username;
-use crate::oauth::audit::Actor;
 use crate::oauth::{accounts, secrets, sessions, throttle};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -106,17 +105,9 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
         }
         Err(_) => return pages::unavailable(),
     }
-    let Ok(_permit) = ctx.password_checks.acquire().await else {
-        return pages::unavailable();
-    };
-    let (db, name) = (ctx.db.clone(), username.to_string());
-    let actor = Actor::signing_up().from_address(address.clone());
-    let created =
-        tokio::task::spawn_blocking(move || accounts::create_user(&db, &actor, &name, &password, false))
-            .await;
-    let user_id = match created {
-        Ok(Ok(id)) => id,
-        Ok(Err(accounts::CreateUserError::Taken(_))) => {
+    let user_id = match accounts::register_user(&ctx, username, password, &address).await {
+        Ok(id) => id,
+        Err(accounts::CreateUserError::Taken(_)) => {
             return render_signup(
                 &state,
                 StatusCode::CONFLICT,
@@ -124,10 +115,14 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
                 Some("That username is taken."),
             )
         }
-        Ok(Err(accounts::CreateUserError::Invalid(e))) => {
+        Err(accounts::CreateUserError::Invalid(e)) => {
             return render_signup(&state, StatusCode::UNPROCESSABLE_ENTITY, username, Some(&e.0))
         }
-        _ => return pages::unavailable(),
+        Err(accounts::CreateUserError::Busy(_)) => return pages::busy(ctx.settings.password_queue_wait),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot create an account");
+            return pages::unavailable();
+        }
     };
     // Whoever was signed in on this browser is signed out: one session per browser.
     if let Ok(Some(old)) = session::current(&state, &req).await {

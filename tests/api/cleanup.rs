@@ -200,10 +200,10 @@ async fn purge_deletes_login_failures_whose_window_and_lock_are_over() {
     let app = spawn_app().await;
     let now = storage::now();
     with_db(&app, |c| {
-        storage::throttle::reserve(c, "account:old", now - DAY, 5, 300)?;
-        storage::throttle::reserve(c, "account:recent", now - 10, 5, 300)?;
+        storage::throttle::count(c, "account:old", now - DAY, 5, 300)?;
+        storage::throttle::count(c, "account:recent", now - 10, 5, 300)?;
         // Locked for a day, from a window that started long ago.
-        storage::throttle::reserve(c, "account:locked", now - 600, 0, DAY)
+        storage::throttle::count(c, "account:locked", now - 600, 0, DAY).map(|_| ())
     });
     purge(&app);
     let subjects: Vec<String> = with_db(&app, |c| {

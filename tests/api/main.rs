@@ -34,5 +34,6 @@ mod relay;
 mod resource_server;
 mod revocation;
 mod sessions;
+mod sign_in_throttle;
 mod slow_clients;
 mod unverified_clients;

@@ -43,11 +43,13 @@ impl TokenResponse {
     }
 }
 
-/// Handles one token request.
+/// Handles one token request from `peer` (the remote address, which the
+/// password grant's throttle counts).
 pub async fn exchange(
     ctx: &Context,
     params: &Params,
     authorization: Option<&[u8]>,
+    peer: &str,
 ) -> Result<TokenResponse, OAuthError> {
     let grant_name = params
         .require("grant_type")
@@ -70,7 +72,7 @@ pub async fn exchange(
     }
     match grant {
         GrantType::ClientCredentials => client_credentials::exchange(ctx, &client, params).await,
-        GrantType::Password => password::exchange(ctx, &client, params).await,
+        GrantType::Password => password::exchange(ctx, &client, params, peer).await,
         GrantType::RefreshToken => refresh_token::exchange(ctx, &client, params).await,
         GrantType::AuthorizationCode => authorization_code::exchange(ctx, &client, params).await,
         GrantType::Implicit => unreachable!("refused above"),

@@ -4,18 +4,19 @@
 
 use super::{audience, requested_scope, TokenResponse};
 use crate::domain::GrantType;
+use crate::oauth::accounts::{self, SignInOutcome, Via};
 use crate::oauth::clients::Client;
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::form::Params;
-use crate::oauth::throttle::{self, Subject};
 use crate::oauth::tokens::{issue_access, new_refresh, Grant, RefreshBase};
-use crate::oauth::{accounts, Context};
+use crate::oauth::Context;
 use secrecy::SecretString;
 
 pub(super) async fn exchange(
     ctx: &Context,
     client: &Client,
     params: &Params,
+    peer: &str,
 ) -> Result<TokenResponse, OAuthError> {
     if !client.is_trusted {
         return Err(OAuthError::unauthorized_client(
@@ -33,29 +34,20 @@ pub(super) async fn exchange(
     let scope = requested_scope(params, &client.scopes)?;
     let aud = audience(ctx, client, params)?;
 
-    // Counted before the password is checked: requests sent together cannot
-    // all pass the limit while none of them has been counted yet.
-    if let Some(wait) = throttle::reserve(
-        ctx,
-        &[Subject::account(ctx, username), Subject::client(ctx, &client.id)],
-    )
-    .await?
-    {
-        return Err(OAuthError::throttled(ErrorCode::InvalidGrant, wait as u64));
-    }
-    let user = accounts::check_password(ctx, username, SecretString::from(password.to_string())).await?;
-    // The same answer for an unknown user, a wrong password and a
-    // suspended account: a right password for a banned account is not
-    // confirmed.
-    let Some(user) = user.filter(|u| !u.suspended) else {
-        return Err(OAuthError::invalid_grant("the username or password is incorrect"));
+    let password = SecretString::from(password.to_string());
+    let user = match accounts::sign_in(ctx, username, password, Via::Client(&client.id), peer).await? {
+        SignInOutcome::SignedIn(user) => user,
+        // The same answer for an unknown user, a wrong password and a
+        // suspended account: a right password for a banned account is not
+        // confirmed.
+        SignInOutcome::Refused => {
+            return Err(OAuthError::invalid_grant("the username or password is incorrect"))
+        }
+        SignInOutcome::Throttled { retry_after } => {
+            return Err(OAuthError::throttled(ErrorCode::InvalidGrant, retry_after as u64))
+        }
+        SignInOutcome::Busy { retry_after } => return Err(OAuthError::busy(retry_after)),
     };
-    throttle::succeeded(
-        ctx,
-        Subject::account(ctx, username),
-        vec![Subject::client(ctx, &client.id)],
-    )
-    .await;
 
     let access = issue_access(
         ctx,
