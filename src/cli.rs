@@ -350,7 +350,7 @@ pub fn suspend_user(settings: &Settings, username: &str, suspended: bool) -> any
 /// `tollgate user unlock`
 pub fn unlock_user(settings: &Settings, username: &str) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let cleared = crate::oauth::throttle::unlock(&db, username)?;
+    let cleared = crate::oauth::throttle::unlock(&db, &Actor::operator(), username)?;
     out!("unlocked {username} ({cleared} sign-in counters cleared)");
     Ok(())
 }

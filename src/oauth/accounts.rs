@@ -201,7 +201,17 @@ pub async fn sign_in(
     // all pass the limit while none of them has been counted yet.
     let counts = match throttle::reserve(ctx, &[pair.clone(), wide.clone(), account.clone()]).await? {
         Ok(counts) => counts,
-        Err(wait) => return Ok(SignInOutcome::Throttled { retry_after: wait }),
+        Err(wait) => {
+            let user_id = account_id(ctx, username).await;
+            let (client_id, via) = audit_via(via);
+            let event = Event::LockedOut {
+                user_id,
+                client_id: client_id.clone(),
+                via,
+            };
+            audit::record(&ctx.db, &attempt_actor(client_id, address), event).await;
+            return Ok(SignInOutcome::Throttled { retry_after: wait });
+        }
     };
     // The account is slowed, never refused: a guesser cannot lock its owner out.
     let earlier_failures = counts.last().copied().unwrap_or(1) - 1;
@@ -234,9 +244,27 @@ pub async fn sign_in(
         }
     };
     // A right password for a suspended account is not confirmed.
+    let (client_id, audit_via) = audit_via(via);
+    let known_id = user.as_ref().map(|u| u.id.clone());
     let Some(user) = user.filter(|u| matches && !u.suspended) else {
+        // The account is named only if the name is an account's: a
+        // password typed into the username field stays out of the trail.
+        let user_id = known_id;
+        let event = Event::SignInFailed {
+            user_id,
+            client_id: client_id.clone(),
+            via: audit_via,
+        };
+        audit::record(&ctx.db, &attempt_actor(client_id, address), event).await;
         return Ok(SignInOutcome::Refused);
     };
+    let (user_id, actor) = (user.id.clone(), Actor::user(&user.id).from_address(address));
+    let event = Event::SignedIn {
+        user_id,
+        client_id,
+        via: audit_via,
+    };
+    audit::record(&ctx.db, &actor, event).await;
     // A success does not refund the address: valid sign-ins can flood too.
     let released = match via {
         Via::Client(_) => vec![wide],
@@ -248,6 +276,35 @@ pub async fn sign_in(
         username: user.username,
         is_admin: user.is_admin,
     }))
+}
+
+/// How a sign-in came, for its audit event: the client, and the way.
+fn audit_via(via: Via<'_>) -> (Option<String>, audit::Via) {
+    match via {
+        Via::LoginPage => (None, audit::Via::Page),
+        Via::Client(id) => (Some(id.to_string()), audit::Via::PasswordGrant),
+    }
+}
+
+/// Who attempts a sign-in not yet proved: someone at the sign-in page, or
+/// a client (the password grant).
+fn attempt_actor(client_id: Option<String>, address: &str) -> Actor {
+    match client_id {
+        Some(_) => Actor::client(),
+        None => Actor::anonymous(),
+    }
+    .from_address(address)
+}
+
+/// The id of the account named `username`, if there is one (for audit
+/// events only; a storage failure names none).
+async fn account_id(ctx: &Context, username: &str) -> Option<String> {
+    let name = username.to_string();
+    let found = ctx
+        .db
+        .run(move |conn| storage::users::by_username(conn, &name))
+        .await;
+    found.ok().flatten().map(|u| u.id)
 }
 
 /// A user as an administrator sees them (never the password hash).

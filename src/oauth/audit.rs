@@ -252,6 +252,13 @@ pub enum Event {
         /// The user.
         user_id: String,
     },
+    /// An account's sign-in lockouts and slowdowns were lifted.
+    UserUnlocked {
+        /// The user.
+        user_id: String,
+        /// How many throttle counters were cleared.
+        cleared: usize,
+    },
     /// A user's password was set by the operator.
     PasswordChanged {
         /// The user.
@@ -319,6 +326,7 @@ impl Event {
             Event::UserCreated { .. } => "user.created",
             Event::UserSuspended { .. } => "user.suspended",
             Event::UserReinstated { .. } => "user.reinstated",
+            Event::UserUnlocked { .. } => "user.unlocked",
             Event::PasswordChanged { .. } => "user.password_changed",
             Event::UserDeleted { .. } => "user.deleted",
             Event::KeyRotated { .. } => "key.rotated",
@@ -376,6 +384,7 @@ impl Event {
             Event::UserSuspended { user_id }
             | Event::UserReinstated { user_id }
             | Event::PasswordChanged { user_id } => (s(user_id), None, json!({})),
+            Event::UserUnlocked { user_id, cleared } => (s(user_id), None, json!({"cleared": cleared})),
             Event::UserDeleted { user_id, username } => (s(user_id), None, json!({"username": username})),
             Event::KeyRotated { kid, alg } => (None, None, json!({"kid": kid, "alg": alg})),
             Event::RefreshReuseDetected {

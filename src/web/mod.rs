@@ -3,7 +3,6 @@
 
 mod account;
 mod app_form;
-mod audit_page;
 mod authorize;
 mod body;
 mod discovery;
@@ -54,7 +53,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     portal::routes(cfg);
     signup::routes(cfg);
     registration_endpoint::routes(cfg);
-    audit_page::routes(cfg);
     cfg.route("/static/style.css", web::get().to(pages::stylesheet));
 }
 

@@ -322,3 +322,64 @@ async fn the_admin_audit_page_goes_back_fifty_events_at_a_time() {
     assert_eq!(second.body.matches("<tr>").count() - 1, 10);
     assert!(!second.body.contains("id=\"older\""));
 }
+
+#[tokio::test]
+async fn sign_in_failures_and_successes_are_recorded_with_the_account_and_address() {
+    let app = spawn_app().await;
+    let alice = app.create_user("alice", PASSWORD);
+    let agent = Agent::new(&app);
+    assert_eq!(
+        agent.sign_in("alice", "wrong password", "/account").await.status,
+        401
+    );
+    assert_eq!(
+        agent.sign_in("nobody", "wrong password", "/account").await.status,
+        401
+    );
+    assert_eq!(agent.sign_in("alice", PASSWORD, "/account").await.status, 303);
+
+    let all = events(&app, &[]);
+    let failures: Vec<&Value> = all.iter().filter(|e| e["kind"] == "signin.failed").collect();
+    assert_eq!(failures.len(), 2);
+    assert_eq!(
+        failures[1]["user_id"],
+        alice.as_str(),
+        "a wrong password names the account"
+    );
+    assert_eq!(
+        failures[0]["user_id"],
+        Value::Null,
+        "an unknown name is not written down"
+    );
+    assert!(!serde_json::to_string(&all).unwrap().contains("nobody"));
+    let success = event(&all, "signin.succeeded");
+    assert_eq!(success["user_id"], alice.as_str());
+    assert_eq!(success["actor_user_id"], alice.as_str());
+    assert_eq!(success["detail"]["via"], "page");
+    for e in [failures[0], failures[1], success] {
+        assert_eq!(e["address"], "127.0.0.1");
+    }
+}
+
+#[tokio::test]
+async fn a_lockout_and_a_password_grant_sign_in_are_recorded_with_the_client() {
+    let app = spawn_app_on(TestDb::new(), |s| {
+        s.login_max_failures = 2;
+        s.login_lockout = 60;
+    })
+    .await;
+    let client = app.first_party_client();
+    app.alice_refresh_token(&client).await;
+    let agent = Agent::new(&app);
+    for _ in 0..2 {
+        agent.sign_in("alice", "wrong password", "/account").await;
+    }
+    assert_eq!(agent.sign_in("alice", PASSWORD, "/account").await.status, 429);
+
+    let all = events(&app, &["--user", "alice"]);
+    let locked = event(&all, "signin.locked_out");
+    assert!(locked["user_id"].as_str().unwrap().starts_with("user_"));
+    let granted = event(&all, "signin.succeeded");
+    assert_eq!(granted["client_id"], client.id.as_str());
+    assert_eq!(granted["detail"]["via"], "password_grant");
+}
