@@ -2,6 +2,7 @@
 //! Each route module exposes a `routes` function; this one only merges them.
 
 mod account;
+mod admin;
 mod app_form;
 mod authorize;
 mod body;
@@ -51,6 +52,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     login::routes(cfg);
     account::routes(cfg);
     portal::routes(cfg);
+    admin::routes(cfg);
     signup::routes(cfg);
     registration_endpoint::routes(cfg);
     cfg.route("/static/style.css", web::get().to(pages::stylesheet));
