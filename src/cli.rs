@@ -2,6 +2,7 @@
 
 use crate::config::Settings;
 use crate::domain::SigningAlg;
+use crate::oauth::audit::Actor;
 use crate::oauth::{accounts, keys, registry};
 use crate::startup::Application;
 use crate::storage::{self, Database};
@@ -11,6 +12,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+
+mod audit;
+pub use audit::{list_audit, AuditCommand};
 
 /// Writes a line to standard output, returning the error instead of
 /// panicking as `println!` does: a reader that went away (`| head`) ends
@@ -84,6 +88,9 @@ pub enum Command {
     /// Manage the scope catalogue (what self-service clients may ask for).
     #[command(subcommand)]
     Scope(ScopeCommand),
+    /// Read the audit trail of security events.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Delete expired rows now (what the server's sweeper does every
     /// `purge_interval` seconds), print how many per table, and exit.
     Purge,
@@ -313,7 +320,7 @@ pub fn create_user(
 ) -> anyhow::Result<()> {
     let password = read_new_password(password_stdin)?;
     let db = open(settings)?;
-    let id = accounts::create_user(&db, username, &password, admin)?;
+    let id = accounts::create_user(&db, &Actor::operator(), username, &password, admin)?;
     out!("created user {username} ({id})");
     Ok(())
 }
@@ -330,7 +337,7 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// `tollgate user suspend` and `tollgate user reinstate`
 pub fn suspend_user(settings: &Settings, username: &str, suspended: bool) -> anyhow::Result<()> {
     let db = open(settings)?;
-    if !accounts::set_suspended(&db, username, suspended)? {
+    if !accounts::set_suspended(&db, &Actor::operator(), username, suspended)? {
         anyhow::bail!("no user named {username:?}");
     }
     out!(
@@ -343,7 +350,7 @@ pub fn suspend_user(settings: &Settings, username: &str, suspended: bool) -> any
 /// `tollgate user unlock`
 pub fn unlock_user(settings: &Settings, username: &str) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let cleared = crate::oauth::throttle::unlock(&db, username)?;
+    let cleared = crate::oauth::throttle::unlock(&db, &Actor::operator(), username)?;
     out!("unlocked {username} ({cleared} sign-in counters cleared)");
     Ok(())
 }
@@ -377,7 +384,7 @@ pub fn list_users(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
 pub fn change_password(settings: &Settings, username: &str, password_stdin: bool) -> anyhow::Result<()> {
     let password = read_new_password(password_stdin)?;
     let db = open(settings)?;
-    accounts::change_password(&db, username, &password)?;
+    accounts::change_password(&db, &Actor::operator(), username, &password)?;
     out!("changed the password of {username}; their sessions ended and their refresh tokens were revoked");
     Ok(())
 }
@@ -385,7 +392,7 @@ pub fn change_password(settings: &Settings, username: &str, password_stdin: bool
 /// `tollgate user delete`
 pub fn delete_user(settings: &Settings, username: &str) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let Some(deleted) = accounts::delete_user(&db, username)? else {
+    let Some(deleted) = accounts::delete_user(&db, &Actor::operator(), username)? else {
         anyhow::bail!("no user named {username:?}");
     };
     out!(
@@ -405,7 +412,7 @@ pub fn delete_user(settings: &Settings, username: &str) -> anyhow::Result<()> {
 pub fn create_client(settings: &Settings, new: registry::NewClient, as_json: bool) -> anyhow::Result<()> {
     let valid = new.clone().validate(&registry::Registrant::Operator)?;
     let db = open(settings)?;
-    let registered = block_on(registry::register(&db, valid, false))?;
+    let registered = block_on(registry::register(&db, &Actor::operator(), valid, false))?;
     let secret = registered
         .client_secret
         .as_ref()
@@ -459,7 +466,7 @@ pub fn list_clients(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
 /// `tollgate client delete`
 pub fn delete_client(settings: &Settings, client_id: &str) -> anyhow::Result<()> {
     let db = open(settings)?;
-    if !block_on(registry::delete_from(&db, client_id))? {
+    if !block_on(registry::delete_from(&db, &Actor::operator(), client_id))? {
         anyhow::bail!("no client with id {client_id:?}");
     }
     out!("deleted client {client_id}");
@@ -500,23 +507,7 @@ pub fn remove_scope(settings: &Settings, name: &str) -> anyhow::Result<()> {
 
 /// A timestamp as people read it, in UTC: `2026-11-29 10:15:00 UTC`.
 fn utc(ts: i64) -> String {
-    // Days to a civil date (Howard Hinnant's algorithm), proleptic Gregorian.
-    let (days, secs) = (ts.div_euclid(86_400), ts.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    crate::domain::utc_text(ts)
 }
 
 /// What a key is doing now: `pending` (published, not signing yet),
@@ -534,7 +525,7 @@ fn key_state(k: &keys::KeyInfo) -> &'static str {
 /// `tollgate keys rotate`
 pub fn rotate_keys(settings: &Settings, alg: Option<SigningAlg>) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let key = keys::rotate(&db, alg.unwrap_or(settings.signing_alg))?;
+    let key = keys::rotate(&db, &Actor::operator(), alg.unwrap_or(settings.signing_alg))?;
     let listed = keys::list(&db, crate::startup::protocol_settings(settings).key_lifecycle)?;
     let new = listed.iter().find(|k| k.kid == key.kid());
     match new {

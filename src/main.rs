@@ -1,6 +1,8 @@
 use clap::Parser;
 use std::process::ExitCode;
-use tollgate::cli::{self, Cli, ClientCommand, Command, KeysCommand, ScopeCommand, UserCommand};
+use tollgate::cli::{
+    self, AuditCommand, Cli, ClientCommand, Command, KeysCommand, ScopeCommand, UserCommand,
+};
 use tollgate::config::Settings;
 use tollgate::oauth::registry::NewClient;
 
@@ -67,6 +69,20 @@ fn main() -> ExitCode {
         }
         Command::Scope(ScopeCommand::List) => cli::list_scopes(&settings),
         Command::Scope(ScopeCommand::Remove { name }) => cli::remove_scope(&settings, &name),
+        Command::Audit(AuditCommand::List {
+            user,
+            client,
+            since,
+            limit,
+            json,
+        }) => cli::list_audit(
+            &settings,
+            user.as_deref(),
+            client.as_deref(),
+            since.as_deref(),
+            limit,
+            json,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

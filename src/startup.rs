@@ -108,6 +108,9 @@ impl Application {
             App::new()
                 // Every response, JSON included, is read as what it says it is.
                 .wrap(actix_web::middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::telemetry::request_id_header,
+                ))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(Condition::new(measured, from_fn(metrics::record)))
                 .app_data(state.clone())

@@ -1,12 +1,18 @@
-//! Logging, set up in one place. Each request gets a span with a request id
-//! and its path — never its query string, which may carry a code or a token.
+//! Logging, set up in one place. Each request gets a span with a request id,
+//! its path (never its query string, which may carry a code or a token) and
+//! the client's address; the client id once a client authenticated; and a
+//! closing line with the status and the latency. Every response carries the
+//! request id in `x-request-id`, so a caller's report can be found in the log.
 
 pub mod metrics;
 
 use crate::config::LogFormat;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
 use actix_web::HttpMessage;
+use std::time::Instant;
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
@@ -36,22 +42,53 @@ impl RootSpanBuilder for RequestSpan {
             .get::<RequestId>()
             .map(|id| id.to_string())
             .unwrap_or_default();
+        request.extensions_mut().insert(Started(Instant::now()));
         tracing::info_span!(
             "request",
             method = %request.method(),
             path = %request.path(),
             request_id = %request_id,
+            address = %crate::web::client_address(request.request()),
+            client_id = tracing::field::Empty,
         )
     }
 
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, actix_web::Error>) {
         let _entered = span.enter();
         match outcome {
-            Ok(response) if response.status().is_server_error() => {
-                tracing::error!(status = response.status().as_u16(), "request failed")
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let latency_ms = response
+                    .request()
+                    .extensions()
+                    .get::<Started>()
+                    .map_or(0.0, |s| s.0.elapsed().as_secs_f64() * 1000.0);
+                if response.status().is_server_error() {
+                    tracing::error!(status, latency_ms, "request failed")
+                } else {
+                    tracing::info!(status, latency_ms, "request finished")
+                }
             }
-            Ok(response) => tracing::info!(status = response.status().as_u16(), "request finished"),
             Err(error) => tracing::error!(error = %error, "request failed"),
         }
     }
+}
+
+/// When the request started (for its latency).
+struct Started(Instant);
+
+/// Middleware (inside `TracingLogger`, which assigns the id): puts the
+/// request id in the response's `x-request-id` header.
+pub async fn request_id_header(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = request.extensions().get::<RequestId>().map(|id| id.to_string());
+    let mut response = next.call(request).await?;
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
 }

@@ -8,6 +8,7 @@ mod redirect_uri;
 mod scope;
 mod signing_alg;
 mod username;
+mod utc;
 
 pub use display_text::display_text;
 pub use grant_type::GrantType;
@@ -16,6 +17,7 @@ pub use redirect_uri::RedirectUri;
 pub use scope::{Scope, ScopeSet};
 pub use signing_alg::SigningAlg;
 pub use username::Username;
+pub use utc::{days_from_civil, utc_text};
 
 /// Why a value was refused, in words fit to show the person who sent it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

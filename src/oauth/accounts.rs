@@ -1,6 +1,7 @@
 //! User accounts: creation and password hashing (argon2id).
 
 use crate::domain::{Invalid, Username};
+use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::throttle::{self, Subject};
 use crate::oauth::{hasher, Context};
 use crate::storage::{self, users::UserRow, Database, StorageError};
@@ -57,6 +58,7 @@ pub fn check_new_password(password: &SecretString) -> Result<(), Invalid> {
 /// Creates a user; returns the new user's id.
 pub fn create_user(
     db: &Database,
+    actor: &Actor,
     username: &str,
     password: &SecretString,
     is_admin: bool,
@@ -64,7 +66,7 @@ pub fn create_user(
     let username = Username::parse(username)?;
     check_new_password(password)?;
     let password_hash = hash_password(password).ok_or(CreateUserError::Hash)?;
-    insert_user(db, username, password_hash, is_admin)
+    insert_user(db, actor, username, password_hash, is_admin)
 }
 
 /// Creates a user from a sign-up, hashing on the server's pool (`address`
@@ -83,13 +85,15 @@ pub async fn register_user(
         .await?
         .ok_or(CreateUserError::Hash)?;
     let db = ctx.db.clone();
-    tokio::task::spawn_blocking(move || insert_user(&db, username, password_hash, false))
+    let actor = Actor::anonymous().from_address(address);
+    tokio::task::spawn_blocking(move || insert_user(&db, &actor, username, password_hash, false))
         .await
         .map_err(|_| CreateUserError::Storage(StorageError::Cancelled))?
 }
 
 fn insert_user(
     db: &Database,
+    actor: &Actor,
     username: Username,
     password_hash: String,
     is_admin: bool,
@@ -106,7 +110,22 @@ fn insert_user(
         created_at: now,
         password_changed_at: now,
     };
-    match db.run_sync(|conn| storage::users::insert(conn, &row)) {
+    let actor = actor.creating(&row.id);
+    let created = db.transaction_sync(|conn| {
+        storage::users::insert(conn, &row)?;
+        let (user_id, username, admin) = (row.id.clone(), row.username.clone(), is_admin);
+        audit::record_in(
+            conn,
+            &actor,
+            Event::UserCreated {
+                user_id,
+                username,
+                admin,
+            },
+        );
+        Ok(())
+    });
+    match created {
         Ok(()) => Ok(row.id),
         Err(e) if e.is_unique_violation() => Err(CreateUserError::Taken(row.username)),
         Err(e) => Err(CreateUserError::Storage(e)),
@@ -208,7 +227,17 @@ async fn attempt_sign_in(
     // all pass the limit while none of them has been counted yet.
     let counts = match throttle::reserve(ctx, &[pair.clone(), wide.clone(), account.clone()]).await? {
         Ok(counts) => counts,
-        Err(wait) => return Ok(SignInOutcome::Throttled { retry_after: wait }),
+        Err(wait) => {
+            let user_id = account_id(ctx, username).await;
+            let (client_id, via) = audit_via(via);
+            let event = Event::LockedOut {
+                user_id,
+                client_id: client_id.clone(),
+                via,
+            };
+            audit::record(&ctx.db, &attempt_actor(client_id, address), event).await;
+            return Ok(SignInOutcome::Throttled { retry_after: wait });
+        }
     };
     // The account is slowed, never refused: a guesser cannot lock its owner out.
     let earlier_failures = counts.last().copied().unwrap_or(1) - 1;
@@ -241,9 +270,27 @@ async fn attempt_sign_in(
         }
     };
     // A right password for a suspended account is not confirmed.
+    let (client_id, audit_via) = audit_via(via);
+    let known_id = user.as_ref().map(|u| u.id.clone());
     let Some(user) = user.filter(|u| matches && !u.suspended) else {
+        // The account is named only if the name is an account's: a
+        // password typed into the username field stays out of the trail.
+        let user_id = known_id;
+        let event = Event::SignInFailed {
+            user_id,
+            client_id: client_id.clone(),
+            via: audit_via,
+        };
+        audit::record(&ctx.db, &attempt_actor(client_id, address), event).await;
         return Ok(SignInOutcome::Refused);
     };
+    let (user_id, actor) = (user.id.clone(), Actor::user(&user.id).from_address(address));
+    let event = Event::SignedIn {
+        user_id,
+        client_id,
+        via: audit_via,
+    };
+    audit::record(&ctx.db, &actor, event).await;
     // A success does not refund the address: valid sign-ins can flood too.
     let released = match via {
         Via::Client(_) => vec![wide],
@@ -255,6 +302,35 @@ async fn attempt_sign_in(
         username: user.username,
         is_admin: user.is_admin,
     }))
+}
+
+/// How a sign-in came, for its audit event: the client, and the way.
+fn audit_via(via: Via<'_>) -> (Option<String>, audit::Via) {
+    match via {
+        Via::LoginPage => (None, audit::Via::Page),
+        Via::Client(id) => (Some(id.to_string()), audit::Via::PasswordGrant),
+    }
+}
+
+/// Who attempts a sign-in not yet proved: someone at the sign-in page, or
+/// a client (the password grant).
+fn attempt_actor(client_id: Option<String>, address: &str) -> Actor {
+    match client_id {
+        Some(_) => Actor::client(),
+        None => Actor::anonymous(),
+    }
+    .from_address(address)
+}
+
+/// The id of the account named `username`, if there is one (for audit
+/// events only; a storage failure names none).
+async fn account_id(ctx: &Context, username: &str) -> Option<String> {
+    let name = username.to_string();
+    let found = ctx
+        .db
+        .run(move |conn| storage::users::by_username(conn, &name))
+        .await;
+    found.ok().flatten().map(|u| u.id)
 }
 
 /// A user as an administrator sees them (never the password hash).
@@ -284,7 +360,12 @@ pub async fn list_users(ctx: &Context) -> Result<Vec<UserSummary>, StorageError>
 /// Suspends a user (a ban): sign-in and every grant are refused, their
 /// sessions end, their refresh tokens are revoked, and their access tokens
 /// introspect inactive. `false` reinstates them. Returns whether the user exists.
-pub fn set_suspended(db: &Database, username: &str, suspended: bool) -> Result<bool, StorageError> {
+pub fn set_suspended(
+    db: &Database,
+    actor: &Actor,
+    username: &str,
+    suspended: bool,
+) -> Result<bool, StorageError> {
     db.transaction_sync(|conn| {
         let Some(user) = storage::users::by_username(conn, username)? else {
             return Ok(false);
@@ -295,6 +376,13 @@ pub fn set_suspended(db: &Database, username: &str, suspended: bool) -> Result<b
             storage::sessions::end_all_for_user(conn, &user.id, now)?;
             storage::tokens::revoke_for_user(conn, &user.id, now)?;
         }
+        let user_id = user.id;
+        let event = if suspended {
+            Event::UserSuspended { user_id }
+        } else {
+            Event::UserReinstated { user_id }
+        };
+        audit::record_in(conn, actor, event);
         Ok(true)
     })
 }
@@ -321,6 +409,7 @@ pub enum ChangePasswordError {
 /// must not keep what it gave them.
 pub fn change_password(
     db: &Database,
+    actor: &Actor,
     username: &str,
     password: &SecretString,
 ) -> Result<(), ChangePasswordError> {
@@ -335,6 +424,7 @@ pub fn change_password(
         storage::users::set_password(conn, &user.id, &hash, now)?;
         storage::sessions::end_all_for_user(conn, &user.id, now)?;
         storage::tokens::revoke_for_user(conn, &user.id, now)?;
+        audit::record_in(conn, actor, Event::PasswordChanged { user_id: user.id });
         Ok(true)
     })?;
     if !changed {
@@ -355,13 +445,15 @@ pub struct Deleted {
 /// The clients they registered stay (other people's sign-ins may depend on
 /// them), without an owner: an administrator manages them from then on.
 /// `None` if no user has that name.
-pub fn delete_user(db: &Database, username: &str) -> Result<Option<Deleted>, StorageError> {
+pub fn delete_user(db: &Database, actor: &Actor, username: &str) -> Result<Option<Deleted>, StorageError> {
     db.transaction_sync(|conn| {
         let Some(user) = storage::users::by_username(conn, username)? else {
             return Ok(None);
         };
         let clients_kept = storage::clients::count_owned_by(conn, &user.id)?;
         storage::users::delete(conn, &user.id)?;
+        let (user_id, username) = (user.id.clone(), user.username);
+        audit::record_in(conn, actor, Event::UserDeleted { user_id, username });
         Ok(Some(Deleted {
             id: user.id,
             clients_kept,

@@ -7,6 +7,7 @@
 //! anywhere; once both are verified, errors go back to the client.
 
 use crate::domain::{CodeChallenge, GrantType, RedirectUri, ScopeSet};
+use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::clients::Client;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
@@ -304,7 +305,15 @@ impl AuthorizationRequest {
             .run(move |conn| {
                 let before = consents::scope_for(conn, &user, &client)?.unwrap_or_default();
                 let union = ScopeSet::parse(&format!("{before} {scope}")).unwrap_or(scope);
-                consents::grant(conn, &user, &client, &union.to_string(), storage::now())
+                consents::grant(conn, &user, &client, &union.to_string(), storage::now())?;
+                let (actor, user_id, client_id) = (Actor::user(&user), user, client);
+                let granted = Event::ConsentGranted {
+                    user_id,
+                    client_id,
+                    scope: union,
+                };
+                audit::record_in(conn, &actor, granted);
+                Ok(())
             })
             .await?;
         Ok(())

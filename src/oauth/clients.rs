@@ -361,6 +361,8 @@ impl ClientCache {
         if client.suspended {
             return Err(fail("this client is suspended"));
         }
+        // The request's log line names the client that authenticated.
+        tracing::Span::current().record("client_id", client.id.as_str());
         Ok(client)
     }
 }

@@ -5,6 +5,7 @@
 //! The answer carries a registration access token with which the program
 //! can later read, replace or delete its registration — and nothing else.
 
+use crate::oauth::audit::Actor;
 use crate::oauth::error::OAuthError;
 use crate::oauth::metadata::REGISTRATION_PATH;
 use crate::oauth::registry::{self, Editor, FieldError, NewClient, RegisterError, Registrant, UpdateError};
@@ -313,13 +314,15 @@ async fn self_service(ctx: &Context) -> Result<Registrant, RegistrationError> {
 
 /// RFC 7591 §3: registers the client `body` describes; the client
 /// information response (§3.2.1).
-pub async fn register(ctx: &Context, body: &[u8]) -> Result<Value, RegistrationError> {
+///
+/// `actor` is the program registering, with its address: [`Actor::client`].
+pub async fn register(ctx: &Context, actor: &Actor, body: &[u8]) -> Result<Value, RegistrationError> {
     let metadata = ClientMetadata::from_json(body)?;
     let method = metadata.auth_method()?.unwrap_or(AuthMethod::ClientSecretBasic);
     let valid = metadata
         .into_new_client(method.is_public())?
         .validate(&self_service(ctx).await?)?;
-    let registered = registry::register(&ctx.db, valid, true).await?;
+    let registered = registry::register(&ctx.db, actor, valid, true).await?;
     let id = registered.client_id;
     let loaded = match (
         registry::load(&ctx.db, &id).await,
@@ -335,7 +338,7 @@ pub async fn register(ctx: &Context, body: &[u8]) -> Result<Value, RegistrationE
         Err(e) => {
             // The requester would never learn the credentials: take the registration back.
             tracing::error!(client_id = %id, error = %e, "a registered client could not be read back");
-            if let Err(e) = registry::delete(&ctx.clients, &id).await {
+            if let Err(e) = registry::delete(&ctx.clients, &Actor::system(), &id).await {
                 tracing::error!(client_id = %id, error = %e, "an unanswerable registration could not be removed");
             }
             return Err(e.into());
@@ -399,7 +402,12 @@ pub fn read(ctx: &Context, managed: &Managed) -> Value {
 /// RFC 7592 §2.2: replaces the registration's metadata with `body`'s. The
 /// client's id, secret and type stay; `token_endpoint_auth_method` may
 /// switch between the two secret methods, not to or from `none`.
-pub async fn replace(ctx: &Context, managed: Managed, body: &[u8]) -> Result<Value, RegistrationError> {
+pub async fn replace(
+    ctx: &Context,
+    actor: &Actor,
+    managed: Managed,
+    body: &[u8],
+) -> Result<Value, RegistrationError> {
     let metadata = ClientMetadata::from_json(body)?;
     if metadata.client_id.as_deref() != Some(managed.row.id.as_str()) {
         return Err(RegistrationError::invalid_metadata(
@@ -420,7 +428,7 @@ pub async fn replace(ctx: &Context, managed: Managed, body: &[u8]) -> Result<Val
     let new = metadata.into_new_client(public)?;
     let rules = self_service(ctx).await?;
     let id = managed.row.id;
-    registry::update(&ctx.clients, &id, Editor::SelfService, move |_| {
+    registry::update(&ctx.clients, actor, &id, Editor::SelfService, move |_| {
         new.validate(&rules)
     })
     .await
@@ -443,9 +451,9 @@ pub async fn replace(ctx: &Context, managed: Managed, body: &[u8]) -> Result<Val
 }
 
 /// RFC 7592 §2.3: deletes the registration; its tokens go inactive.
-pub async fn delete(ctx: &Context, managed: Managed) -> Result<(), RegistrationError> {
+pub async fn delete(ctx: &Context, actor: &Actor, managed: Managed) -> Result<(), RegistrationError> {
     let id = managed.row.id;
-    if !registry::delete(&ctx.clients, &id).await? {
+    if !registry::delete(&ctx.clients, actor, &id).await? {
         return Err(RegistrationError::InvalidToken);
     }
     tracing::info!(client_id = %id, "a client deleted its registration");

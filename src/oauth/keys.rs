@@ -7,6 +7,7 @@
 //! that way a token costs one signature and nothing more.
 
 use crate::domain::SigningAlg;
+use crate::oauth::audit::{self, Actor, Event};
 use crate::storage::{self, keys::KeyRow, Database, StorageError};
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
@@ -232,7 +233,7 @@ fn row_to_key(row: &KeyRow) -> Result<SigningKey, KeyError> {
 
 /// Creates a key: published at once, signing after the activation delay;
 /// the keys before it are marked superseded.
-pub fn rotate(db: &Database, alg: SigningAlg) -> Result<SigningKey, KeyError> {
+pub fn rotate(db: &Database, actor: &Actor, alg: SigningAlg) -> Result<SigningKey, KeyError> {
     let (key, der) = SigningKey::generate(alg)?;
     let row = KeyRow {
         kid: key.kid.clone(),
@@ -242,14 +243,19 @@ pub fn rotate(db: &Database, alg: SigningAlg) -> Result<SigningKey, KeyError> {
         created_at: storage::now(),
         retired_at: None,
     };
-    db.run_sync(|conn| storage::keys::insert_active(conn, &row))?;
+    db.transaction_sync(|conn| {
+        storage::keys::insert_active(conn, &row)?;
+        let (kid, alg) = (row.kid.clone(), alg.as_str());
+        audit::record_in(conn, actor, Event::KeyRotated { kid, alg });
+        Ok(())
+    })?;
     Ok(key)
 }
 
 /// Makes sure a signing key exists, generating one with `alg` if not.
 pub fn ensure_active(db: &Database, alg: SigningAlg) -> Result<(), KeyError> {
     if db.run_sync(storage::keys::all)?.is_empty() {
-        let key = rotate(db, alg)?;
+        let key = rotate(db, &Actor::system(), alg)?;
         tracing::info!(kid = %key.kid, alg = %alg, "generated the first signing key");
     }
     Ok(())

@@ -3,6 +3,7 @@
 //! the database only through `storage`.
 
 pub mod accounts;
+pub mod audit;
 pub mod authorize;
 pub mod clients;
 pub mod dynamic_registration;

@@ -5,6 +5,7 @@
 
 use crate::config::Settings;
 use crate::domain::SigningAlg;
+use crate::oauth::audit::Actor;
 use crate::oauth::authorize::{self, Refusal};
 use crate::oauth::form::Params;
 use crate::oauth::registry::{self, NewClient, Registrant};
@@ -48,7 +49,9 @@ async fn web_app(ctx: &Context, verified: bool) -> String {
         ..Default::default()
     };
     let valid = new.validate(&Registrant::Operator).unwrap();
-    let registered = registry::register(&ctx.db, valid, !verified).await.unwrap();
+    let registered = registry::register(&ctx.db, &Actor::operator(), valid, !verified)
+        .await
+        .unwrap();
     registered.client_id
 }
 
@@ -123,6 +126,7 @@ async fn a_plain_pkce_challenge_is_refused_unless_the_client_allows_it() {
 async fn approved_code(ctx: &Context, client_id: &str) -> String {
     let user = accounts::create_user(
         &ctx.db,
+        &Actor::operator(),
         "alice",
         &SecretString::from("correct horse battery"),
         false,

@@ -8,6 +8,7 @@
 //! cache once written.
 
 use crate::domain::{display_text, GrantType, Invalid, RedirectUri, ScopeSet};
+use crate::oauth::audit::{self, Actor, ClientFlag, Event};
 use crate::oauth::clients::ClientCache;
 use crate::oauth::secrets;
 use crate::oauth::settings::ProtocolSettings;
@@ -311,6 +312,7 @@ impl ValidClient {
 /// verified; a self-registered one waits for an administrator.
 pub async fn register(
     db: &Database,
+    actor: &Actor,
     client: ValidClient,
     with_registration_token: bool,
 ) -> Result<Registered, RegisterError> {
@@ -343,7 +345,14 @@ pub async fn register(
         updated_at: now,
     };
     let id = row.id.clone();
-    db.run(move |conn| storage::clients::insert(conn, &row)).await?;
+    let actor = actor.clone();
+    db.transaction(move |conn| {
+        storage::clients::insert(conn, &row)?;
+        let (client_id, owner_id) = (row.id, row.owner_id);
+        audit::record_in(conn, &actor, Event::ClientRegistered { client_id, owner_id });
+        Ok(())
+    })
+    .await?;
     Ok(Registered {
         client_id: id,
         client_secret: client_secret.map(SecretString::from),
@@ -463,11 +472,18 @@ pub enum UpdateError {
 /// (name, URIs, grants, scopes, resources); its id, secret, type, owner
 /// and an administrator's flags are never written here, so a concurrent
 /// suspension or verification cannot be undone by an edit read before it.
-pub async fn update<F>(clients: &ClientCache, id: &str, editor: Editor, edit: F) -> Result<(), UpdateError>
+pub async fn update<F>(
+    clients: &ClientCache,
+    actor: &Actor,
+    id: &str,
+    editor: Editor,
+    edit: F,
+) -> Result<(), UpdateError>
 where
     F: FnOnce(&ClientRow) -> Result<ValidClient, FieldError> + Send + 'static,
 {
     let owned = id.to_string();
+    let actor = actor.clone();
     let result = clients
         .db()
         .transaction(move |conn| {
@@ -487,6 +503,15 @@ where
             let withdraw_trust = editor == Editor::SelfService && capabilities_changed && row.is_trusted;
             storage::clients::update_details(conn, &owned, &details, withdraw_trust)?;
             storage::notifications::client_changed(conn, &owned)?;
+            let (client_id, trust_withdrawn) = (owned, withdraw_trust);
+            audit::record_in(
+                conn,
+                &actor,
+                Event::ClientUpdated {
+                    client_id,
+                    trust_withdrawn,
+                },
+            );
             Ok(Ok(()))
         })
         .await;
@@ -499,10 +524,12 @@ where
 /// way no earlier secret survives the rotation. `None` for a public client.
 pub async fn rotate_secret(
     clients: &ClientCache,
+    actor: &Actor,
     id: &str,
     overlap: i64,
 ) -> Result<Option<SecretString>, StorageError> {
     let owned = id.to_string();
+    let actor = actor.clone();
     let secret = secrets::random_secret();
     let hash = secrets::hash(&secret);
     let rotated = clients
@@ -527,6 +554,14 @@ pub async fn rotate_secret(
             };
             let set = storage::clients::set_secrets(conn, &owned, &new)?;
             storage::notifications::client_changed(conn, &owned)?;
+            audit::record_in(
+                conn,
+                &actor,
+                Event::ClientSecretRotated {
+                    client_id: owned,
+                    overlap,
+                },
+            );
             Ok(set)
         })
         .await;
@@ -536,19 +571,23 @@ pub async fn rotate_secret(
 
 /// Deletes a client; its codes, refresh tokens and consents go with it, and
 /// its access tokens introspect inactive. Returns whether it existed.
-pub async fn delete(clients: &ClientCache, id: &str) -> Result<bool, StorageError> {
-    let deleted = delete_from(clients.db(), id).await;
+pub async fn delete(clients: &ClientCache, actor: &Actor, id: &str) -> Result<bool, StorageError> {
+    let deleted = delete_from(clients.db(), actor, id).await;
     clients.invalidate(id);
     deleted
 }
 
 /// [`delete`] for a process with no cache of its own (the CLI): other
 /// instances are told all the same.
-pub async fn delete_from(db: &Database, id: &str) -> Result<bool, StorageError> {
+pub async fn delete_from(db: &Database, actor: &Actor, id: &str) -> Result<bool, StorageError> {
     let owned = id.to_string();
+    let actor = actor.clone();
     db.transaction(move |conn| {
         let deleted = storage::clients::delete(conn, &owned)?;
         storage::notifications::client_changed(conn, &owned)?;
+        if deleted {
+            audit::record_in(conn, &actor, Event::ClientDeleted { client_id: owned });
+        }
         Ok(deleted)
     })
     .await
@@ -561,13 +600,34 @@ pub use crate::storage::clients::ClientFlags as AdminFlags;
 /// new tokens; its tokens introspect inactive) and verified (vouched for:
 /// shown as such, and trusted with error redirects before sign-in). Writes
 /// nothing else. Returns whether the client exists.
-pub async fn set_flags(clients: &ClientCache, id: &str, flags: ClientFlags) -> Result<bool, StorageError> {
+pub async fn set_flags(
+    clients: &ClientCache,
+    actor: &Actor,
+    id: &str,
+    flags: ClientFlags,
+) -> Result<bool, StorageError> {
     let owned = id.to_string();
+    let actor = actor.clone();
     let set = clients
         .db()
         .transaction(move |conn| {
+            if !storage::clients::lock(conn, &owned)? {
+                return Ok(false);
+            }
+            let before = storage::clients::by_id(conn, &owned)?;
             let set = storage::clients::set_flags(conn, &owned, flags, storage::now())?;
             storage::notifications::client_changed(conn, &owned)?;
+            if let Some(before) = before {
+                let changes = [
+                    (ClientFlag::Trusted, before.is_trusted, flags.is_trusted),
+                    (ClientFlag::Suspended, before.suspended, flags.suspended),
+                    (ClientFlag::Verified, before.verified, flags.verified),
+                ];
+                for (flag, _, set) in changes.into_iter().filter(|(_, was, now)| was != now) {
+                    let client_id = owned.clone();
+                    audit::record_in(conn, &actor, Event::ClientFlagChanged { client_id, flag, set });
+                }
+            }
             Ok(set)
         })
         .await;

@@ -9,6 +9,7 @@
 //! services) names the session, so it can be shown without revealing or
 //! standing in for the cookie.
 
+use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::{secrets, Context};
 use crate::storage::{self, sessions::SessionRow, StorageError};
 use subtle::ConstantTimeEq;
@@ -131,13 +132,22 @@ pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, 
 
 /// Ends a session and revokes the refresh tokens issued under it; its
 /// access tokens (which carry its `sid`) introspect inactive from now on.
-pub async fn end(ctx: &Context, public_id: &str) -> Result<(), StorageError> {
-    let public_id = public_id.to_string();
+pub async fn end(ctx: &Context, session: &Session) -> Result<(), StorageError> {
+    let (public_id, user_id) = (session.public_id.clone(), session.user_id.clone());
     ctx.db
         .transaction(move |conn| {
             let now = storage::now();
             storage::sessions::end(conn, &public_id, now)?;
             storage::tokens::revoke_for_session(conn, &public_id, now)?;
+            let actor = Actor::user(&user_id);
+            audit::record_in(
+                conn,
+                &actor,
+                Event::LoggedOut {
+                    user_id,
+                    session_id: public_id,
+                },
+            );
             Ok(())
         })
         .await
@@ -173,6 +183,12 @@ pub async fn withdraw_consent(ctx: &Context, user_id: &str, client_id: &str) -> 
             let had = storage::consents::withdraw(conn, &user, &client)?;
             if had {
                 storage::consents::record_withdrawal(conn, &user, &client, now)?;
+                let (user_id, client_id) = (user.clone(), client.clone());
+                audit::record_in(
+                    conn,
+                    &Actor::user(&user),
+                    Event::ConsentWithdrawn { user_id, client_id },
+                );
             }
             storage::tokens::revoke_for_user_client(conn, &user, &client, now)?;
             Ok(had)

@@ -22,6 +22,7 @@
 //! not counted anywhere else: a locked pair cannot go on filling its
 //! client's budget.
 
+use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::Context;
 use crate::storage::{self, throttle, StorageError};
 use std::net::IpAddr;
@@ -232,7 +233,7 @@ pub async fn in_force(ctx: &Context) -> Result<Vec<Lockout>, StorageError> {
 
 /// Lifts every lock and slowdown on `username`'s account (from every
 /// address). Returns how many counters were cleared.
-pub fn unlock(db: &storage::Database, username: &str) -> Result<usize, StorageError> {
+pub fn unlock(db: &storage::Database, actor: &Actor, username: &str) -> Result<usize, StorageError> {
     let username = username.to_string();
     db.run_sync(move |conn| {
         let prefix = format!("pair:{username} ");
@@ -242,6 +243,13 @@ pub fn unlock(db: &storage::Database, username: &str) -> Result<usize, StorageEr
             cleared += usize::from(throttle::clear(conn, &row.subject)?);
         }
         cleared += usize::from(throttle::clear(conn, &format!("account:{username}"))?);
+        if let Some(user) = storage::users::by_username(conn, &username)? {
+            let event = Event::UserUnlocked {
+                user_id: user.id,
+                cleared,
+            };
+            audit::record_in(conn, actor, event);
+        }
         Ok(cleared)
     })
 }

@@ -157,3 +157,17 @@ diesel::table! {
         withdrawn_at -> BigInt,
     }
 }
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        at -> BigInt,
+        kind -> Text,
+        actor_user_id -> Nullable<Text>,
+        actor_kind -> Text,
+        user_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        address -> Nullable<Text>,
+        detail_json -> Text,
+    }
+}

@@ -244,7 +244,7 @@ async fn logout(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
                     "The form expired or was not sent from this site. Nothing was changed.",
                 );
             }
-            if let Err(e) = sessions::end(&state.oauth, &current.public_id).await {
+            if let Err(e) = sessions::end(&state.oauth, &current).await {
                 return PageError::from(e).error_response();
             }
             true

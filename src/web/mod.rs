@@ -18,6 +18,8 @@ mod registration_endpoint;
 mod session;
 mod signup;
 
+pub use body::client_address;
+
 use crate::oauth::Context;
 use actix_web::web;
 use std::sync::Arc;

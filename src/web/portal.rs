@@ -8,6 +8,7 @@ use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::session;
 use super::AppState;
+use crate::oauth::audit::Actor;
 use crate::oauth::form::Params;
 use crate::oauth::registry::Registration;
 use crate::oauth::registry::{self, FieldError, RegisterError, Registrant, UpdateError};
@@ -78,6 +79,11 @@ struct SecretPage<'a> {
     heading: &'a str,
     client_id: &'a str,
     secret: Option<&'a str>,
+}
+
+/// Who acts in the portal: the developer, or an administrator as such.
+fn actor(current: &Session, req: &HttpRequest) -> Actor {
+    Actor::session(current).from_address(super::body::client_address(req))
 }
 
 fn not_found() -> PageError {
@@ -225,7 +231,7 @@ async fn create(
             ))
         }
     };
-    let registered = match registry::register(&state.oauth.db, valid, false).await {
+    let registered = match registry::register(&state.oauth.db, &actor(&current, &req), valid, false).await {
         Ok(r) => r,
         Err(RegisterError::Storage(e)) => return Err(e.into()),
         // Validated above; a rule broken now is the form's to show.
@@ -291,9 +297,13 @@ async fn edit(
         }))
     } else {
         let new = form.to_new_client(row.owner_id.clone());
-        registry::update(&state.oauth.clients, &row.id, editor, move |now| {
-            registry::portal_edit(now, new, &offer, by_admin)
-        })
+        registry::update(
+            &state.oauth.clients,
+            &actor(&current, &req),
+            &row.id,
+            editor,
+            move |now| registry::portal_edit(now, new, &offer, by_admin),
+        )
         .await
     };
     match result {
@@ -318,7 +328,7 @@ async fn rotate(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let (_, params, row) = owned_form(&state, &req, &id, payload).await?;
+    let (current, params, row) = owned_form(&state, &req, &id, payload).await?;
     let overlap = match params.get("overlap").unwrap_or("0") {
         "0" => 0,
         "3600" => 3600,
@@ -329,7 +339,7 @@ async fn rotate(
             ))
         }
     };
-    let secret = registry::rotate_secret(&state.oauth.clients, &row.id, overlap)
+    let secret = registry::rotate_secret(&state.oauth.clients, &actor(&current, &req), &row.id, overlap)
         .await?
         .ok_or_else(|| PageError::bad_request("A public client has no secret to rotate."))?;
     Ok(pages::page_response(
@@ -348,8 +358,8 @@ async fn delete(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let (_, _, row) = owned_form(&state, &req, &id, payload).await?;
-    registry::delete(&state.oauth.clients, &row.id).await?;
+    let (current, _, row) = owned_form(&state, &req, &id, payload).await?;
+    registry::delete(&state.oauth.clients, &actor(&current, &req), &row.id).await?;
     Ok(see_other("/portal"))
 }
 
@@ -369,6 +379,6 @@ async fn flags(
         suspended: params.get("suspended").is_some(),
         verified: params.get("verified").is_some(),
     };
-    registry::set_flags(&state.oauth.clients, &row.id, flags).await?;
+    registry::set_flags(&state.oauth.clients, &actor(&current, &req), &row.id, flags).await?;
     Ok(see_other(&format!("/portal/apps/{}", row.id)))
 }

@@ -7,6 +7,7 @@
 use super::body::{self, BodyError};
 use super::oauth_endpoints::no_store;
 use super::AppState;
+use crate::oauth::audit::Actor;
 use crate::oauth::dynamic_registration::{self as registration, RegistrationError, MAX_BODY_BYTES};
 use crate::oauth::error::OAuthError;
 use crate::oauth::metadata::REGISTRATION_PATH;
@@ -47,7 +48,7 @@ async fn register(state: web::Data<AppState>, req: HttpRequest, payload: web::Pa
             Err(e) => return Err(RegistrationError::Server(e.into())),
         }
         let body = read_json(&req, payload).await?;
-        registration::register(ctx, &body).await
+        registration::register(ctx, &Actor::client().from_address(address), &body).await
     }
     .await;
     match result {
@@ -74,7 +75,8 @@ async fn replace(
     let result = async {
         let managed = registration::authenticate(ctx, &path, bearer_token(&req).as_deref()).await?;
         let body = read_json(&req, payload).await?;
-        registration::replace(ctx, managed, &body).await
+        let actor = Actor::client().from_address(body::client_address(&req));
+        registration::replace(ctx, &actor, managed, &body).await
     }
     .await;
     match result {
@@ -87,7 +89,8 @@ async fn delete(state: web::Data<AppState>, req: HttpRequest, path: web::Path<St
     let ctx = &state.oauth;
     let result = async {
         let managed = registration::authenticate(ctx, &path, bearer_token(&req).as_deref()).await?;
-        registration::delete(ctx, managed).await
+        let actor = Actor::client().from_address(body::client_address(&req));
+        registration::delete(ctx, &actor, managed).await
     }
     .await;
     match result {

@@ -5,6 +5,7 @@
 mod browser;
 mod helpers;
 
+mod audit;
 mod authorization_code_grant;
 mod authorization_endpoint;
 mod cleanup;

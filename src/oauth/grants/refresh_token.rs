@@ -5,6 +5,7 @@
 
 use super::TokenResponse;
 use crate::domain::ScopeSet;
+use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::clients::Client;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
@@ -101,6 +102,7 @@ pub(super) async fn exchange(
     let (new_token, new_row) = new_refresh(ctx, Some(&row.family_id), Some(&row.token_hash), base);
     let grace = ctx.settings.refresh_grace_period;
     let family = row.family_id.clone();
+    let (client_id, user_id) = (row.client_id.clone(), row.user_id.clone());
     let outcome = ctx
         .db
         .transaction(move |conn| {
@@ -125,6 +127,13 @@ pub(super) async fn exchange(
                     }
                     _ => {
                         tokens::revoke_family(conn, &family, now)?;
+                        let family_id = family.clone();
+                        let reuse = Event::RefreshReuseDetected {
+                            client_id,
+                            user_id,
+                            family_id,
+                        };
+                        audit::record_in(conn, &Actor::system(), reuse);
                         Ok(Outcome::Refused(
                             "the refresh token was already used; its grant has been revoked",
                         ))
