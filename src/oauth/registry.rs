@@ -306,6 +306,18 @@ impl ValidClient {
     }
 }
 
+/// A new client id: 128 random bits in base64url, never starting with `-`,
+/// so that an operator can pass it to the CLI (`tollgate client delete ID`)
+/// without it being read as an option (one id in 64 would be).
+fn new_client_id() -> String {
+    loop {
+        let id = secrets::random_token(16);
+        if !id.starts_with('-') {
+            return id;
+        }
+    }
+}
+
 /// Registers a validated client; generates its id, its secret if it is
 /// confidential, and an RFC 7592 registration access token if asked. A
 /// client an operator registers (no owner, no registration token) is
@@ -321,7 +333,7 @@ pub async fn register(
     let now = storage::now();
     let details = client.details(now);
     let row = ClientRow {
-        id: secrets::random_token(16),
+        id: new_client_id(),
         name: details.name,
         description: details.description,
         homepage_uri: details.homepage_uri,
@@ -722,6 +734,11 @@ mod tests {
             client_credentials_allowed: true,
             catalogue: vec!["profile".into()],
         }
+    }
+
+    #[test]
+    fn client_ids_never_start_with_a_dash() {
+        assert!((0..2000).all(|_| !new_client_id().starts_with('-')));
     }
 
     #[test]

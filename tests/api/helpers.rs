@@ -308,8 +308,13 @@ impl TestApp {
             .validate(&Registrant::Operator)
             .unwrap_or_else(|e| panic!("client create failed: {e}"));
         let db = self.database();
-        let registered = block_on(registry::register(&db, valid, false))
-            .unwrap_or_else(|e| panic!("client create failed: {e}"));
+        let registered = block_on(registry::register(
+            &db,
+            &tollgate::oauth::audit::Actor::operator(),
+            valid,
+            false,
+        ))
+        .unwrap_or_else(|e| panic!("client create failed: {e}"));
         TestClient {
             id: registered.client_id,
             secret: registered.client_secret.map(|s| s.expose_secret().to_string()),
@@ -347,8 +352,14 @@ impl TestApp {
     /// returns its id.
     pub fn create_user(&self, username: &str, password: &str) -> String {
         let password = secrecy::SecretString::from(password.to_string());
-        tollgate::oauth::accounts::create_user(&self.database(), username, &password, false)
-            .unwrap_or_else(|e| panic!("user create failed: {e}"))
+        tollgate::oauth::accounts::create_user(
+            &self.database(),
+            &tollgate::oauth::audit::Actor::operator(),
+            username,
+            &password,
+            false,
+        )
+        .unwrap_or_else(|e| panic!("user create failed: {e}"))
     }
 
     /// POSTs a form to `path`, authenticating with HTTP Basic if `basic` is given.
