@@ -1,0 +1,392 @@
+//! The rules a registration must meet: the same for the CLI, the
+//! developer portal and RFC 7591 dynamic registration, with the limits of
+//! self-service on top, and how a portal edit keeps what its form does not
+//! show. Pure: no database here.
+
+use crate::domain::{display_text, GrantType, Invalid, RedirectUri, ScopeSet};
+use crate::oauth::settings::ProtocolSettings;
+use crate::storage::clients::{ClientDetails, ClientRow};
+use std::fmt;
+
+/// What a registration asks for, as received.
+#[derive(Debug, Clone, Default)]
+pub struct NewClient {
+    /// Display name.
+    pub name: String,
+    /// Description shown to developers.
+    pub description: String,
+    /// Home page.
+    pub homepage_uri: Option<String>,
+    /// Logo.
+    pub logo_uri: Option<String>,
+    /// Redirect URIs, each checked by [`RedirectUri::parse`].
+    pub redirect_uris: Vec<String>,
+    /// Grant type names; empty means `authorization_code` and `refresh_token`.
+    pub grant_types: Vec<String>,
+    /// Scope names.
+    pub scopes: Vec<String>,
+    /// RFC 8707 resources (audiences) the client may ask tokens for.
+    pub resources: Vec<String>,
+    /// A public client has no secret.
+    pub public: bool,
+    /// First-party: skips consent, may be allowed the password grant.
+    pub trusted: bool,
+    /// The developer registering it.
+    pub owner_id: Option<String>,
+}
+
+/// Who registers a client, and so which rules apply.
+#[derive(Debug, Clone)]
+pub enum Registrant {
+    /// The operator (CLI): any grant, any scope, trust.
+    Operator,
+    /// A developer (portal) or a program (RFC 7591): no password grant, no
+    /// trust, implicit only where the operator allows it, scopes from the
+    /// catalogue only.
+    SelfService {
+        /// Whether the operator lets self-service clients use the implicit grant.
+        implicit_allowed: bool,
+        /// Whether the operator lets self-service clients use client credentials.
+        client_credentials_allowed: bool,
+        /// The scope catalogue's names.
+        catalogue: Vec<String>,
+    },
+}
+
+impl Registrant {
+    /// The rules for a developer (portal) or a program (RFC 7591) on this
+    /// server: the operator's switches and the scope catalogue's names.
+    pub fn self_service(settings: &ProtocolSettings, catalogue: &[(String, String)]) -> Registrant {
+        Registrant::SelfService {
+            implicit_allowed: settings.self_service_implicit,
+            client_credentials_allowed: settings.self_service_client_credentials,
+            catalogue: catalogue.iter().map(|(name, _)| name.clone()).collect(),
+        }
+    }
+}
+
+/// A broken rule, and the field it concerns (for forms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field: `name`, `redirect_uris`, `grant_types`, `scopes`, …
+    pub field: &'static str,
+    /// What is wrong, in words for the person who filled it in.
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+fn field(field: &'static str) -> impl Fn(Invalid) -> FieldError {
+    move |e| FieldError { field, message: e.0 }
+}
+
+fn refuse(field: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field,
+        message: message.into(),
+    }
+}
+
+/// A registration that passed every rule.
+#[derive(Debug, Clone)]
+pub struct ValidClient {
+    name: String,
+    description: String,
+    homepage_uri: Option<String>,
+    logo_uri: Option<String>,
+    redirect_uris: Vec<RedirectUri>,
+    grant_types: Vec<GrantType>,
+    scopes: ScopeSet,
+    resources: Vec<String>,
+    pub(super) public: bool,
+    pub(super) trusted: bool,
+    pub(super) owner_id: Option<String>,
+}
+
+/// An https URL (or http on loopback) for a home page or logo.
+fn web_uri(raw: &Option<String>, name: &'static str) -> Result<Option<String>, FieldError> {
+    let Some(raw) = raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    // As registered is how it is shown: printable ASCII only (a URL's other
+    // characters are percent-encoded), so nothing in it renders deceptively.
+    if !raw.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(refuse(
+            name,
+            "must be printable ASCII (percent-encode other characters)",
+        ));
+    }
+    let url = url::Url::parse(raw).map_err(|_| refuse(name, "must be an absolute https URL"))?;
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if raw.len() > 2000 || !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
+        return Err(refuse(name, "must be an https URL of at most 2000 characters"));
+    }
+    Ok(Some(raw.to_string()))
+}
+
+impl NewClient {
+    /// Checks every rule for `who`; the first broken one is returned.
+    pub fn validate(self, who: &Registrant) -> Result<ValidClient, FieldError> {
+        // Both are shown to users (consent, sign-out, portal): no invisible
+        // or direction-changing characters.
+        let name = display_text(&self.name, "the name", 100, true, false).map_err(field("name"))?;
+        let description = display_text(&self.description, "the description", 1000, false, true)
+            .map_err(field("description"))?;
+        let homepage_uri = web_uri(&self.homepage_uri, "homepage_uri")?;
+        let logo_uri = web_uri(&self.logo_uri, "logo_uri")?;
+        if self.redirect_uris.len() > 20 {
+            return Err(refuse("redirect_uris", "at most 20 redirect URIs"));
+        }
+        let mut redirect_uris = Vec::new();
+        for raw in &self.redirect_uris {
+            let uri = RedirectUri::parse(raw.trim()).map_err(field("redirect_uris"))?;
+            if !redirect_uris.contains(&uri) {
+                redirect_uris.push(uri);
+            }
+        }
+        let mut grant_types: Vec<GrantType> = self
+            .grant_types
+            .iter()
+            .map(|g| g.parse())
+            .collect::<Result<_, _>>()
+            .map_err(field("grant_types"))?;
+        if grant_types.is_empty() {
+            grant_types = vec![GrantType::AuthorizationCode, GrantType::RefreshToken];
+        }
+        grant_types.sort();
+        grant_types.dedup();
+        if grant_types.iter().any(|g| g.uses_redirect()) && redirect_uris.is_empty() {
+            return Err(refuse(
+                "redirect_uris",
+                "the authorization_code and implicit grants need at least one redirect URI",
+            ));
+        }
+        if self.public && grant_types.contains(&GrantType::ClientCredentials) {
+            return Err(refuse(
+                "grant_types",
+                "a public client cannot use client_credentials: it has no secret to prove who it is",
+            ));
+        }
+        // RFC 9700 §2.4: the password grant only for explicitly trusted clients.
+        if grant_types.contains(&GrantType::Password) && !self.trusted {
+            return Err(refuse(
+                "grant_types",
+                "the password grant is only for trusted (first-party) clients",
+            ));
+        }
+        let scopes = ScopeSet::from_names(self.scopes.iter().map(String::as_str)).map_err(field("scopes"))?;
+        let mut resources = Vec::new();
+        for r in &self.resources {
+            // RFC 8707 §2: an absolute URI without a fragment.
+            let ok =
+                url::Url::parse(r).is_ok_and(|u| u.fragment().is_none()) && !r.contains(char::is_whitespace);
+            if !ok {
+                return Err(refuse(
+                    "resources",
+                    format!("{r:?} is not an absolute URI without a fragment"),
+                ));
+            }
+            if !resources.contains(r) {
+                resources.push(r.clone());
+            }
+        }
+        if let Registrant::SelfService {
+            implicit_allowed,
+            client_credentials_allowed,
+            catalogue,
+        } = who
+        {
+            if self.trusted {
+                return Err(refuse(
+                    "trusted",
+                    "only an administrator can mark a client trusted",
+                ));
+            }
+            if grant_types.contains(&GrantType::Password) {
+                return Err(refuse(
+                    "grant_types",
+                    "the password grant is not available to self-registered clients",
+                ));
+            }
+            // Client credentials skip every user's consent: with open
+            // sign-up or registration, an operator may want them reviewed.
+            if grant_types.contains(&GrantType::ClientCredentials) && !client_credentials_allowed {
+                return Err(refuse(
+                    "grant_types",
+                    "client credentials are not available to self-registered clients on this server",
+                ));
+            }
+            if grant_types.contains(&GrantType::Implicit) && !implicit_allowed {
+                return Err(refuse(
+                    "grant_types",
+                    "the implicit grant is not enabled on this server",
+                ));
+            }
+            if let Some(unknown) = scopes.iter().find(|s| !catalogue.iter().any(|c| c == s.as_str())) {
+                return Err(refuse(
+                    "scopes",
+                    format!("{unknown} is not a scope this server offers"),
+                ));
+            }
+        }
+        Ok(ValidClient {
+            name,
+            description,
+            homepage_uri,
+            logo_uri,
+            redirect_uris,
+            grant_types,
+            scopes,
+            resources,
+            public: self.public,
+            trusted: self.trusted,
+            owner_id: self.owner_id,
+        })
+    }
+}
+
+fn join<T: ToString>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl ValidClient {
+    pub(super) fn details(&self, now: i64) -> ClientDetails {
+        ClientDetails {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            homepage_uri: self.homepage_uri.clone(),
+            logo_uri: self.logo_uri.clone(),
+            redirect_uris: join(&self.redirect_uris),
+            grant_types: join(&self.grant_types),
+            scopes: self.scopes.to_string(),
+            resources: self.resources.join(" "),
+            updated_at: now,
+        }
+    }
+}
+
+/// What the developer portal's form offers, so that an edit keeps what the
+/// form does not show.
+#[derive(Debug, Clone)]
+pub struct FormOffer {
+    /// The scope catalogue's names.
+    pub catalogue: Vec<String>,
+    /// Whether the form offers the implicit grant.
+    pub implicit: bool,
+    /// Whether the form offers client credentials.
+    pub client_credentials: bool,
+}
+
+/// A portal edit of the registration `row` as it stands: the client's type
+/// stays; resources, operator-given grants the form does not offer, and
+/// scopes outside the catalogue are kept; a developer's edit is held to
+/// self-service rules, except that what the client already has counts as
+/// offered; an administrator's keeps the client's trust.
+pub fn portal_edit(
+    row: &ClientRow,
+    mut new: NewClient,
+    offer: &FormOffer,
+    by_admin: bool,
+) -> Result<ValidClient, FieldError> {
+    let had = |list: &str, item: &str| list.split_whitespace().any(|x| x == item);
+    new.public = row.is_public;
+    new.owner_id = row.owner_id.clone();
+    new.resources = row.resources.split_whitespace().map(str::to_string).collect();
+    for s in row.scopes.split_whitespace() {
+        if !offer.catalogue.iter().any(|c| c == s) && !new.scopes.iter().any(|x| x == s) {
+            new.scopes.push(s.to_string());
+        }
+    }
+    for g in row.grant_types.split_whitespace() {
+        let offered = matches!(g, "authorization_code" | "refresh_token")
+            || (g == "client_credentials" && offer.client_credentials)
+            || (g == "implicit" && offer.implicit);
+        if !offered && !new.grant_types.iter().any(|x| x == g) {
+            new.grant_types.push(g.to_string());
+        }
+    }
+    if by_admin {
+        new.trusted = row.is_trusted;
+        return new.validate(&Registrant::Operator);
+    }
+    let mut catalogue = offer.catalogue.clone();
+    catalogue.extend(row.scopes.split_whitespace().map(str::to_string));
+    new.validate(&Registrant::SelfService {
+        implicit_allowed: offer.implicit || had(&row.grant_types, "implicit"),
+        client_credentials_allowed: offer.client_credentials || had(&row.grant_types, "client_credentials"),
+        catalogue,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(grants: &[&str], public: bool, trusted: bool) -> NewClient {
+        NewClient {
+            name: "App".into(),
+            redirect_uris: vec!["https://app.example/cb".into()],
+            grant_types: grants.iter().map(|s| s.to_string()).collect(),
+            public,
+            trusted,
+            ..Default::default()
+        }
+    }
+
+    fn self_service() -> Registrant {
+        Registrant::SelfService {
+            implicit_allowed: false,
+            client_credentials_allowed: true,
+            catalogue: vec!["profile".into()],
+        }
+    }
+
+    #[test]
+    fn a_public_client_cannot_have_client_credentials() {
+        let err = new(&["client_credentials"], true, false)
+            .validate(&Registrant::Operator)
+            .unwrap_err();
+        assert_eq!(err.field, "grant_types");
+    }
+
+    #[test]
+    fn the_password_grant_needs_a_trusted_client() {
+        assert!(new(&["password"], false, false)
+            .validate(&Registrant::Operator)
+            .is_err());
+        assert!(new(&["password"], false, true)
+            .validate(&Registrant::Operator)
+            .is_ok());
+    }
+
+    #[test]
+    fn a_redirect_grant_needs_a_redirect_uri() {
+        let mut c = new(&["authorization_code"], false, false);
+        c.redirect_uris.clear();
+        assert_eq!(
+            c.validate(&Registrant::Operator).unwrap_err().field,
+            "redirect_uris"
+        );
+    }
+
+    #[test]
+    fn self_service_cannot_have_the_password_grant_trust_or_unknown_scopes() {
+        assert!(new(&["password"], false, true).validate(&self_service()).is_err());
+        assert!(new(&["implicit"], true, false).validate(&self_service()).is_err());
+        let mut c = new(&[], false, false);
+        c.scopes = vec!["admin".into()];
+        assert_eq!(c.clone().validate(&self_service()).unwrap_err().field, "scopes");
+        c.scopes = vec!["profile".into()];
+        assert!(c.validate(&self_service()).is_ok());
+    }
+}
