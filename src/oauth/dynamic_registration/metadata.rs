@@ -1,0 +1,238 @@
+//! The client metadata of RFC 7591 §2 as this server reads it: the JSON
+//! document, the token endpoint authentication method, and grant types made
+//! consistent with response types.
+
+use super::RegistrationError;
+use crate::oauth::registry::NewClient;
+use crate::storage::clients::ClientRow;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The name given to a client that registers without `client_name`
+/// (RFC 7591 makes it optional; the registry needs one).
+pub const DEFAULT_CLIENT_NAME: &str = "Unnamed client";
+
+/// How a client authenticates at the token endpoint (RFC 7591 §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// HTTP Basic (the default).
+    ClientSecretBasic,
+    /// The secret in the form body.
+    ClientSecretPost,
+    /// A public client: no secret.
+    None,
+}
+
+impl AuthMethod {
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::ClientSecretBasic => "client_secret_basic",
+            AuthMethod::ClientSecretPost => "client_secret_post",
+            AuthMethod::None => "none",
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Self, RegistrationError> {
+        match raw {
+            "client_secret_basic" => Ok(AuthMethod::ClientSecretBasic),
+            "client_secret_post" => Ok(AuthMethod::ClientSecretPost),
+            "none" => Ok(AuthMethod::None),
+            other => Err(RegistrationError::invalid_metadata(format!(
+                "token_endpoint_auth_method {other:?} is not supported; use client_secret_basic, \
+                 client_secret_post or none"
+            ))),
+        }
+    }
+
+    pub(super) fn is_public(self) -> bool {
+        self == AuthMethod::None
+    }
+
+    /// What a stored client's method is reported as: the server does not
+    /// record which of the two secret methods was asked for, and accepts both.
+    pub(super) fn of(row: &ClientRow) -> Self {
+        if row.is_public {
+            AuthMethod::None
+        } else {
+            AuthMethod::ClientSecretBasic
+        }
+    }
+}
+
+/// The client metadata this server understands (RFC 7591 §2); any other
+/// member is ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ClientMetadata {
+    redirect_uris: Option<Vec<String>>,
+    client_name: Option<String>,
+    client_uri: Option<String>,
+    logo_uri: Option<String>,
+    grant_types: Option<Vec<String>>,
+    response_types: Option<Vec<String>>,
+    scope: Option<String>,
+    token_endpoint_auth_method: Option<String>,
+    /// Only in an RFC 7592 update, where it must name the registration.
+    pub(super) client_id: Option<String>,
+}
+
+impl ClientMetadata {
+    pub(super) fn from_json(body: &[u8]) -> Result<Self, RegistrationError> {
+        if !serde_json::from_slice::<Value>(body).is_ok_and(|v| v.is_object()) {
+            return Err(RegistrationError::invalid_metadata(
+                "the body must be a JSON object of client metadata",
+            ));
+        }
+        serde_json::from_slice(body)
+            .map_err(|e| RegistrationError::invalid_metadata(format!("malformed client metadata: {e}")))
+    }
+
+    pub(super) fn auth_method(&self) -> Result<Option<AuthMethod>, RegistrationError> {
+        self.token_endpoint_auth_method
+            .as_deref()
+            .map(AuthMethod::parse)
+            .transpose()
+    }
+
+    /// The registration these metadata ask for.
+    pub(super) fn into_new_client(self, public: bool) -> Result<NewClient, RegistrationError> {
+        let grant_types = grant_types(self.grant_types, self.response_types)?;
+        let name = self
+            .client_name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_CLIENT_NAME.to_string());
+        let scopes = self
+            .scope
+            .unwrap_or_default()
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        Ok(NewClient {
+            name,
+            description: String::new(),
+            homepage_uri: self.client_uri,
+            logo_uri: self.logo_uri,
+            redirect_uris: self.redirect_uris.unwrap_or_default(),
+            grant_types,
+            scopes,
+            resources: Vec::new(),
+            public,
+            trusted: false,
+            owner_id: None,
+        })
+    }
+}
+
+/// The grant types to register, made consistent with the response types
+/// (RFC 7591 §2.1: `code` goes with `authorization_code`, `token` with
+/// `implicit`). Either may be omitted and is then derived from the other;
+/// both omitted means `authorization_code` and `code`.
+fn grant_types(
+    grants: Option<Vec<String>>,
+    responses: Option<Vec<String>>,
+) -> Result<Vec<String>, RegistrationError> {
+    let grants = grants.filter(|g| !g.is_empty());
+    let responses = responses.filter(|r| !r.is_empty());
+    let (mut code, mut token) = (false, false);
+    for r in responses.iter().flatten() {
+        match r.as_str() {
+            "code" => code = true,
+            "token" => token = true,
+            other => {
+                return Err(RegistrationError::invalid_metadata(format!(
+                    "response_types: {other:?} is not supported; use code or token"
+                )))
+            }
+        }
+    }
+    match (grants, responses) {
+        (None, None) => Ok(vec!["authorization_code".into()]),
+        (None, Some(_)) => Ok([(code, "authorization_code"), (token, "implicit")]
+            .into_iter()
+            .filter(|(wanted, _)| *wanted)
+            .map(|(_, g)| g.to_string())
+            .collect()),
+        (Some(grants), None) => Ok(grants),
+        (Some(grants), Some(_)) => {
+            let has = |g: &str| grants.iter().any(|x| x == g);
+            if has("authorization_code") != code || has("implicit") != token {
+                return Err(RegistrationError::invalid_metadata(
+                    "response_types and grant_types disagree: the code response type goes with the \
+                     authorization_code grant, token with implicit",
+                ));
+            }
+            Ok(grants)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Option<Vec<String>> {
+        Some(items.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn without_grant_or_response_types_the_client_gets_the_code_grant() {
+        assert_eq!(grant_types(None, None).unwrap(), vec!["authorization_code"]);
+        assert_eq!(
+            grant_types(strings(&[]), strings(&[])).unwrap(),
+            vec!["authorization_code"]
+        );
+    }
+
+    #[test]
+    fn grant_types_follow_response_types_when_omitted() {
+        assert_eq!(
+            grant_types(None, strings(&["token", "code"])).unwrap(),
+            vec!["authorization_code", "implicit"]
+        );
+    }
+
+    #[test]
+    fn contradicting_grant_and_response_types_are_refused() {
+        for (grants, responses) in [
+            (&["authorization_code"][..], &["token"][..]),
+            (&["client_credentials"][..], &["code"][..]),
+            (&["authorization_code", "implicit"][..], &["code"][..]),
+        ] {
+            assert!(matches!(
+                grant_types(strings(grants), strings(responses)),
+                Err(RegistrationError::InvalidClientMetadata(_))
+            ));
+        }
+        assert!(grant_types(
+            strings(&["authorization_code", "refresh_token"]),
+            strings(&["code"])
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn an_unknown_response_type_is_refused() {
+        assert!(grant_types(None, strings(&["code id_token"])).is_err());
+    }
+
+    #[test]
+    fn metadata_must_be_a_json_object() {
+        for body in [
+            &b"[]"[..],
+            b"\"x\"",
+            b"{",
+            b"",
+            br#"{"redirect_uris":"https://a/cb"}"#,
+        ] {
+            assert!(matches!(
+                ClientMetadata::from_json(body),
+                Err(RegistrationError::InvalidClientMetadata(_))
+            ));
+        }
+        let m =
+            ClientMetadata::from_json(br#"{"client_name":"A","contacts":["a@b"],"logo_uri":null}"#).unwrap();
+        assert_eq!(m.client_name.as_deref(), Some("A"));
+    }
+}
