@@ -180,32 +180,7 @@ pub enum UserCommand {
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Register a client and print its id (and secret, once).
-    Create {
-        /// Display name.
-        #[arg(long)]
-        name: String,
-        /// A redirect URI (repeat for several).
-        #[arg(long = "redirect-uri", value_name = "URI")]
-        redirect_uris: Vec<String>,
-        /// An allowed grant type (repeat; default: authorization_code and refresh_token).
-        #[arg(long = "grant-type", value_name = "GRANT")]
-        grant_types: Vec<String>,
-        /// An allowed scope (repeat for several).
-        #[arg(long = "scope", value_name = "SCOPE")]
-        scopes: Vec<String>,
-        /// An RFC 8707 resource (audience) the client may ask tokens for (repeat for several).
-        #[arg(long = "resource", value_name = "URI")]
-        resources: Vec<String>,
-        /// A public client (no secret): single-page and native apps.
-        #[arg(long)]
-        public: bool,
-        /// A trusted first-party client: skips consent, may use the password grant.
-        #[arg(long)]
-        trusted: bool,
-        /// Print one JSON object instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Create(CreateClient),
     /// List clients.
     List {
         /// Print JSON instead of text.
@@ -217,6 +192,52 @@ pub enum ClientCommand {
         /// The client id.
         client_id: String,
     },
+}
+
+/// `tollgate client create`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct CreateClient {
+    /// Display name.
+    #[arg(long)]
+    name: String,
+    /// A redirect URI (repeat for several).
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    redirect_uris: Vec<String>,
+    /// An allowed grant type (repeat; default: authorization_code and refresh_token).
+    #[arg(long = "grant-type", value_name = "GRANT")]
+    grant_types: Vec<String>,
+    /// An allowed scope (repeat for several).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// An RFC 8707 resource (audience) the client may ask tokens for (repeat for several).
+    #[arg(long = "resource", value_name = "URI")]
+    resources: Vec<String>,
+    /// A public client (no secret): single-page and native apps.
+    #[arg(long)]
+    public: bool,
+    /// A trusted first-party client: skips consent, may use the password grant.
+    #[arg(long)]
+    trusted: bool,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl CreateClient {
+    /// The registration these arguments ask for (an operator's: no owner).
+    pub fn new_client(&self) -> registry::NewClient {
+        registry::NewClient {
+            name: self.name.clone(),
+            redirect_uris: self.redirect_uris.clone(),
+            grant_types: self.grant_types.clone(),
+            scopes: self.scopes.clone(),
+            resources: self.resources.clone(),
+            public: self.public,
+            trusted: self.trusted,
+            owner_id: None,
+            ..Default::default()
+        }
+    }
 }
 
 /// `tollgate keys …`

@@ -4,7 +4,6 @@ use tollgate::cli::{
     self, AuditCommand, Cli, ClientCommand, Command, KeysCommand, ScopeCommand, UserCommand,
 };
 use tollgate::config::Settings;
-use tollgate::oauth::registry::NewClient;
 
 fn main() -> ExitCode {
     let args = Cli::parse();
@@ -37,28 +36,8 @@ fn main() -> ExitCode {
         }) => cli::change_password(&settings, &username, password_stdin),
         Command::User(UserCommand::Delete { username }) => cli::delete_user(&settings, &username),
         Command::User(UserCommand::Unlock { username }) => cli::unlock_user(&settings, &username),
-        Command::Client(ClientCommand::Create {
-            name,
-            redirect_uris,
-            grant_types,
-            scopes,
-            resources,
-            public,
-            trusted,
-            json,
-        }) => {
-            let new = NewClient {
-                name,
-                redirect_uris,
-                grant_types,
-                scopes,
-                resources,
-                public,
-                trusted,
-                owner_id: None,
-                ..Default::default()
-            };
-            cli::create_client(&settings, new, json)
+        Command::Client(ClientCommand::Create(args)) => {
+            cli::create_client(&settings, args.new_client(), args.json)
         }
         Command::Client(ClientCommand::List { json }) => cli::list_clients(&settings, json),
         Command::Client(ClientCommand::Delete { client_id }) => cli::delete_client(&settings, &client_id),

@@ -28,25 +28,7 @@ fn event<'a>(all: &'a [Value], kind: &str) -> &'a Value {
 }
 
 fn create_admin(app: &TestApp, username: &str) -> String {
-    let out = app.cli(
-        &[
-            "user",
-            "create",
-            "--username",
-            username,
-            "--password-stdin",
-            "--admin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    out.stdout
-        .trim()
-        .rsplit('(')
-        .next()
-        .unwrap()
-        .trim_end_matches(')')
-        .to_string()
+    app.create_admin(username, PASSWORD)
 }
 
 /// Signs `username` up in the portal and registers a confidential app;

@@ -4,6 +4,9 @@
 use crate::helpers::{TestApp, TestClient};
 use oauth2::PkceCodeChallenge;
 
+/// The password of the accounts the helpers create.
+pub const PASSWORD: &str = "correct horse battery";
+
 pub const REDIRECT: &str = "https://app.example/callback";
 
 pub struct Agent<'a> {
@@ -107,6 +110,36 @@ impl<'a> Agent<'a> {
                 .unwrap(),
         )
         .await
+    }
+
+    /// A developer who signed up at `/signup` as `username` (password
+    /// [`PASSWORD`]) and is signed in.
+    pub async fn developer(app: &'a TestApp, username: &str) -> Agent<'a> {
+        let agent = Agent::new(app);
+        let form = agent.get("/signup").await;
+        assert_eq!(form.status, 200);
+        let page = agent
+            .post(
+                "/signup",
+                &[
+                    ("csrf_token", &form.hidden("csrf_token")),
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert_eq!(page.location.as_deref(), Some("/portal"));
+        agent
+    }
+
+    /// The administrator `root` (password [`PASSWORD`]), created and signed in.
+    pub async fn admin(app: &'a TestApp) -> Agent<'a> {
+        app.create_admin("root", PASSWORD);
+        let agent = Agent::new(app);
+        agent.sign_in("root", PASSWORD, "/portal").await;
+        agent
     }
 
     /// Signs in through the login page.

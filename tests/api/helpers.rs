@@ -276,35 +276,15 @@ impl TestApp {
         use clap::Parser;
         use secrecy::ExposeSecret;
         use tollgate::cli::{Cli, ClientCommand, Command};
-        use tollgate::oauth::registry::{self, NewClient, Registrant};
+        use tollgate::oauth::registry::{self, Registrant};
         let mut all = vec!["tollgate", "client", "create", "--name", name, "--json"];
         all.extend_from_slice(args);
         let parsed = Cli::try_parse_from(&all).unwrap_or_else(|e| panic!("client create failed: {e}"));
-        let Command::Client(ClientCommand::Create {
-            name,
-            redirect_uris,
-            grant_types,
-            scopes,
-            resources,
-            public,
-            trusted,
-            json: _,
-        }) = parsed.command
-        else {
+        let Command::Client(ClientCommand::Create(args)) = parsed.command else {
             unreachable!("parsed as client create")
         };
-        let new = NewClient {
-            name,
-            redirect_uris,
-            grant_types,
-            scopes,
-            resources,
-            public,
-            trusted,
-            owner_id: None,
-            ..Default::default()
-        };
-        let valid = new
+        let valid = args
+            .new_client()
             .validate(&Registrant::Operator)
             .unwrap_or_else(|e| panic!("client create failed: {e}"));
         let db = self.database();
@@ -351,13 +331,22 @@ impl TestApp {
     /// Creates a user as `tollgate user create` would, through the library;
     /// returns its id.
     pub fn create_user(&self, username: &str, password: &str) -> String {
+        self.create_account(username, password, false)
+    }
+
+    /// Creates an administrator; returns its id.
+    pub fn create_admin(&self, username: &str, password: &str) -> String {
+        self.create_account(username, password, true)
+    }
+
+    fn create_account(&self, username: &str, password: &str, is_admin: bool) -> String {
         let password = secrecy::SecretString::from(password.to_string());
         tollgate::oauth::accounts::create_user(
             &self.database(),
             &tollgate::oauth::audit::Actor::operator(),
             username,
             &password,
-            false,
+            is_admin,
         )
         .unwrap_or_else(|e| panic!("user create failed: {e}"))
     }

@@ -6,8 +6,9 @@
 //! These run when `TOLLGATE_TEST_DATABASE_URL` names a PostgreSQL server
 //! (SQLite means one instance).
 
+use crate::browser::Agent;
 use crate::helpers::{spawn_app_on, start_server, test_settings, TestApp, TestClient, TestDb, PG_URL_VAR};
-use crate::registry_integrity::{admin, set_flags};
+use crate::registry_integrity::set_flags;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use std::time::{Duration, Instant};
 use tollgate::storage::notifications::LISTENER_APPLICATION_NAME;
@@ -75,7 +76,7 @@ async fn a_client_suspended_on_one_instance_is_refused_on_another_within_a_secon
         return;
     };
     let client = a.service_client();
-    let root = admin(&a).await;
+    let root = Agent::admin(&a).await;
     warm(&a.http, &b, &client).await;
 
     set_flags(&root, &client.id, &["suspended"]).await;
@@ -111,7 +112,7 @@ async fn a_rotated_out_secret_is_refused_on_another_instance_within_a_second() {
         return;
     };
     let client = a.service_client();
-    let root = admin(&a).await;
+    let root = Agent::admin(&a).await;
     let path = format!("/portal/apps/{}", client.id);
     let csrf = root.get(&path).await.hidden("csrf_token");
     warm(&a.http, &b, &client).await;
@@ -176,7 +177,7 @@ async fn changes_reach_an_instance_again_after_its_listening_connection_was_kill
         return;
     };
     let client = a.service_client();
-    let root = admin(&a).await;
+    let root = Agent::admin(&a).await;
     let killed = kill_listeners(&a.db.url);
     assert_eq!(killed.len(), 2, "each instance listens on one connection");
     assert!(
@@ -200,7 +201,7 @@ async fn twenty_suspensions_and_reinstatements_each_reach_another_instance_withi
         return;
     };
     let client = a.service_client();
-    let root = admin(&a).await;
+    let root = Agent::admin(&a).await;
     warm(&a.http, &b, &client).await;
     let mut delays = Vec::new();
     for round in 0..20 {

@@ -2,35 +2,13 @@
 //! secrets shown once, rotation, deletion, admin flags, and the 404 for
 //! another developer's application.
 
-use crate::browser::{Agent, Page};
+use crate::browser::{Agent, Page, PASSWORD};
 use crate::helpers::{spawn_app_on, TestApp, TestClient, TestDb};
 
 /// A server whose self-registered apps may use client credentials (off by
 /// default), so the portal's apps can be tried with a service token.
 async fn spawn_app() -> TestApp {
     spawn_app_on(TestDb::new(), |s| s.self_service_client_credentials = true).await
-}
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn developer<'a>(app: &'a TestApp, username: &str) -> Agent<'a> {
-    let agent = Agent::new(app);
-    let form = agent.get("/signup").await;
-    assert_eq!(form.status, 200);
-    let page = agent
-        .post(
-            "/signup",
-            &[
-                ("csrf_token", &form.hidden("csrf_token")),
-                ("username", username),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    assert_eq!(page.location.as_deref(), Some("/portal"));
-    agent
 }
 
 fn with_catalogue(app: &TestApp) {
@@ -88,7 +66,7 @@ async fn service_app(agent: &Agent<'_>) -> TestClient {
 #[tokio::test]
 async fn a_developer_signs_up_and_lands_on_the_portal() {
     let app = spawn_app().await;
-    let agent = developer(&app, "dev").await;
+    let agent = Agent::developer(&app, "dev").await;
     let portal = agent.get("/portal").await;
     assert_eq!(portal.status, 200);
     assert!(portal.body.contains("No application registered yet"));
@@ -103,7 +81,7 @@ async fn signup_is_closed_when_the_operator_disables_it() {
 #[tokio::test]
 async fn a_taken_username_cannot_sign_up_again() {
     let app = spawn_app().await;
-    developer(&app, "dev").await;
+    Agent::developer(&app, "dev").await;
     let agent = Agent::new(&app);
     let form = agent.get("/signup").await;
     let page = agent
@@ -125,7 +103,7 @@ async fn a_taken_username_cannot_sign_up_again() {
 async fn a_registered_app_sees_its_secret_once_and_it_gets_a_token() {
     let app = spawn_app().await;
     with_catalogue(&app);
-    let agent = developer(&app, "dev").await;
+    let agent = Agent::developer(&app, "dev").await;
     let page = register(
         &agent,
         &[("grant_client_credentials", "on"), ("scope_orders:read", "on")],
@@ -147,7 +125,7 @@ async fn a_registered_app_sees_its_secret_once_and_it_gets_a_token() {
 #[tokio::test]
 async fn an_insecure_redirect_uri_is_refused_next_to_the_field_and_nothing_is_saved() {
     let app = spawn_app().await;
-    let agent = developer(&app, "dev").await;
+    let agent = Agent::developer(&app, "dev").await;
     let page = register(
         &agent,
         &[
@@ -173,7 +151,7 @@ async fn an_insecure_redirect_uri_is_refused_next_to_the_field_and_nothing_is_sa
 async fn every_registration_rule_is_enforced() {
     let app = spawn_app().await;
     with_catalogue(&app);
-    let agent = developer(&app, "dev").await;
+    let agent = Agent::developer(&app, "dev").await;
     let cases: [&[(&str, &str)]; 5] = [
         &[
             ("grant_authorization_code", "on"),
@@ -222,7 +200,7 @@ async fn every_registration_rule_is_enforced() {
 #[tokio::test]
 async fn a_form_without_its_csrf_token_saves_nothing() {
     let app = spawn_app().await;
-    let agent = developer(&app, "dev").await;
+    let agent = Agent::developer(&app, "dev").await;
     let page = agent
         .post(
             "/portal/apps",
@@ -241,9 +219,9 @@ async fn a_form_without_its_csrf_token_saves_nothing() {
 async fn another_developers_app_is_not_found() {
     let app = spawn_app().await;
     with_catalogue(&app);
-    let owner = developer(&app, "owner").await;
+    let owner = Agent::developer(&app, "owner").await;
     let client = service_app(&owner).await;
-    let other = developer(&app, "other").await;
+    let other = Agent::developer(&app, "other").await;
     let path = format!("/portal/apps/{}", client.id);
     assert_eq!(other.get(&path).await.status, 404);
     let csrf = other.get("/portal").await.hidden("csrf_token");
@@ -266,7 +244,7 @@ async fn another_developers_app_is_not_found() {
 async fn rotating_the_secret_stops_the_old_one_at_once() {
     let app = spawn_app().await;
     with_catalogue(&app);
-    let agent = developer(&app, "dev").await;
+    let agent = Agent::developer(&app, "dev").await;
     let old = service_app(&agent).await;
     let detail = agent.get(&format!("/portal/apps/{}", old.id)).await;
     let rotated = agent
@@ -293,7 +271,7 @@ async fn rotating_the_secret_stops_the_old_one_at_once() {
 async fn a_rotation_with_overlap_keeps_the_old_secret_working_for_a_while() {
     let app = spawn_app().await;
     with_catalogue(&app);
-    let agent = developer(&app, "dev").await;
+    let agent = Agent::developer(&app, "dev").await;
     let old = service_app(&agent).await;
     let detail = agent.get(&format!("/portal/apps/{}", old.id)).await;
     let rotated = agent
@@ -311,7 +289,7 @@ async fn a_rotation_with_overlap_keeps_the_old_secret_working_for_a_while() {
 async fn deleting_an_app_makes_its_tokens_inactive() {
     let app = spawn_app().await;
     with_catalogue(&app);
-    let agent = developer(&app, "dev").await;
+    let agent = Agent::developer(&app, "dev").await;
     let doomed = service_app(&agent).await;
     let observer = app.service_client();
     let token = app.client_credentials_token(&doomed, None).await;
@@ -333,7 +311,7 @@ async fn deleting_an_app_makes_its_tokens_inactive() {
 #[tokio::test]
 async fn editing_an_app_changes_its_redirect_uris() {
     let app = spawn_app().await;
-    let agent = developer(&app, "dev").await;
+    let agent = Agent::developer(&app, "dev").await;
     let created = register(
         &agent,
         &[
@@ -368,7 +346,7 @@ async fn editing_an_app_changes_its_redirect_uris() {
 async fn an_admin_sees_every_app_and_can_trust_or_suspend_one() {
     let app = spawn_app().await;
     with_catalogue(&app);
-    let dev = developer(&app, "dev").await;
+    let dev = Agent::developer(&app, "dev").await;
     let client = service_app(&dev).await;
     let token = app.client_credentials_token(&client, None).await;
     let observer = app.service_client();
@@ -448,8 +426,8 @@ async fn the_portal_needs_a_signed_in_developer() {
 #[tokio::test]
 async fn one_address_cannot_create_accounts_without_limit() {
     let app = spawn_app_on(TestDb::new(), |s| s.registration_rate_limit = 2).await;
-    developer(&app, "first").await;
-    developer(&app, "second").await;
+    Agent::developer(&app, "first").await;
+    Agent::developer(&app, "second").await;
     let agent = Agent::new(&app);
     let form = agent.get("/signup").await;
     let page = agent
@@ -465,24 +443,6 @@ async fn one_address_cannot_create_accounts_without_limit() {
         .await;
     assert_eq!(page.status, 429);
     assert!(page.body.contains("Too many accounts"));
-}
-
-async fn admin(app: &TestApp) -> Agent<'_> {
-    let out = app.cli(
-        &[
-            "user",
-            "create",
-            "--username",
-            "root",
-            "--password-stdin",
-            "--admin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert_eq!(out.code, 0);
-    let agent = Agent::new(app);
-    agent.sign_in("root", PASSWORD, "/portal").await;
-    agent
 }
 
 fn stored(app: &TestApp, id: &str) -> tollgate::storage::clients::ClientRow {
@@ -505,7 +465,7 @@ async fn an_edit_keeps_what_the_form_does_not_show() {
         "--resource",
         "https://api.example/orders",
     ]);
-    let root = admin(&app).await;
+    let root = Agent::admin(&app).await;
     let path = format!("/portal/apps/{}", client.id);
     let detail = root.get(&path).await;
     let saved = root
@@ -528,7 +488,7 @@ async fn an_edit_keeps_what_the_form_does_not_show() {
 #[tokio::test]
 async fn a_developers_change_to_redirect_uris_withdraws_the_trust_an_admin_gave() {
     let app = spawn_app().await;
-    let dev = developer(&app, "dev").await;
+    let dev = Agent::developer(&app, "dev").await;
     let created = register(
         &dev,
         &[
@@ -538,7 +498,7 @@ async fn a_developers_change_to_redirect_uris_withdraws_the_trust_an_admin_gave(
     )
     .await;
     let client = credentials_on(&created);
-    let root = admin(&app).await;
+    let root = Agent::admin(&app).await;
     let path = format!("/portal/apps/{}", client.id);
     let detail = root.get(&path).await;
     root.post(
@@ -571,7 +531,7 @@ async fn a_developers_change_to_redirect_uris_withdraws_the_trust_an_admin_gave(
 async fn by_default_self_registered_apps_get_no_client_credentials() {
     let app = spawn_app_on(TestDb::new(), |s| s.open_registration = true).await;
     with_catalogue(&app);
-    let agent = developer(&app, "dev").await;
+    let agent = Agent::developer(&app, "dev").await;
     let form = agent.get("/portal/apps/new").await;
     assert!(!form.body.contains("grant-client-credentials"), "not offered");
     let page = register(

@@ -7,7 +7,6 @@ use crate::browser::{Agent, Page};
 use crate::helpers::{answer, spawn_app_on, TestApp, TestClient, TestDb};
 use serde_json::json;
 
-const PASSWORD: &str = "correct horse battery";
 /// Rounds of each race: the lost update showed in about a third of tries.
 const ROUNDS: usize = 20;
 
@@ -17,42 +16,6 @@ async fn spawn() -> TestApp {
         s.self_service_client_credentials = true;
     })
     .await
-}
-
-async fn signed_up<'a>(app: &'a TestApp, username: &str) -> Agent<'a> {
-    let agent = Agent::new(app);
-    let form = agent.get("/signup").await;
-    let page = agent
-        .post(
-            "/signup",
-            &[
-                ("csrf_token", &form.hidden("csrf_token")),
-                ("username", username),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    agent
-}
-
-pub async fn admin(app: &TestApp) -> Agent<'_> {
-    let out = app.cli(
-        &[
-            "user",
-            "create",
-            "--username",
-            "root",
-            "--password-stdin",
-            "--admin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let agent = Agent::new(app);
-    agent.sign_in("root", PASSWORD, "/portal").await;
-    agent
 }
 
 fn stored(app: &TestApp, id: &str) -> tollgate::storage::clients::ClientRow {
@@ -98,9 +61,9 @@ pub async fn set_flags(root: &Agent<'_>, id: &str, flags: &[&str]) {
 #[tokio::test]
 async fn an_admins_suspension_survives_a_developers_edit_made_at_the_same_time() {
     let app = spawn().await;
-    let dev = signed_up(&app, "dev").await;
+    let dev = Agent::developer(&app, "dev").await;
     let id = portal_app(&dev, &[]).await;
-    let root = admin(&app).await;
+    let root = Agent::admin(&app).await;
     let path = format!("/portal/apps/{id}");
     for round in 0..ROUNDS {
         set_flags(&root, &id, &[]).await;
@@ -137,7 +100,7 @@ async fn an_admins_suspension_survives_an_rfc7592_replacement_made_at_the_same_t
     let id = info["client_id"].as_str().unwrap().to_string();
     let uri = info["registration_client_uri"].as_str().unwrap().to_string();
     let token = info["registration_access_token"].as_str().unwrap().to_string();
-    let root = admin(&app).await;
+    let root = Agent::admin(&app).await;
     for round in 0..ROUNDS {
         set_flags(&root, &id, &[]).await;
         let put = app.http.put(&uri).bearer_auth(&token).json(&json!({
@@ -157,13 +120,13 @@ async fn an_admins_suspension_survives_an_rfc7592_replacement_made_at_the_same_t
 #[tokio::test]
 async fn a_verification_survives_a_developers_edit() {
     let app = spawn().await;
-    let dev = signed_up(&app, "dev").await;
+    let dev = Agent::developer(&app, "dev").await;
     let id = portal_app(&dev, &[]).await;
     assert!(
         !stored(&app, &id).verified,
         "a self-registered app starts unverified"
     );
-    let root = admin(&app).await;
+    let root = Agent::admin(&app).await;
     set_flags(&root, &id, &["verified"]).await;
     let path = format!("/portal/apps/{id}");
     let csrf = dev.get(&path).await.hidden("csrf_token");
@@ -186,7 +149,7 @@ async fn a_verification_survives_a_developers_edit() {
 #[tokio::test]
 async fn an_edit_can_remove_the_logo_and_the_home_page() {
     let app = spawn().await;
-    let dev = signed_up(&app, "dev").await;
+    let dev = Agent::developer(&app, "dev").await;
     let id = portal_app(
         &dev,
         &[
@@ -244,7 +207,7 @@ fn secret_on(page: &Page) -> String {
 #[tokio::test]
 async fn rotating_at_once_after_a_rotation_with_overlap_ends_every_older_secret() {
     let app = spawn().await;
-    let dev = signed_up(&app, "dev").await;
+    let dev = Agent::developer(&app, "dev").await;
     let form = dev.get("/portal/apps/new").await;
     let created = dev
         .post(
@@ -283,7 +246,7 @@ async fn rotating_at_once_after_a_rotation_with_overlap_ends_every_older_secret(
 async fn a_suspension_refuses_the_very_next_token_request() {
     let app = spawn().await;
     let service = app.service_client();
-    let root = admin(&app).await;
+    let root = Agent::admin(&app).await;
     for _ in 0..5 {
         set_flags(&root, &service.id, &[]).await;
         // Keep the cache busy with reads while the suspension lands.
@@ -328,7 +291,7 @@ async fn a_client_name_with_a_bidi_override_or_invisible_characters_is_refused()
         assert_eq!(a.status, 400, "{name:?}: {}", a.body);
         assert_eq!(a.error(), "invalid_client_metadata");
     }
-    let dev = signed_up(&app, "dev").await;
+    let dev = Agent::developer(&app, "dev").await;
     let form = dev.get("/portal/apps/new").await;
     let page = dev
         .post(

@@ -242,18 +242,7 @@ async fn an_administrator_sees_users_and_lockouts_and_can_lift_one() {
         s.login_lockout = 300;
     })
     .await;
-    let out = app.cli(
-        &[
-            "user",
-            "create",
-            "--username",
-            "root",
-            "--password-stdin",
-            "--admin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    app.create_admin("root", PASSWORD);
     app.create_user("alice", PASSWORD);
     let client = app.first_party_client();
     let guesser = http_from("127.0.0.2");

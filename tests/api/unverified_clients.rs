@@ -76,7 +76,7 @@ async fn an_operator_registered_apps_invalid_request_is_redirected_with_the_erro
 async fn once_an_admin_verifies_an_app_its_errors_are_redirected() {
     let app = spawn().await;
     let client = self_registered(&app).await;
-    let root = crate::registry_integrity::admin(&app).await;
+    let root = Agent::admin(&app).await;
     crate::registry_integrity::set_flags(&root, &client.id, &["verified"]).await;
     let page = Agent::new(&app).get(&bad_request_path(&client)).await;
     assert_eq!(page.status, 303, "{}", page.body);
