@@ -28,6 +28,20 @@ fn a_non_numeric_token_lifetime_is_refused_naming_the_key_and_variable() {
 }
 
 #[test]
+fn a_trusted_proxy_that_is_not_an_address_or_range_is_refused_naming_it() {
+    let (code, stderr) = migrate_with(&[("TOLLGATE_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`trusted_proxies`"), "{stderr}");
+    assert!(stderr.contains("proxy.internal"), "{stderr}");
+}
+
+#[test]
+fn trusted_proxies_take_addresses_and_ranges() {
+    let (code, stderr) = migrate_with(&[("TOLLGATE_TRUSTED_PROXIES", "10.0.0.0/8 127.0.0.1, ::1")], &[]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
 fn an_unknown_signing_algorithm_is_refused() {
     let (code, stderr) = migrate_with(&[("TOLLGATE_SIGNING_ALG", "HS256")], &[]);
     assert_eq!(code, 2);
