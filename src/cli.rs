@@ -379,7 +379,7 @@ pub fn unlock_user(settings: &Settings, username: &str) -> anyhow::Result<()> {
 /// `tollgate user list`
 pub fn list_users(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let users = db.run_sync(storage::users::all)?;
+    let users = db.run_sync(|conn| storage::users::list(conn, i64::MAX))?;
     if as_json {
         let list: Vec<_> = users
             .iter()

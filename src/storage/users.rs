@@ -58,14 +58,6 @@ pub fn set_suspended(conn: &mut DbConnection, name: &str, suspended: bool) -> Qu
         .map(|n| n == 1)
 }
 
-/// Every user, by login name.
-pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<UserRow>> {
-    u::users
-        .select(UserRow::as_select())
-        .order(u::username.asc())
-        .load(conn)
-}
-
 /// Replaces a user's password hash; returns whether the user exists.
 pub fn set_password(conn: &mut DbConnection, id: &str, password_hash: &str, now: i64) -> QueryResult<bool> {
     diesel::update(u::users.find(id))
@@ -82,7 +74,7 @@ pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     diesel::delete(u::users.find(id)).execute(conn).map(|n| n == 1)
 }
 
-/// Users by login name, at most `limit` (an administrator's list).
+/// Users by login name, at most `limit` (`i64::MAX`: every user).
 pub fn list(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<UserRow>> {
     u::users
         .order(u::username)
