@@ -109,6 +109,12 @@ fn insert_user(
         suspended: false,
         created_at: now,
         password_changed_at: now,
+        email: None,
+        email_verified: false,
+        name: None,
+        given_name: None,
+        family_name: None,
+        updated_at: now,
     };
     let actor = actor.creating(&row.id);
     let created = db.transaction_sync(|conn| {

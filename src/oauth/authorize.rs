@@ -352,6 +352,8 @@ impl AuthorizationRequest {
                     redeemed_at: None,
                     issued_family_id: None,
                     issued_access_jti: None,
+                    nonce: None,
+                    auth_time: None,
                 };
                 ctx.db
                     .run(move |conn| storage::tokens::insert_code(conn, &row))

@@ -6,7 +6,8 @@ use crate::domain::{GrantType, RedirectUri, ScopeSet};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::secrets;
-use crate::storage::{self, clients::ClientRow, Database};
+use crate::storage::clients::{ClientRow, OpenIdSettings};
+use crate::storage::{self, Database};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
@@ -58,6 +59,8 @@ pub struct Client {
     secret_hash: Option<String>,
     previous_secret_hash: Option<String>,
     previous_secret_expires_at: Option<i64>,
+    /// What it registered as an OpenID Connect relying party.
+    pub openid: OpenIdSettings,
 }
 
 impl Client {
@@ -92,6 +95,7 @@ impl Client {
             secret_hash: row.secret_hash,
             previous_secret_hash: row.previous_secret_hash,
             previous_secret_expires_at: row.previous_secret_expires_at,
+            openid: row.openid,
         }
     }
 
@@ -398,6 +402,7 @@ mod tests {
             registration_token_hash: None,
             created_at: 0,
             updated_at: 0,
+            openid: Default::default(),
             verified: true,
         }))
     }

@@ -102,6 +102,7 @@ pub fn new_refresh(
         expires_at: now + ctx.settings.refresh_token_ttl,
         rotated_at: None,
         revoked_at: None,
+        auth_time: base.auth_time,
     };
     (token, row)
 }
@@ -118,6 +119,8 @@ pub struct RefreshBase<'a> {
     pub scope: &'a str,
     /// Audience.
     pub audience: &'a str,
+    /// When the user signed in for the grant (OpenID Connect `auth_time`).
+    pub auth_time: Option<i64>,
 }
 
 /// Checks that `token` is an access token this server signed and that it

@@ -60,6 +60,51 @@ pub struct ClientRow {
     pub updated_at: i64,
     /// An administrator vouches for it (operator-registered clients are).
     pub verified: bool,
+    /// What the client registered as an OpenID Connect relying party.
+    #[diesel(embed)]
+    pub openid: OpenIdSettings,
+}
+
+/// What a client registered as an OpenID Connect relying party (Dynamic
+/// Client Registration 1.0 §2, RP-Initiated Logout 1.0 §3.1, Back-Channel
+/// Logout 1.0 §2.2). Part of the registration's details: its developer
+/// edits them.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = super::schema::clients, treat_none_as_null = true)]
+pub struct OpenIdSettings {
+    /// Where the user may be sent after RP-initiated logout, space-separated.
+    pub post_logout_redirect_uris: String,
+    /// Where back-channel logout tokens are posted.
+    pub backchannel_logout_uri: Option<String>,
+    /// Whether the logout token must carry `sid`.
+    pub backchannel_logout_session_required: bool,
+    /// `public` or `pairwise`.
+    pub subject_type: String,
+    /// The host pairwise subjects are computed for (Core §8.1); set for
+    /// pairwise clients.
+    pub sector_identifier: Option<String>,
+    /// Seconds after which the user must sign in again for this client.
+    pub default_max_age: Option<i64>,
+    /// Whether id tokens always carry `auth_time`.
+    pub require_auth_time: bool,
+    /// The algorithm the client wants id tokens signed with; none: the
+    /// active key's.
+    pub id_token_signed_response_alg: Option<String>,
+}
+
+impl Default for OpenIdSettings {
+    fn default() -> Self {
+        OpenIdSettings {
+            post_logout_redirect_uris: String::new(),
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
+            subject_type: "public".into(),
+            sector_identifier: None,
+            default_max_age: None,
+            require_auth_time: false,
+            id_token_signed_response_alg: None,
+        }
+    }
 }
 
 /// What a registration says about itself: the part its developer edits.
@@ -86,6 +131,9 @@ pub struct ClientDetails {
     pub resources: String,
     /// Time of the change.
     pub updated_at: i64,
+    /// What it registered as an OpenID Connect relying party.
+    #[diesel(embed)]
+    pub openid: OpenIdSettings,
 }
 
 /// A client's secrets after a rotation. `None` clears the previous secret,

@@ -9,6 +9,12 @@ diesel::table! {
         suspended -> Bool,
         created_at -> BigInt,
         password_changed_at -> BigInt,
+        email -> Nullable<Text>,
+        email_verified -> Bool,
+        name -> Nullable<Text>,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        updated_at -> BigInt,
     }
 }
 
@@ -36,6 +42,14 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         verified -> Bool,
+        post_logout_redirect_uris -> Text,
+        backchannel_logout_uri -> Nullable<Text>,
+        backchannel_logout_session_required -> Bool,
+        subject_type -> Text,
+        sector_identifier -> Nullable<Text>,
+        default_max_age -> Nullable<BigInt>,
+        require_auth_time -> Bool,
+        id_token_signed_response_alg -> Nullable<Text>,
     }
 }
 
@@ -87,6 +101,8 @@ diesel::table! {
         redeemed_at -> Nullable<BigInt>,
         issued_family_id -> Nullable<Text>,
         issued_access_jti -> Nullable<Text>,
+        nonce -> Nullable<Text>,
+        auth_time -> Nullable<BigInt>,
     }
 }
 
@@ -104,6 +120,7 @@ diesel::table! {
         expires_at -> BigInt,
         rotated_at -> Nullable<BigInt>,
         revoked_at -> Nullable<BigInt>,
+        auth_time -> Nullable<BigInt>,
     }
 }
 
@@ -169,5 +186,37 @@ diesel::table! {
         client_id -> Nullable<Text>,
         address -> Nullable<Text>,
         detail_json -> Text,
+    }
+}
+
+diesel::table! {
+    pairwise_subjects (sector, user_id) {
+        sector -> Text,
+        user_id -> Text,
+        sub -> Text,
+    }
+}
+
+diesel::table! {
+    session_clients (session_id, client_id) {
+        session_id -> Text,
+        client_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    logout_deliveries (id) {
+        id -> Text,
+        client_id -> Text,
+        uri -> Text,
+        sub -> Nullable<Text>,
+        sid -> Nullable<Text>,
+        created_at -> BigInt,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+        abandoned_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
     }
 }

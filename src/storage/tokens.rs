@@ -34,6 +34,9 @@ pub struct RefreshRow {
     pub rotated_at: Option<i64>,
     /// When it was revoked.
     pub revoked_at: Option<i64>,
+    /// When the user signed in for the grant it came from (`auth_time` of
+    /// the id tokens a refresh issues).
+    pub auth_time: Option<i64>,
 }
 
 /// Stores a refresh token.
@@ -123,6 +126,10 @@ pub struct CodeRow {
     pub issued_family_id: Option<String>,
     /// The access token its redemption issued.
     pub issued_access_jti: Option<String>,
+    /// The OpenID Connect `nonce` of the authorization request, for the id token.
+    pub nonce: Option<String>,
+    /// When the user last signed in, at the time of the approval (`auth_time`).
+    pub auth_time: Option<i64>,
 }
 
 /// Stores a code.

@@ -22,6 +22,18 @@ pub struct UserRow {
     pub created_at: i64,
     /// Last password change.
     pub password_changed_at: i64,
+    /// Email address (unique, whatever its case).
+    pub email: Option<String>,
+    /// Whether the address was shown to belong to the user.
+    pub email_verified: bool,
+    /// Full name.
+    pub name: Option<String>,
+    /// Given name(s).
+    pub given_name: Option<String>,
+    /// Family name(s).
+    pub family_name: Option<String>,
+    /// Last change of the profile (`updated_at` claim).
+    pub updated_at: i64,
 }
 
 /// Inserts a user.

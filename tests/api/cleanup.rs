@@ -39,6 +39,7 @@ fn refresh(seed: &Seed, hash: &str, family: &str, expires_at: i64, rotated: bool
         expires_at,
         rotated_at: rotated.then_some(expires_at - 29 * DAY),
         revoked_at: None,
+        auth_time: None,
     }
 }
 
@@ -70,6 +71,8 @@ fn code(seed: &Seed, hash: &str, expires_at: i64) -> CodeRow {
         redeemed_at: None,
         issued_family_id: None,
         issued_access_jti: None,
+        nonce: None,
+        auth_time: None,
     }
 }
 

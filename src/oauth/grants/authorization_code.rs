@@ -78,6 +78,7 @@ pub(super) async fn exchange(
             session_id: row.session_id.as_deref(),
             scope: &row.scope,
             audience: &row.audience,
+            auth_time: row.auth_time,
         };
         let (token, refresh_row) = new_refresh(ctx, None, None, base);
         (Some(token), Some(refresh_row))

@@ -68,6 +68,8 @@ pub(super) async fn exchange(
             session_id: None,
             scope: &scope_text,
             audience: &aud,
+            // The password was checked just now.
+            auth_time: Some(crate::storage::now()),
         };
         let (token, row) = new_refresh(ctx, None, None, base);
         ctx.db

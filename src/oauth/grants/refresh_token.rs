@@ -98,6 +98,7 @@ pub(super) async fn exchange(
         session_id: row.session_id.as_deref(),
         scope: &row.scope,
         audience: &row.audience,
+        auth_time: row.auth_time,
     };
     let (new_token, new_row) = new_refresh(ctx, Some(&row.family_id), Some(&row.token_hash), base);
     let grace = ctx.settings.refresh_grace_period;

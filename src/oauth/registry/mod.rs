@@ -89,6 +89,7 @@ pub async fn register(
         registration_token_hash: registration_token.as_deref().map(secrets::hash),
         created_at: now,
         updated_at: now,
+        openid: details.openid,
     };
     let id = row.id.clone();
     let actor = actor.clone();

@@ -5,7 +5,7 @@
 
 use crate::domain::{display_text, GrantType, Invalid, RedirectUri, ScopeSet};
 use crate::oauth::settings::ProtocolSettings;
-use crate::storage::clients::{ClientDetails, ClientRow};
+use crate::storage::clients::{ClientDetails, ClientRow, OpenIdSettings};
 use std::fmt;
 
 /// What a registration asks for, as received.
@@ -107,6 +107,7 @@ pub struct ValidClient {
     pub(super) public: bool,
     pub(super) trusted: bool,
     pub(super) owner_id: Option<String>,
+    openid: OpenIdSettings,
 }
 
 /// An https URL (or http on loopback) for a home page or logo.
@@ -247,6 +248,7 @@ impl NewClient {
             public: self.public,
             trusted: self.trusted,
             owner_id: self.owner_id,
+            openid: OpenIdSettings::default(),
         })
     }
 }
@@ -271,6 +273,7 @@ impl ValidClient {
             scopes: self.scopes.to_string(),
             resources: self.resources.join(" "),
             updated_at: now,
+            openid: self.openid.clone(),
         }
     }
 }
