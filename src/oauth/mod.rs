@@ -14,6 +14,7 @@ pub mod hasher;
 pub mod introspection;
 pub mod keys;
 pub mod metadata;
+pub mod openid;
 #[cfg(test)]
 mod protocol_tests;
 pub mod registry;

@@ -21,6 +21,7 @@ mod connection;
 pub mod consents;
 pub mod keys;
 pub mod notifications;
+pub mod pairwise;
 #[allow(missing_docs)]
 pub mod schema;
 pub mod scopes;

@@ -166,3 +166,49 @@ pub fn purge(conn: &mut DbConnection, cutoff: i64, limit: i64) -> QueryResult<us
     // named by a new token in between stays.
     diesel::delete(s::sessions.filter(s::id_hash.eq_any(&gone)).filter(over())).execute(conn)
 }
+
+/// Records that `client_id` was issued a code or tokens under the session
+/// `public_id` (once per pair): the clients told when the session ends.
+pub fn record_participant(
+    conn: &mut DbConnection,
+    public_id: &str,
+    client_id: &str,
+    now: i64,
+) -> QueryResult<()> {
+    use super::schema::session_clients::dsl as sc;
+    let known = sc::session_clients
+        .find((public_id, client_id))
+        .count()
+        .get_result::<i64>(conn)?;
+    if known > 0 {
+        return Ok(());
+    }
+    // A savepoint, so that losing the race does not abort an enclosing
+    // PostgreSQL transaction.
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(sc::session_clients)
+            .values((
+                sc::session_id.eq(public_id),
+                sc::client_id.eq(client_id),
+                sc::created_at.eq(now),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_)
+        | Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The clients issued a code or tokens under the session `public_id`.
+pub fn participants(conn: &mut DbConnection, public_id: &str) -> QueryResult<Vec<String>> {
+    use super::schema::session_clients::dsl as sc;
+    sc::session_clients
+        .filter(sc::session_id.eq(public_id))
+        .select(sc::client_id)
+        .order(sc::client_id.asc())
+        .load(conn)
+}
