@@ -91,6 +91,18 @@ fn pair_key(username: &str, address_key: &str) -> String {
     format!("pair:{username} {address_key}")
 }
 
+/// What a subject's key counts, for the lockout metric: `pair`, `client`,
+/// `address` or `register` (an `account` is never locked).
+fn kind_of(key: &str) -> &'static str {
+    match key.split_once(':').map(|(kind, _)| kind) {
+        Some("pair") => "pair",
+        Some("client") => "client",
+        Some("address") => "address",
+        Some("register") => "register",
+        _ => "account",
+    }
+}
+
 /// Sign-ups and dynamic registrations from one address.
 pub fn registrations(ctx: &Context, address: &str) -> Subject {
     Subject {
@@ -115,12 +127,16 @@ pub fn delay(failures_before: i32, max: i32, cap: i64) -> Duration {
 pub async fn reserve(ctx: &Context, subjects: &[Subject]) -> Result<Result<Vec<i32>, i64>, StorageError> {
     let keys: Vec<(String, i32)> = subjects.iter().map(|s| (s.key.clone(), s.max)).collect();
     let lockout = ctx.settings.login_lockout;
+    let metrics = ctx.metrics.clone();
     ctx.db
         .run(move |conn| {
             let now = storage::now();
             let mut counts = Vec::with_capacity(keys.len());
             for (i, (key, max)) in keys.iter().enumerate() {
                 let counted = throttle::count(conn, key, now, *max, lockout)?;
+                if counted.locked_now {
+                    metrics.lockout_started(kind_of(key));
+                }
                 if let Some(wait) = counted.locked_for {
                     for (earlier, _) in &keys[..i] {
                         throttle::release(conn, earlier)?;

@@ -20,12 +20,15 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 /// What counting an attempt left behind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counted {
-    /// Attempts in the current window, this one included (a locked subject
-    /// does not count the attempts it refuses).
+    /// Attempts in the current window, this one included (those a lock
+    /// refuses too, so the attempt that started the lock is the only one
+    /// that leaves exactly `max + 1`).
     pub failures: i32,
     /// Seconds the subject must still wait, if it is locked (it may have
     /// been locked by this very attempt).
     pub locked_for: Option<i64>,
+    /// Whether the lock started with this attempt.
+    pub locked_now: bool,
 }
 
 #[derive(QueryableByName)]
@@ -42,7 +45,7 @@ INSERT INTO login_failures (subject, failures, window_started_at, locked_until) 
 VALUES ($1, 1, $2, CASE WHEN 1 > $3 THEN $2 + $4 ELSE NULL END) \
 ON CONFLICT (subject) DO UPDATE SET \
  failures = CASE \
-   WHEN login_failures.locked_until > $2 THEN login_failures.failures \
+   WHEN login_failures.locked_until > $2 THEN login_failures.failures + 1 \
    WHEN login_failures.window_started_at <= $2 - $4 THEN 1 \
    ELSE login_failures.failures + 1 END, \
  window_started_at = CASE \
@@ -59,7 +62,8 @@ RETURNING failures, locked_until";
 
 /// Counts one attempt for `subject`, in one statement. If this attempt
 /// takes it past `max` within one `lockout` window, it is locked for
-/// `lockout` seconds; a locked subject does not count further attempts.
+/// `lockout` seconds; attempts while it is locked are counted (an operator
+/// sees them) but change nothing else.
 pub fn count(
     conn: &mut DbConnection,
     subject: &str,
@@ -84,6 +88,7 @@ pub fn count(
     Ok(Counted {
         failures: row.failures,
         locked_for: row.locked_until.filter(|t| *t > now).map(|t| t - now),
+        locked_now: row.locked_until.is_some_and(|t| t > now) && row.failures == max.saturating_add(1),
     })
 }
 

@@ -32,12 +32,15 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// The series a server records as things happen.
+/// The series a server records as things happen. A clone records into
+/// the same series.
+#[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
     requests: HistogramVec,
     tokens_issued: IntCounterVec,
     sign_ins: IntCounterVec,
+    lockouts: IntCounterVec,
 }
 
 impl Default for Metrics {
@@ -75,10 +78,19 @@ impl Metrics {
             &["outcome"],
         )
         .expect("valid metric");
+        let lockouts = IntCounterVec::new(
+            Opts::new(
+                "tollgate_lockouts_total",
+                "Lockouts started, by what was locked: pair (an account at one address), client, address, register",
+            ),
+            &["subject"],
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(tokens_issued.clone()),
             Box::new(sign_ins.clone()),
+            Box::new(lockouts.clone()),
         ] {
             registry.register(collector).expect("distinct metric names");
         }
@@ -87,7 +99,13 @@ impl Metrics {
             requests,
             tokens_issued,
             sign_ins,
+            lockouts,
         }
+    }
+
+    /// A lockout of a `subject` kind began.
+    pub fn lockout_started(&self, subject: &'static str) {
+        self.lockouts.with_label_values(&[subject]).inc();
     }
 
     /// One access token issued through `grant`.

@@ -278,3 +278,33 @@ async fn no_metrics_listener_is_opened_by_default() {
         .expect("the server starts");
     assert_eq!(app.metrics_port(), None);
 }
+
+#[tokio::test]
+async fn a_lockout_is_counted_once_when_it_starts() {
+    let (app, metrics) = spawn_app_with_metrics_on(TestDb::new(), |s| s.login_max_failures = 2).await;
+    let client = app.first_party_client();
+    let wrong = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", "not her password"),
+    ];
+    // Two failures are allowed; the third attempt starts the pair's lock
+    // and is refused by it; the fourth is refused without starting another.
+    for expected in [400, 400, 429, 429] {
+        assert_eq!(
+            app.post_form("/oauth2/token", &wrong, Some(&client)).await.status,
+            expected
+        );
+    }
+    let body = scrape(&metrics).await;
+    assert_eq!(
+        sample(&body, "tollgate_lockouts_total", &[("subject", "pair")]),
+        Some(1.0),
+        "{body}"
+    );
+    assert_eq!(
+        sample(&body, "tollgate_sign_ins_total", &[("outcome", "throttled")]),
+        Some(2.0),
+        "{body}"
+    );
+}
