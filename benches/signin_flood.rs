@@ -9,6 +9,12 @@
 //!   valid password; meanwhile one user signs in every half second from
 //!   127.0.0.250 (the latency that matters), and `CC_CONNS` connections ask
 //!   client-credentials tokens from 127.0.0.251.
+//! - `soak`: `CC_CONNS` connections asking client-credentials tokens,
+//!   `INTROSPECT_CONNS` introspecting one token, and `FLOWS` loops of the
+//!   whole browser login (authorize, login page, sign-in, consent, code
+//!   redemption) for the public client `WEB_CLIENT_ID` (redirect URI
+//!   `WEB_REDIRECT`), each flow from a fresh cookie jar. Every answer of
+//!   every step is counted by status.
 //!
 //! Prints one `RESULT key=value …` line per measured stream.
 
@@ -137,6 +143,135 @@ async fn sign_in(http: &reqwest::Client, base: &str, username: &str, password: &
     }
 }
 
+/// The value of the hidden field `name` in an HTML form.
+fn hidden(body: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = body.find(&marker)? + marker.len();
+    let end = body[start..].find('"')? + start;
+    Some(
+        body[start..end]
+            .replace("&#38;", "&")
+            .replace("&amp;", "&")
+            .replace("&#61;", "=")
+            .replace("&#34;", "\"")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'"),
+    )
+}
+
+/// A step of a login flow: its status and, for a redirect, where to.
+async fn step(response: Result<reqwest::Response, reqwest::Error>) -> (u16, Option<String>, String) {
+    match response {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            let location = r
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            (status, location, r.text().await.unwrap_or_default())
+        }
+        Err(_) => (0, None, String::new()),
+    }
+}
+
+/// One whole browser login with the authorization code grant and PKCE;
+/// each step's status goes into `stats`.
+async fn login_flow(base: &str, client_id: &str, redirect: &str, user: (&str, &str), stats: &Mutex<Stats>) {
+    use base64::Engine;
+    use sha2::Digest;
+    let http = client(None, true);
+    let verifier = "soak-verifier-soak-verifier-soak-verifier-0123";
+    let challenge =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", redirect)
+        .append_pair("scope", "profile")
+        .append_pair("state", "soak")
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256")
+        .finish();
+    let authorize = format!("{base}/oauth2/authorize?{query}");
+    let absolute = |l: &str| {
+        if l.starts_with('/') {
+            format!("{base}{l}")
+        } else {
+            l.to_string()
+        }
+    };
+    let record = |started: Instant, status: u16| stats.lock().unwrap().record(started, status);
+
+    let t = Instant::now();
+    let (status, to_login, _) = step(http.get(&authorize).send().await).await;
+    record(t, status);
+    let Some(to_login) = to_login else { return };
+    let t = Instant::now();
+    let (status, _, form) = step(http.get(absolute(&to_login)).send().await).await;
+    record(t, status);
+    let (Some(csrf), Some(return_to)) = (hidden(&form, "csrf_token"), hidden(&form, "return_to")) else {
+        return;
+    };
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("return_to", return_to.as_str()),
+        ("username", user.0),
+        ("password", user.1),
+    ];
+    let t = Instant::now();
+    let (status, back, _) = step(http.post(format!("{base}/login")).form(&fields).send().await).await;
+    record(t, status);
+    let Some(back) = back else { return };
+    let t = Instant::now();
+    let (status, mut answer, consent) = step(http.get(absolute(&back)).send().await).await;
+    record(t, status);
+    if status == 200 {
+        let (Some(csrf), Some(request)) = (hidden(&consent, "csrf_token"), hidden(&consent, "request"))
+        else {
+            return;
+        };
+        let decision = [
+            ("csrf_token", csrf.as_str()),
+            ("request", request.as_str()),
+            ("decision", "approve"),
+        ];
+        let t = Instant::now();
+        let (status, location, _) = step(
+            http.post(format!("{base}/oauth2/authorize/decision"))
+                .form(&decision)
+                .send()
+                .await,
+        )
+        .await;
+        record(t, status);
+        answer = location;
+    }
+    let Some(code) = answer.and_then(|l| url::Url::parse(&l).ok()).and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+    }) else {
+        return;
+    };
+    let redeem = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect),
+        ("client_id", client_id),
+        ("code_verifier", verifier),
+    ];
+    let t = Instant::now();
+    let (status, _, _) = step(
+        http.post(format!("{base}/oauth2/token"))
+            .form(&redeem)
+            .send()
+            .await,
+    )
+    .await;
+    record(t, status);
+}
+
 #[tokio::main]
 async fn main() {
     let mode = env("MODE", "");
@@ -241,6 +376,69 @@ async fn main() {
             let cc_conns: usize = env("CC_CONNS", "16").parse().expect("CC_CONNS is a number");
             cc(Some("127.0.0.251"), cc_conns, &cc_stats, &mut tasks);
             streams.push(("client_credentials", cc_stats));
+        }
+        "soak" => {
+            let cc_stats = Arc::new(Mutex::new(Stats::default()));
+            let cc_conns: usize = env("CC_CONNS", "8").parse().expect("CC_CONNS is a number");
+            cc(None, cc_conns, &cc_stats, &mut tasks);
+            streams.push(("client_credentials", cc_stats));
+
+            let (id, secret) = (env("CC_ID", ""), env("CC_SECRET", ""));
+            let http = client(None, false);
+            let issued: serde_json::Value = http
+                .post(&token_url)
+                .basic_auth(&id, Some(&secret))
+                .form(&[("grant_type", "client_credentials")])
+                .send()
+                .await
+                .expect("a token")
+                .json()
+                .await
+                .expect("a token response");
+            let token = issued["access_token"]
+                .as_str()
+                .expect("an access token")
+                .to_string();
+            let introspect = Arc::new(Mutex::new(Stats::default()));
+            let n: usize = env("INTROSPECT_CONNS", "8")
+                .parse()
+                .expect("INTROSPECT_CONNS is a number");
+            let url = format!("{base}/oauth2/introspect");
+            tasks.extend(spawn_loops(n, Duration::ZERO, &stop, &introspect, |_| {
+                let (http, url, id, secret, token) = (
+                    http.clone(),
+                    url.clone(),
+                    id.clone(),
+                    secret.clone(),
+                    token.clone(),
+                );
+                move || {
+                    let (http, url, id, secret, token) = (
+                        http.clone(),
+                        url.clone(),
+                        id.clone(),
+                        secret.clone(),
+                        token.clone(),
+                    );
+                    async move { post_form(&http, &url, &[("token", token.as_str())], (&id, &secret)).await }
+                }
+            }));
+            streams.push(("introspection", introspect));
+
+            let flows: usize = env("FLOWS", "2").parse().expect("FLOWS is a number");
+            let steps = Arc::new(Mutex::new(Stats::default()));
+            let (web_id, redirect) = (env("WEB_CLIENT_ID", ""), env("WEB_REDIRECT", ""));
+            for _ in 0..flows {
+                let (stop, steps) = (stop.clone(), steps.clone());
+                let (base, web_id, redirect) = (base.clone(), web_id.clone(), redirect.clone());
+                let (u, p) = (username.clone(), password.clone());
+                tasks.push(tokio::spawn(async move {
+                    while !stop.load(Ordering::Relaxed) {
+                        login_flow(&base, &web_id, &redirect, (&u, &p), &steps).await;
+                    }
+                }));
+            }
+            streams.push(("login_flow_steps", steps));
         }
         other => panic!("unknown MODE {other}"),
     }
