@@ -137,7 +137,7 @@ async fn approved_code(ctx: &Context, client_id: &str) -> String {
     let request = authorize::check(ctx, &query(&code_request(client_id, &[])))
         .await
         .unwrap();
-    let url = request.approve(ctx, &user, &session.public_id).await.unwrap();
+    let url = request.approve(ctx, &session).await.unwrap();
     let url = url::Url::parse(&url).unwrap();
     url.query_pairs()
         .find(|(k, _)| k == "code")

@@ -16,7 +16,8 @@ pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 pub struct AccessClaims {
     /// Issuer.
     pub iss: String,
-    /// The user's id, or the client's id for client credentials.
+    /// The user as the client sees them (their id, or a pairwise subject:
+    /// OpenID Connect Core §8), or the client's id for client credentials.
     pub sub: String,
     /// The resource the token is for.
     pub aud: String,

@@ -30,11 +30,14 @@ fn refusal(r: Refusal) -> HttpResponse {
     }
 }
 
-/// The query string without `prompt` (so that coming back from the sign-in
-/// page does not ask for sign-in again).
+/// The query string without `prompt` and `max_age`, for the way back from
+/// the sign-in page they sent the user to: the sign-in just made satisfies
+/// them, and asking again would send the user round in circles.
 fn without_prompt(query: &str) -> String {
     url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(url::form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k != "prompt"))
+        .extend_pairs(
+            url::form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k != "prompt" && k != "max_age"),
+        )
         .finish()
 }
 
@@ -58,28 +61,43 @@ async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
         }
     };
     let current = match current {
-        Some(s) if !request.prompt_login => s,
-        _ if request.prompt_none => {
+        Some(s) if !request.needs_sign_in(Some(&s)) => s,
+        // OpenID Connect Core §3.1.2.6: no page may be shown.
+        signed_in if request.prompt_none => {
             return Ok(refusal(request.refuse(
                 ctx,
                 "login_required",
-                "the user is not signed in",
-                false,
+                "the user must sign in",
+                signed_in.is_some(),
             )))
         }
-        _ => {
-            let back = format!("{AUTHORIZATION_PATH}?{}", without_prompt(req.query_string()));
-            let login = format!(
-                "/login?{}",
-                url::form_urlencoded::Serializer::new(String::new())
-                    .append_pair("return_to", &back)
-                    .finish()
-            );
-            return Ok(see_other(&login));
-        }
+        _ => return Ok(see_other(&login_path(&request, req.query_string()))),
     };
+    // Core §3.1.2.1: with `prompt=none`, a hint for someone else than the
+    // signed-in user cannot be answered without the sign-in page. Without
+    // it, the client asked to sign in whoever is here, and gets to see who.
+    if request.prompt_none && request.hint_names_another_user(&current) {
+        return Ok(refusal(request.refuse(
+            ctx,
+            "login_required",
+            "another user is signed in",
+            true,
+        )));
+    }
     let consent_query = without_prompt(req.query_string());
     Ok(proceed(&state, &request, &current, &consent_query).await)
+}
+
+/// The sign-in page, coming back to this request once signed in, with the
+/// client's `login_hint` as the username.
+fn login_path(request: &AuthorizationRequest, query: &str) -> String {
+    let back = format!("{AUTHORIZATION_PATH}?{}", without_prompt(query));
+    let mut login = url::form_urlencoded::Serializer::new(String::new());
+    login.append_pair("return_to", &back);
+    if let Some(hint) = &request.login_hint {
+        login.append_pair("login_hint", hint);
+    }
+    format!("/login?{}", login.finish())
 }
 
 /// With a signed-in user: ask for consent if needed, else answer the client.
@@ -155,7 +173,7 @@ async fn proceed(
 
 async fn approve(state: &AppState, request: &AuthorizationRequest, current: &Session) -> HttpResponse {
     let ctx = &state.oauth;
-    match request.approve(ctx, &current.user_id, &current.public_id).await {
+    match request.approve(ctx, current).await {
         Ok(url) => see_other(&url),
         // The cause was logged where the storage error became an OAuth error.
         Err(_) => see_other(&request.error_redirect(ctx, "temporarily_unavailable", "try again later")),

@@ -53,7 +53,10 @@ async fn login_form(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
         Err(e) => return e.error_response(),
     };
     let return_to = session::safe_return_path(params.get("return_to"));
-    render_login(&state, StatusCode::OK, &return_to, "", None)
+    // OpenID Connect Core §3.1.2.1 `login_hint`: the account the client
+    // expects, pre-filled; the user may still type another.
+    let username = params.get("login_hint").filter(|h| h.len() <= 64).unwrap_or("");
+    render_login(&state, StatusCode::OK, &return_to, username, None)
 }
 
 async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {

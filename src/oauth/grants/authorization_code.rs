@@ -7,6 +7,7 @@ use crate::domain::{CodeChallenge, CodeVerifier, GrantType, ScopeSet};
 use crate::oauth::clients::Client;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
+use crate::oauth::openid::{self, issue, issue::IdTokenGrant, subject};
 use crate::oauth::tokens::{issue_access, new_refresh, Grant, RefreshBase};
 use crate::oauth::{secrets, Context};
 use crate::storage::{self, tokens};
@@ -63,14 +64,30 @@ pub(super) async fn exchange(
     // Everything is prepared first, then written in one transaction with the
     // redemption itself: all of it happens, or none.
     let scope = ScopeSet::parse(&row.scope).unwrap_or_default();
+    let sub = subject::for_client(ctx, client, &row.user_id).await?;
     let grant = Grant {
-        sub: &row.user_id,
+        sub: &sub,
         client_id: &client.id,
         scope: &scope,
         aud: &row.audience,
         sid: row.session_id.as_deref(),
     };
     let access = issue_access(ctx, &grant).await?;
+    let id_token = if openid::is_openid(&scope) {
+        let grant = IdTokenGrant {
+            client,
+            sub: &sub,
+            auth_time: row.auth_time,
+            nonce: row.nonce.as_deref(),
+            sid: row.session_id.as_deref(),
+            access_token: Some(&access.token),
+            // Core §5.4: the claims are for userinfo, with the access token.
+            profile: Default::default(),
+        };
+        Some(issue::issue(ctx, grant).await?)
+    } else {
+        None
+    };
     let (refresh, family) = if client.allows(GrantType::RefreshToken) {
         let base = RefreshBase {
             client_id: &client.id,
@@ -119,7 +136,7 @@ pub(super) async fn exchange(
         })
         .await?;
     match outcome {
-        Outcome::Issued => Ok(TokenResponse::new(ctx, access, refresh)),
+        Outcome::Issued => Ok(TokenResponse::new(ctx, access, refresh).with_id_token(id_token)),
         Outcome::Replayed => Err(OAuthError::invalid_grant(
             "the authorization code was already used",
         )),

@@ -29,6 +29,10 @@ pub struct TokenResponse {
     /// The refresh token, where the grant yields one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// The id token, when the granted scope has `openid` (OpenID Connect
+    /// Core §3.1.3.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 impl TokenResponse {
@@ -39,7 +43,13 @@ impl TokenResponse {
             expires_in: ctx.settings.access_token_ttl,
             scope: access.claims.scope,
             refresh_token,
+            id_token: None,
         }
+    }
+
+    fn with_id_token(mut self, id_token: Option<String>) -> TokenResponse {
+        self.id_token = id_token;
+        self
     }
 }
 

@@ -8,6 +8,7 @@ use crate::oauth::accounts::{self, SignInOutcome, Via};
 use crate::oauth::clients::Client;
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::form::Params;
+use crate::oauth::openid::{self, issue, issue::IdTokenGrant, subject};
 use crate::oauth::tokens::{issue_access, new_refresh, Grant, RefreshBase};
 use crate::oauth::Context;
 use secrecy::SecretString;
@@ -49,10 +50,13 @@ pub(super) async fn exchange(
         SignInOutcome::Busy { retry_after } => return Err(OAuthError::busy(retry_after)),
     };
 
+    // The password was checked just now.
+    let auth_time = crate::storage::now();
+    let sub = subject::for_client(ctx, client, &user.id).await?;
     let access = issue_access(
         ctx,
         &Grant {
-            sub: &user.id,
+            sub: &sub,
             client_id: &client.id,
             scope: &scope,
             aud: &aud,
@@ -60,6 +64,22 @@ pub(super) async fn exchange(
         },
     )
     .await?;
+    // No browser session stands behind it: no `sid`, and no `nonce`
+    // (there was no authentication request).
+    let id_token = if openid::is_openid(&scope) {
+        let grant = IdTokenGrant {
+            client,
+            sub: &sub,
+            auth_time: Some(auth_time),
+            nonce: None,
+            sid: None,
+            access_token: Some(&access.token),
+            profile: Default::default(),
+        };
+        Some(issue::issue(ctx, grant).await?)
+    } else {
+        None
+    };
     let refresh = if client.allows(GrantType::RefreshToken) {
         let scope_text = scope.to_string();
         let base = RefreshBase {
@@ -68,8 +88,7 @@ pub(super) async fn exchange(
             session_id: None,
             scope: &scope_text,
             audience: &aud,
-            // The password was checked just now.
-            auth_time: Some(crate::storage::now()),
+            auth_time: Some(auth_time),
         };
         let (token, row) = new_refresh(ctx, None, None, base);
         ctx.db
@@ -79,5 +98,5 @@ pub(super) async fn exchange(
     } else {
         None
     };
-    Ok(TokenResponse::new(ctx, access, refresh))
+    Ok(TokenResponse::new(ctx, access, refresh).with_id_token(id_token))
 }

@@ -9,6 +9,7 @@ use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::clients::Client;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
+use crate::oauth::openid::{self, issue, issue::IdTokenGrant, subject};
 use crate::oauth::tokens::{issue_access, new_refresh, Grant, RefreshBase};
 use crate::oauth::{secrets, Context};
 use crate::storage::{self, tokens};
@@ -150,14 +151,32 @@ pub(super) async fn exchange(
             return Err(OAuthError::invalid_grant(why));
         }
     };
-    let sub = row.user_id.as_deref().unwrap_or(&row.client_id);
+    let sub = match row.user_id.as_deref() {
+        Some(user_id) => subject::for_client(ctx, client, user_id).await?,
+        None => row.client_id.clone(),
+    };
     let grant = Grant {
-        sub,
+        sub: &sub,
         client_id: &client.id,
         scope: &scope,
         aud: &row.audience,
         sid: row.session_id.as_deref(),
     };
     let access = issue_access(ctx, &grant).await?;
-    Ok(TokenResponse::new(ctx, access, Some(refresh)))
+    // Core §12.2: the same `sub` and `auth_time` as at first, no `nonce`.
+    let id_token = if openid::is_openid(&scope) && row.user_id.is_some() {
+        let grant = IdTokenGrant {
+            client,
+            sub: &sub,
+            auth_time: row.auth_time,
+            nonce: None,
+            sid: row.session_id.as_deref(),
+            access_token: Some(&access.token),
+            profile: Default::default(),
+        };
+        Some(issue::issue(ctx, grant).await?)
+    } else {
+        None
+    };
+    Ok(TokenResponse::new(ctx, access, Some(refresh)).with_id_token(id_token))
 }

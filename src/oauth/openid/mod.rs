@@ -4,7 +4,16 @@
 //! HTTP.
 
 pub mod id_token;
+pub mod issue;
 pub mod subject;
+
+use crate::domain::ScopeSet;
 
 /// The scope that turns an OAuth request into an OpenID Connect one.
 pub const OPENID_SCOPE: &str = "openid";
+
+/// Whether `scope` makes a request an OpenID Connect one (Core §3.1.2.1):
+/// without `openid`, no id token and no OpenID Connect behaviour.
+pub fn is_openid(scope: &ScopeSet) -> bool {
+    scope.iter().any(|s| s.as_str() == OPENID_SCOPE)
+}

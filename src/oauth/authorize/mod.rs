@@ -1,53 +1,26 @@
 //! The authorization endpoint's protocol (RFC 6749 §3.1, §4.1.1, §4.2.1,
-//! RFC 7636, RFC 9207): checking a request, deciding what it still needs
-//! (sign-in, consent), and building the redirect that answers it.
+//! RFC 7636, RFC 9207, OpenID Connect Core §3.1.2, §3.2.2): checking a
+//! request, deciding what it still needs (sign-in, consent), and building
+//! the redirect that answers it.
 //!
 //! Error handling follows RFC 6749 §4.1.2.1: while the client or the
 //! redirect URI is unverified, errors are shown as a page and never sent
 //! anywhere; once both are verified, errors go back to the client.
 
-use crate::domain::{CodeChallenge, GrantType, RedirectUri, ScopeSet};
-use crate::oauth::audit::{self, Actor, Event};
+mod approve;
+mod openid;
+mod response;
+
+pub use openid::Hint;
+pub use response::{ResponseMode, ResponseType, UnsupportedResponseType};
+
+use crate::domain::{CodeChallenge, RedirectUri, ScopeSet};
 use crate::oauth::clients::Client;
-use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
-use crate::oauth::tokens::{issue_access, Grant};
-use crate::oauth::{secrets, Context};
-use crate::storage::{self, consents, tokens::CodeRow};
+use crate::oauth::sessions::Session;
+use crate::oauth::Context;
+use crate::storage;
 use std::sync::Arc;
-
-/// What the client asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResponseType {
-    /// `code`: the authorization code grant.
-    Code,
-    /// `token`: the implicit grant.
-    Token,
-}
-
-/// A `response_type` this server does not support.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UnsupportedResponseType;
-
-impl ResponseType {
-    /// The `response_type` parameter: `Ok(None)` if it is missing.
-    pub fn parse(raw: Option<&str>) -> Result<Option<ResponseType>, UnsupportedResponseType> {
-        match raw {
-            None => Ok(None),
-            Some("code") => Ok(Some(ResponseType::Code)),
-            Some("token") => Ok(Some(ResponseType::Token)),
-            Some(_) => Err(UnsupportedResponseType),
-        }
-    }
-
-    /// The grant a response type belongs to.
-    pub fn grant(self) -> GrantType {
-        match self {
-            ResponseType::Code => GrantType::AuthorizationCode,
-            ResponseType::Token => GrantType::Implicit,
-        }
-    }
-}
 
 /// A checked authorization request.
 #[derive(Debug, Clone)]
@@ -58,8 +31,10 @@ pub struct AuthorizationRequest {
     pub redirect_uri: RedirectUri,
     /// Whether `redirect_uri` was in the request (then the token request must repeat it).
     pub redirect_uri_sent: bool,
-    /// `code` or `token`.
+    /// What the client asks for.
     pub response_type: ResponseType,
+    /// Where the answer's parameters travel.
+    pub response_mode: ResponseMode,
     /// The scope asked for (everything allowed if none was named).
     pub scope: ScopeSet,
     /// Echoed back untouched.
@@ -72,6 +47,19 @@ pub struct AuthorizationRequest {
     pub prompt_login: bool,
     /// `prompt=consent`: ask again even if approved before.
     pub prompt_consent: bool,
+    /// `prompt=select_account`: let the user choose the account.
+    pub prompt_select_account: bool,
+    /// Whether the scope has `openid` (an OpenID Connect request).
+    pub openid: bool,
+    /// The `nonce` to echo in the id token (OpenID Connect requests only).
+    pub nonce: Option<String>,
+    /// Seconds since the last sign-in beyond which the user signs in again:
+    /// the request's `max_age`, else the client's `default_max_age`.
+    pub max_age: Option<i64>,
+    /// `login_hint`: the account the client expects, to pre-fill.
+    pub login_hint: Option<String>,
+    /// Who the `id_token_hint` names, if one was sent.
+    pub id_token_hint: Option<Hint>,
 }
 
 /// Why a request cannot go on.
@@ -138,17 +126,27 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
     let parsed_response_type = ResponseType::parse(params.get("response_type"));
     // Until it is known, errors go where a code would (the query).
     let response_type = parsed_response_type.ok().flatten().unwrap_or(ResponseType::Code);
+    let parsed_mode = ResponseMode::parse(params.get("response_mode"), response_type);
     let mut request = AuthorizationRequest {
         client: client.clone(),
         redirect_uri,
         redirect_uri_sent: sent,
         response_type,
+        // Multiple Response Types §5: errors use the mode asked for, or
+        // the type's default if that one cannot be used.
+        response_mode: parsed_mode.clone().unwrap_or(response_type.default_mode()),
         scope: ScopeSet::default(),
         state,
         code_challenge: None,
         prompt_none: false,
         prompt_login: false,
         prompt_consent: false,
+        prompt_select_account: false,
+        openid: false,
+        nonce: None,
+        max_age: None,
+        login_hint: None,
+        id_token_hint: None,
     };
     // 2. From here on, errors go back to the client.
     let fail = |request: &AuthorizationRequest, code: &str, why: &str| request.refuse(ctx, code, why, false);
@@ -163,9 +161,12 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
             return Err(fail(
                 &request,
                 "unsupported_response_type",
-                "only code and token are supported",
+                "only code, token, id_token and id_token token are supported",
             ))
         }
+    }
+    if let Err(why) = parsed_mode {
+        return Err(fail(&request, "invalid_request", &why));
     }
     let grant = request.response_type.grant();
     if !client.allows(grant) {
@@ -188,6 +189,7 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
             }
         },
     };
+    request.openid = crate::oauth::openid::is_openid(&request.scope);
     for word in params
         .get("prompt")
         .unwrap_or("")
@@ -198,17 +200,23 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
             "none" => request.prompt_none = true,
             "login" => request.prompt_login = true,
             "consent" => request.prompt_consent = true,
-            "select_account" => {}
+            "select_account" => request.prompt_select_account = true,
             _ => return Err(fail(&request, "invalid_request", "unknown prompt value")),
         }
     }
-    if request.prompt_none && (request.prompt_login || request.prompt_consent) {
+    // Core §3.1.2.1: `none` with any other value is an error.
+    if request.prompt_none
+        && (request.prompt_login || request.prompt_consent || request.prompt_select_account)
+    {
         return Err(fail(
             &request,
             "invalid_request",
             "prompt=none cannot be combined with other values",
         ));
     }
+    openid::check(ctx, &mut request, params)
+        .await
+        .map_err(|(code, why)| fail(&request, code, &why))?;
     if request.response_type == ResponseType::Code {
         check_pkce(&mut request, params).map_err(|why| fail(&request, "invalid_request", &why))?;
     }
@@ -234,8 +242,8 @@ fn check_pkce(request: &mut AuthorizationRequest, params: &Params) -> Result<(),
 }
 
 impl AuthorizationRequest {
-    /// The redirect carrying `fields`, plus `state` and `iss` (RFC 9207):
-    /// in the query for `code`, in the fragment for `token` (§4.2.2).
+    /// The redirect carrying `fields`, plus `state` and `iss` (RFC 9207),
+    /// in the query or the fragment as the response mode says.
     pub fn response_url(&self, fields: &[(&str, &str)], issuer: &str) -> String {
         let mut url = self.redirect_uri.url().clone();
         let mut pairs: Vec<(&str, &str)> = fields.to_vec();
@@ -243,11 +251,11 @@ impl AuthorizationRequest {
             pairs.push(("state", state));
         }
         pairs.push(("iss", issuer));
-        match self.response_type {
-            ResponseType::Code => {
+        match self.response_mode {
+            ResponseMode::Query => {
                 url.query_pairs_mut().extend_pairs(pairs);
             }
-            ResponseType::Token => {
+            ResponseMode::Fragment => {
                 let fragment = url::form_urlencoded::Serializer::new(String::new())
                     .extend_pairs(pairs)
                     .finish();
@@ -280,109 +288,25 @@ impl AuthorizationRequest {
         }
     }
 
-    /// Whether the user must be asked before the client gets what it asks.
-    pub async fn needs_consent(&self, ctx: &Context, user_id: &str) -> Result<bool, OAuthError> {
-        if self.client.is_trusted && !self.prompt_consent {
-            return Ok(false);
+    /// Whether the user must sign in (again) before this request can be
+    /// answered: nobody is signed in; `prompt=login`; `prompt=select_account`
+    /// (Tollgate keeps one account per browser, so choosing another one is
+    /// signing in as it on the login page); or the sign-in is older than
+    /// `max_age` (Core §3.1.2.1).
+    pub fn needs_sign_in(&self, session: Option<&Session>) -> bool {
+        let Some(session) = session else { return true };
+        if self.prompt_login || self.prompt_select_account {
+            return true;
         }
-        if self.prompt_consent {
-            return Ok(true);
-        }
-        let (user, client) = (user_id.to_string(), self.client.id.clone());
-        let remembered = ctx
-            .db
-            .run(move |conn| consents::scope_for(conn, &user, &client))
-            .await?;
-        Ok(!remembered.is_some_and(|s| self.scope.is_subset(&ScopeSet::parse(&s).unwrap_or_default())))
+        self.max_age
+            .is_some_and(|max| storage::now() - session.authenticated_at > max)
     }
 
-    /// Remembers the user's approval of this request's scope (with what
-    /// they approved before).
-    pub async fn remember_consent(&self, ctx: &Context, user_id: &str) -> Result<(), OAuthError> {
-        let (user, client) = (user_id.to_string(), self.client.id.clone());
-        let scope = self.scope.clone();
-        ctx.db
-            .run(move |conn| {
-                let before = consents::scope_for(conn, &user, &client)?.unwrap_or_default();
-                let union = ScopeSet::parse(&format!("{before} {scope}")).unwrap_or(scope);
-                consents::grant(conn, &user, &client, &union.to_string(), storage::now())?;
-                let (actor, user_id, client_id) = (Actor::user(&user), user, client);
-                let granted = Event::ConsentGranted {
-                    user_id,
-                    client_id,
-                    scope: union,
-                };
-                audit::record_in(conn, &actor, granted);
-                Ok(())
-            })
-            .await?;
-        Ok(())
-    }
-
-    /// Issues what was asked for and returns the redirect that carries it.
-    pub async fn approve(
-        &self,
-        ctx: &Context,
-        user_id: &str,
-        session_id: &str,
-    ) -> Result<String, OAuthError> {
-        let issuer = &ctx.settings.issuer;
-        let audience = ctx.settings.default_audience().to_string();
-        match self.response_type {
-            ResponseType::Code => {
-                let code = secrets::random_secret();
-                let now = storage::now();
-                let row = CodeRow {
-                    code_hash: secrets::hash(&code),
-                    client_id: self.client.id.clone(),
-                    user_id: user_id.to_string(),
-                    session_id: Some(session_id.to_string()),
-                    redirect_uri: self
-                        .redirect_uri_sent
-                        .then(|| self.redirect_uri.as_str().to_string()),
-                    scope: self.scope.to_string(),
-                    audience,
-                    code_challenge: self.code_challenge.as_ref().map(|c| c.as_str().to_string()),
-                    code_challenge_method: self
-                        .code_challenge
-                        .as_ref()
-                        .map(|c| c.method().as_str().to_string()),
-                    created_at: now,
-                    expires_at: now + ctx.settings.authorization_code_ttl,
-                    redeemed_at: None,
-                    issued_family_id: None,
-                    issued_access_jti: None,
-                    nonce: None,
-                    auth_time: None,
-                };
-                ctx.db
-                    .run(move |conn| storage::tokens::insert_code(conn, &row))
-                    .await?;
-                Ok(self.response_url(&[("code", &code)], issuer))
-            }
-            ResponseType::Token => {
-                let grant = Grant {
-                    sub: user_id,
-                    client_id: &self.client.id,
-                    scope: &self.scope,
-                    aud: &audience,
-                    sid: Some(session_id),
-                };
-                let access = issue_access(ctx, &grant).await?;
-                ctx.metrics.token_issued(GrantType::Implicit);
-                let expires_in = ctx.settings.access_token_ttl.to_string();
-                let scope = self.scope.to_string();
-                // §4.2.2: no refresh token in the implicit grant.
-                Ok(self.response_url(
-                    &[
-                        ("access_token", &access.token),
-                        ("token_type", "Bearer"),
-                        ("expires_in", &expires_in),
-                        ("scope", &scope),
-                    ],
-                    issuer,
-                ))
-            }
-        }
+    /// Whether an `id_token_hint` names someone else than the signed-in
+    /// user (Core §3.1.2.1: with `prompt=none`, `login_required`).
+    pub fn hint_names_another_user(&self, session: &Session) -> bool {
+        self.id_token_hint
+            .as_ref()
+            .is_some_and(|h| h.user_id.as_deref() != Some(session.user_id.as_str()))
     }
 }
