@@ -27,6 +27,7 @@ mod metrics;
 mod migrations;
 mod password_grant;
 mod portal;
+mod profile;
 mod proxies;
 mod readiness;
 mod refresh_grant;
