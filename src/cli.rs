@@ -25,6 +25,9 @@ macro_rules! out {
     };
 }
 
+mod profile;
+pub use profile::{NewProfileArgs, UpdateUser};
+
 /// A mistake in how the command was called: exit code 2, like a usage error.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -131,7 +134,12 @@ pub enum UserCommand {
         /// Make the user an administrator.
         #[arg(long)]
         admin: bool,
+        /// The user's profile.
+        #[command(flatten)]
+        profile: NewProfileArgs,
     },
+    /// Change a user's profile: only the options given change.
+    Update(UpdateUser),
     /// Suspend a user (a ban): sessions end, refresh tokens are revoked,
     /// access tokens introspect inactive, sign-in is refused.
     Suspend {
@@ -338,12 +346,26 @@ pub fn create_user(
     username: &str,
     password_stdin: bool,
     admin: bool,
+    profile: &NewProfileArgs,
 ) -> anyhow::Result<()> {
+    // Checked before the password is asked for: a typo costs no retyping.
+    let checked = profile.checked()?;
     let password = read_new_password(password_stdin)?;
     let db = open(settings)?;
-    let id = accounts::create_user(&db, &Actor::operator(), username, &password, admin)?;
+    let actor = Actor::operator();
+    let id = match accounts::create_user_with_profile(&db, &actor, username, &password, admin, &checked) {
+        Ok(id) => id,
+        Err(accounts::CreateUserError::Profile(errors)) => return Err(profile::usage(&errors)),
+        Err(accounts::CreateUserError::EmailTaken) => return Err(profile::email_taken()),
+        Err(e) => return Err(e.into()),
+    };
     out!("created user {username} ({id})");
     Ok(())
+}
+
+/// `tollgate user update`
+pub fn update_user(settings: &Settings, args: &UpdateUser) -> anyhow::Result<()> {
+    profile::update_user(settings, args)
 }
 
 /// Runs an async storage call from the synchronous CLI.
@@ -387,6 +409,9 @@ pub fn list_users(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
                 json!({
                     "id": u.id, "username": u.username, "admin": u.is_admin,
                     "suspended": u.suspended, "created_at": u.created_at,
+                    "email": u.email, "email_verified": u.email_verified,
+                    "name": u.name, "given_name": u.given_name,
+                    "family_name": u.family_name, "updated_at": u.updated_at,
                 })
             })
             .collect();
@@ -395,7 +420,12 @@ pub fn list_users(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
         for u in users {
             let role = if u.is_admin { "admin" } else { "user" };
             let state = if u.suspended { "suspended" } else { "active" };
-            out!("{}\t{}\t{role}\t{state}", u.username, u.id);
+            let email = match (&u.email, u.email_verified) {
+                (Some(email), true) => format!("{email} (verified)"),
+                (Some(email), false) => email.clone(),
+                (None, _) => "-".to_string(),
+            };
+            out!("{}\t{}\t{role}\t{state}\t{email}", u.username, u.id);
         }
     }
     Ok(())

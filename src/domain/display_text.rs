@@ -8,7 +8,7 @@ use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 /// hyphens — line and paragraph separators, private-use and unassigned
 /// code points. A name that renders differently from the characters it is
 /// made of can make "Tollgate Account Security" out of something else.
-fn allowed(c: char, multiline: bool) -> bool {
+pub(super) fn allowed(c: char, multiline: bool) -> bool {
     if multiline && matches!(c, '\n' | '\r') {
         return true;
     }

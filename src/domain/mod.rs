@@ -2,7 +2,9 @@
 //! is valid. No actix, no diesel here.
 
 mod display_text;
+mod email;
 mod grant_type;
+mod person_name;
 mod pkce;
 mod redirect_uri;
 mod scope;
@@ -11,7 +13,9 @@ mod username;
 mod utc;
 
 pub use display_text::display_text;
+pub use email::{Email, MAX_EMAIL_BYTES};
 pub use grant_type::GrantType;
+pub use person_name::{PersonName, MAX_NAME_CHARS};
 pub use pkce::{ChallengeMethod, CodeChallenge, CodeVerifier};
 pub use redirect_uri::RedirectUri;
 pub use scope::{Scope, ScopeSet};

@@ -2,6 +2,7 @@
 
 use crate::domain::{Invalid, Username};
 use crate::oauth::audit::{self, Actor, Event};
+use crate::oauth::profile::{self, FieldError, ValidEdit};
 use crate::oauth::throttle::{self, Subject};
 use crate::oauth::{hasher, Context};
 use crate::storage::{self, users::UserRow, Database, StorageError};
@@ -33,6 +34,12 @@ pub enum CreateUserError {
     /// The username is taken.
     #[error("the username {0:?} is already taken")]
     Taken(String),
+    /// A profile field was refused (each with its field).
+    #[error("{}", profile::describe(.0))]
+    Profile(Vec<FieldError>),
+    /// Another account has this email address, whatever its case.
+    #[error("that email address is already in use")]
+    EmailTaken,
     /// Hashing failed (the cause is logged where it happened).
     #[error("cannot hash the password")]
     Hash,
@@ -55,7 +62,7 @@ pub fn check_new_password(password: &SecretString) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Creates a user; returns the new user's id.
+/// Creates a user with no profile; returns the new user's id.
 pub fn create_user(
     db: &Database,
     actor: &Actor,
@@ -63,22 +70,45 @@ pub fn create_user(
     password: &SecretString,
     is_admin: bool,
 ) -> Result<String, CreateUserError> {
-    let username = Username::parse(username)?;
-    check_new_password(password)?;
-    let password_hash = hash_password(password).ok_or(CreateUserError::Hash)?;
-    insert_user(db, actor, username, password_hash, is_admin)
+    create_user_with_profile(db, actor, username, password, is_admin, &ValidEdit::default())
 }
 
-/// Creates a user from a sign-up, hashing on the server's pool (`address`
-/// takes its turn there like a sign-in); returns the new user's id.
+/// Creates a user with the profile `profile` sets (the command line);
+/// returns the new user's id.
+pub fn create_user_with_profile(
+    db: &Database,
+    actor: &Actor,
+    username: &str,
+    password: &SecretString,
+    is_admin: bool,
+    profile: &ValidEdit,
+) -> Result<String, CreateUserError> {
+    let username = Username::parse(username)?;
+    check_new_password(password)?;
+    // The profile is checked before the password is hashed: a refusal costs nothing.
+    profile
+        .new_user(storage::now())
+        .map_err(CreateUserError::Profile)?;
+    let password_hash = hash_password(password).ok_or(CreateUserError::Hash)?;
+    insert_user(db, actor, username, password_hash, is_admin, profile)
+}
+
+/// Creates a user from a sign-up, with the profile `profile` sets (its
+/// email address required: [`profile::ProfileEdit::validate_sign_up`]),
+/// hashing on the server's pool (`address` takes its turn there like a
+/// sign-in); returns the new user's id.
 pub async fn register_user(
     ctx: &Context,
     username: &str,
     password: SecretString,
     address: &str,
+    profile: ValidEdit,
 ) -> Result<String, CreateUserError> {
     let username = Username::parse(username)?;
     check_new_password(&password)?;
+    profile
+        .new_user(storage::now())
+        .map_err(CreateUserError::Profile)?;
     let password_hash = ctx
         .passwords
         .hash(&throttle::address_key(address), password)
@@ -86,7 +116,7 @@ pub async fn register_user(
         .ok_or(CreateUserError::Hash)?;
     let db = ctx.db.clone();
     let actor = Actor::anonymous().from_address(address);
-    tokio::task::spawn_blocking(move || insert_user(&db, &actor, username, password_hash, false))
+    tokio::task::spawn_blocking(move || insert_user(&db, &actor, username, password_hash, false, &profile))
         .await
         .map_err(|_| CreateUserError::Storage(StorageError::Cancelled))?
 }
@@ -97,8 +127,10 @@ fn insert_user(
     username: Username,
     password_hash: String,
     is_admin: bool,
+    profile: &ValidEdit,
 ) -> Result<String, CreateUserError> {
     let now = storage::now();
+    let profile = profile.new_user(now).map_err(CreateUserError::Profile)?;
     let row = UserRow {
         // A prefix keeps user ids apart from client ids: a client-credentials
         // token's `sub` (a client id) can never name a user (RFC 9700 §4.15).
@@ -109,11 +141,11 @@ fn insert_user(
         suspended: false,
         created_at: now,
         password_changed_at: now,
-        email: None,
-        email_verified: false,
-        name: None,
-        given_name: None,
-        family_name: None,
+        email: profile.email,
+        email_verified: profile.email_verified,
+        name: profile.name,
+        given_name: profile.given_name,
+        family_name: profile.family_name,
         updated_at: now,
     };
     let actor = actor.creating(&row.id);
@@ -133,6 +165,7 @@ fn insert_user(
     });
     match created {
         Ok(()) => Ok(row.id),
+        Err(e) if profile::is_email_taken(&e) => Err(CreateUserError::EmailTaken),
         Err(e) if e.is_unique_violation() => Err(CreateUserError::Taken(row.username)),
         Err(e) => Err(CreateUserError::Storage(e)),
     }
@@ -344,6 +377,10 @@ async fn account_id(ctx: &Context, username: &str) -> Option<String> {
 pub struct UserSummary {
     /// Login name.
     pub username: String,
+    /// Email address.
+    pub email: Option<String>,
+    /// Whether the address is known to be theirs.
+    pub email_verified: bool,
     /// Administers this server.
     pub is_admin: bool,
     /// Banned.
@@ -357,6 +394,8 @@ pub async fn list_users(ctx: &Context) -> Result<Vec<UserSummary>, StorageError>
         .into_iter()
         .map(|u| UserSummary {
             username: u.username,
+            email: u.email,
+            email_verified: u.email_verified,
             is_admin: u.is_admin,
             suspended: u.suspended,
         })

@@ -264,6 +264,15 @@ pub enum Event {
         /// The user.
         user_id: String,
     },
+    /// A user's profile changed (the names of the fields, not their values).
+    ProfileUpdated {
+        /// The user.
+        user_id: String,
+        /// The fields that changed: `email`, `email_verified`, `name`, …
+        fields: Vec<&'static str>,
+        /// Whether the address is verified now.
+        email_verified: bool,
+    },
     /// A user was deleted.
     UserDeleted {
         /// The user.
@@ -328,6 +337,7 @@ impl Event {
             Event::UserReinstated { .. } => "user.reinstated",
             Event::UserUnlocked { .. } => "user.unlocked",
             Event::PasswordChanged { .. } => "user.password_changed",
+            Event::ProfileUpdated { .. } => "user.profile_updated",
             Event::UserDeleted { .. } => "user.deleted",
             Event::KeyRotated { .. } => "key.rotated",
             Event::RefreshReuseDetected { .. } => "refresh.reuse_detected",
@@ -385,6 +395,15 @@ impl Event {
             | Event::UserReinstated { user_id }
             | Event::PasswordChanged { user_id } => (s(user_id), None, json!({})),
             Event::UserUnlocked { user_id, cleared } => (s(user_id), None, json!({"cleared": cleared})),
+            Event::ProfileUpdated {
+                user_id,
+                fields,
+                email_verified,
+            } => (
+                s(user_id),
+                None,
+                json!({"fields": fields, "email_verified": email_verified}),
+            ),
             Event::UserDeleted { user_id, username } => (s(user_id), None, json!({"username": username})),
             Event::KeyRotated { kid, alg } => (None, None, json!({"kid": kid, "alg": alg})),
             Event::RefreshReuseDetected {

@@ -15,6 +15,7 @@ pub mod introspection;
 pub mod keys;
 pub mod metadata;
 pub mod openid;
+pub mod profile;
 #[cfg(test)]
 mod protocol_tests;
 pub mod registry;

@@ -94,3 +94,77 @@ pub fn list(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<UserRow>> {
         .select(UserRow::as_select())
         .load(conn)
 }
+
+/// A user's profile columns, written together in one statement: a `None`
+/// clears its column (`treat_none_as_null`), so what is written is the
+/// whole profile, never a mix of two writers' halves.
+#[derive(Debug, Clone, PartialEq, Eq, AsChangeset)]
+#[diesel(table_name = super::schema::users, treat_none_as_null = true)]
+pub struct ProfileColumns {
+    /// Email address.
+    pub email: Option<String>,
+    /// Whether the address was shown to belong to the user.
+    pub email_verified: bool,
+    /// Full name.
+    pub name: Option<String>,
+    /// Given name(s).
+    pub given_name: Option<String>,
+    /// Family name(s).
+    pub family_name: Option<String>,
+    /// When it was written.
+    pub updated_at: i64,
+}
+
+impl ProfileColumns {
+    /// The profile stored in `row`.
+    pub fn of(row: &UserRow) -> ProfileColumns {
+        ProfileColumns {
+            email: row.email.clone(),
+            email_verified: row.email_verified,
+            name: row.name.clone(),
+            given_name: row.given_name.clone(),
+            family_name: row.family_name.clone(),
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// Writes a user's whole profile (see [`ProfileColumns`]); returns whether
+/// the user exists. An address another user has, whatever its case, fails
+/// with a unique violation that [`is_email_taken`] recognises.
+pub fn set_profile(conn: &mut DbConnection, id: &str, profile: &ProfileColumns) -> QueryResult<bool> {
+    diesel::update(u::users.find(id))
+        .set(profile)
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Locks the user's row until the end of the transaction; returns whether
+/// the user exists. Called first in a transaction that reads the row to
+/// decide what to write: the no-op update takes the row lock on PostgreSQL
+/// and SQLite's write lock, so two edits of one profile are made one after
+/// the other and neither undoes the other.
+pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    diesel::update(u::users.find(id))
+        .set(u::id.eq(u::id))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// The name of the unique index on `lower(email)` (both migrations).
+const EMAIL_INDEX: &str = "users_email";
+
+/// Whether `error` is a write refused because another user has the email
+/// address (the unique index on `lower(email)`), as opposed to any other
+/// unique key (the username). PostgreSQL names the index as the constraint;
+/// SQLite names it in its message (`UNIQUE constraint failed: index
+/// 'users_email'`).
+pub fn is_email_taken(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            info.constraint_name() == Some(EMAIL_INDEX) || info.message().contains(EMAIL_INDEX)
+        }
+        _ => false,
+    }
+}

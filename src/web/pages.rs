@@ -41,22 +41,6 @@ pub struct ConsentPage<'a> {
     pub request: &'a str,
 }
 
-/// One approved application on the account page.
-pub struct ApprovedApp {
-    pub client_id: String,
-    pub name: String,
-    pub scope: String,
-}
-
-/// The account page.
-#[derive(Template)]
-#[template(path = "account.html")]
-pub struct AccountPage<'a> {
-    pub username: &'a str,
-    pub apps: Vec<ApprovedApp>,
-    pub csrf: &'a str,
-}
-
 /// The sign-out confirmation (RP-initiated logout).
 #[derive(Template)]
 #[template(path = "logout.html")]

@@ -1,11 +1,14 @@
-//! Developer sign-up (when the operator allows it): an account, a session,
-//! and on to the portal. Limited per address like dynamic registration.
+//! Developer sign-up (when the operator allows it): an account with its
+//! email address (and a name, if given), a session, and on to the portal.
+//! Limited per address like dynamic registration.
 
 use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::session;
 use super::AppState;
 use crate::domain::Username;
+use crate::oauth::form::Params;
+use crate::oauth::profile::{FieldError, ProfileEdit, ValidEdit};
 use crate::oauth::{accounts, secrets, sessions, throttle};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -30,33 +33,93 @@ fn not_found() -> HttpResponse {
     )
 }
 
+/// What the sign-up form holds, as typed (never the passwords).
+#[derive(Default)]
+struct Typed<'a> {
+    username: &'a str,
+    email: &'a str,
+    name: &'a str,
+}
+
 #[derive(Template)]
 #[template(path = "signup.html")]
 struct SignupPage<'a> {
     csrf: &'a str,
-    username: &'a str,
+    form: &'a Typed<'a>,
+    /// About the whole form (expired, throttled).
     error: Option<&'a str>,
+    /// About one field each.
+    errors: &'a [FieldError],
 }
 
-fn render_signup(state: &AppState, status: StatusCode, username: &str, error: Option<&str>) -> HttpResponse {
+impl SignupPage<'_> {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+fn render_signup(
+    state: &AppState,
+    status: StatusCode,
+    form: &Typed<'_>,
+    error: Option<&str>,
+    errors: &[FieldError],
+) -> HttpResponse {
     let csrf = secrets::random_secret();
     let mut response = pages::page_response(
         status,
         &SignupPage {
             csrf: &csrf,
-            username,
+            form,
             error,
+            errors,
         },
     );
     let _ = response.add_cookie(&session::login_csrf_cookie(state, csrf));
     response
 }
 
+fn refused(field: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field,
+        message: message.into(),
+    }
+}
+
 async fn signup_form(state: web::Data<AppState>) -> HttpResponse {
     if !state.settings.signup_enabled {
         return not_found();
     }
-    render_signup(&state, StatusCode::OK, "", None)
+    render_signup(&state, StatusCode::OK, &Typed::default(), None, &[])
+}
+
+/// Every field checked, every error kept: the form shows them all at once.
+fn check(form: &Params, password: &SecretString) -> Result<ValidEdit, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if let Err(e) = Username::parse(form.get("username").unwrap_or("")) {
+        errors.push(refused("username", e.0));
+    }
+    if let Err(e) = accounts::check_new_password(password) {
+        errors.push(refused("password", e.0));
+    } else if form.get("password_confirm").unwrap_or("") != password.expose_secret() {
+        errors.push(refused("password_confirm", "The two passwords differ."));
+    }
+    let edit = ProfileEdit {
+        email: Some(form.get("email").unwrap_or("").to_string()),
+        name: Some(form.get("name").unwrap_or("").to_string()),
+        ..Default::default()
+    };
+    match edit.validate_sign_up() {
+        Ok(profile) if errors.is_empty() => Ok(profile),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
 }
 
 async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
@@ -67,34 +130,31 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
         Ok(f) => f,
         Err(e) => return e.error_response(),
     };
-    let username = form.get("username").unwrap_or("");
+    let typed = Typed {
+        username: form.get("username").unwrap_or(""),
+        email: form.get("email").unwrap_or(""),
+        name: form.get("name").unwrap_or(""),
+    };
+    let username = typed.username;
     let csrf_ok = match (session::login_csrf(&state, &req), form.get("csrf_token")) {
         (Some(c), Some(f)) => bool::from(c.as_bytes().ct_eq(f.as_bytes())),
         _ => false,
     };
+    let page = |status, error: Option<&str>, errors: &[FieldError]| {
+        render_signup(&state, status, &typed, error, errors)
+    };
     if !csrf_ok {
-        return render_signup(
-            &state,
+        return page(
             StatusCode::FORBIDDEN,
-            username,
             Some("The form expired. Please try again."),
+            &[],
         );
-    }
-    if let Err(e) = Username::parse(username) {
-        return render_signup(&state, StatusCode::UNPROCESSABLE_ENTITY, username, Some(&e.0));
     }
     let password = SecretString::from(form.get("password").unwrap_or("").to_string());
-    if form.get("password_confirm").unwrap_or("") != password.expose_secret() {
-        return render_signup(
-            &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            username,
-            Some("The two passwords differ."),
-        );
-    }
-    if let Err(e) = accounts::check_new_password(&password) {
-        return render_signup(&state, StatusCode::UNPROCESSABLE_ENTITY, username, Some(&e.0));
-    }
+    let profile = match check(&form, &password) {
+        Ok(profile) => profile,
+        Err(errors) => return page(StatusCode::UNPROCESSABLE_ENTITY, None, &errors),
+    };
     let ctx = state.oauth.clone();
     let address = super::body::client_address(&req);
     match throttle::admit(&ctx, throttle::registrations(&ctx, &address)).await {
@@ -102,22 +162,30 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
         Ok(Some(wait)) => {
             let message =
                 format!("Too many accounts were created from your address. Try again in {wait} seconds.");
-            return render_signup(&state, StatusCode::TOO_MANY_REQUESTS, username, Some(&message));
+            return page(StatusCode::TOO_MANY_REQUESTS, Some(&message), &[]);
         }
         Err(e) => return PageError::from(e).error_response(),
     }
-    let user_id = match accounts::register_user(&ctx, username, password, &address).await {
+    let user_id = match accounts::register_user(&ctx, username, password, &address, profile).await {
         Ok(id) => id,
         Err(accounts::CreateUserError::Taken(_)) => {
-            return render_signup(
-                &state,
-                StatusCode::CONFLICT,
-                username,
-                Some("That username is taken."),
-            )
+            let taken = [refused("username", "That username is taken.")];
+            return page(StatusCode::CONFLICT, None, &taken);
+        }
+        // Sign-up already tells whether a username is taken; an address is
+        // no more secret than that, and saying so plainly is what helps.
+        Err(accounts::CreateUserError::EmailTaken) => {
+            let taken = [refused(
+                "email",
+                "That email address is already in use by another account.",
+            )];
+            return page(StatusCode::CONFLICT, None, &taken);
+        }
+        Err(accounts::CreateUserError::Profile(errors)) => {
+            return page(StatusCode::UNPROCESSABLE_ENTITY, None, &errors)
         }
         Err(accounts::CreateUserError::Invalid(e)) => {
-            return render_signup(&state, StatusCode::UNPROCESSABLE_ENTITY, username, Some(&e.0))
+            return page(StatusCode::UNPROCESSABLE_ENTITY, Some(&e.0), &[])
         }
         Err(accounts::CreateUserError::Busy(_)) => return pages::busy(ctx.settings.password_queue_wait),
         Err(e) => {

@@ -42,6 +42,7 @@ async fn developer_with_app<'a>(app: &'a TestApp, username: &str) -> (Agent<'a>,
             &[
                 ("csrf_token", &form.hidden("csrf_token")),
                 ("username", username),
+                ("email", &format!("{username}@example.com")),
                 ("password", PASSWORD),
                 ("password_confirm", PASSWORD),
             ],

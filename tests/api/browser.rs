@@ -124,6 +124,7 @@ impl<'a> Agent<'a> {
                 &[
                     ("csrf_token", &form.hidden("csrf_token")),
                     ("username", username),
+                    ("email", &format!("{username}@example.com")),
                     ("password", PASSWORD),
                     ("password_confirm", PASSWORD),
                 ],

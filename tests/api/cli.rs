@@ -423,3 +423,266 @@ fn utc_like(ts: i64) -> String {
         .unwrap();
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
+
+/// The stored row of `username`.
+fn stored_user(app: &TestApp, username: &str) -> Option<storage::users::UserRow> {
+    let name = username.to_string();
+    database(app)
+        .run_sync(move |c| storage::users::by_username(c, &name))
+        .unwrap()
+}
+
+/// `tollgate user create --username U --password-stdin EXTRA…`
+fn create_with(app: &TestApp, username: &str, extra: &[&str]) -> crate::helpers::CliOutput {
+    let mut args = vec!["user", "create", "--username", username, "--password-stdin"];
+    args.extend_from_slice(extra);
+    app.cli(&args, Some("correct horse\n"))
+}
+
+/// `tollgate user update --username U EXTRA…`
+fn update_with(app: &TestApp, username: &str, extra: &[&str]) -> crate::helpers::CliOutput {
+    let mut args = vec!["user", "update", "--username", username];
+    args.extend_from_slice(extra);
+    app.cli(&args, None)
+}
+
+#[tokio::test]
+async fn user_create_stores_the_profile_it_is_given_unverified() {
+    let app = spawn_app().await;
+    let extra = [
+        "--email",
+        "Alice@Example.com",
+        "--name",
+        "Alice Liddell",
+        "--given-name",
+        "Alice",
+        "--family-name",
+        "Liddell",
+    ];
+    let out = create_with(&app, "alice", &extra);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let alice = stored_user(&app, "alice").unwrap();
+    assert_eq!(alice.email.as_deref(), Some("Alice@example.com"));
+    assert!(!alice.email_verified);
+    assert_eq!(alice.name.as_deref(), Some("Alice Liddell"));
+    assert_eq!(alice.given_name.as_deref(), Some("Alice"));
+    assert_eq!(alice.family_name.as_deref(), Some("Liddell"));
+}
+
+#[tokio::test]
+async fn user_create_with_email_verified_marks_the_address_verified() {
+    let app = spawn_app().await;
+    let out = create_with(
+        &app,
+        "alice",
+        &["--email", "alice@example.com", "--email-verified"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(stored_user(&app, "alice").unwrap().email_verified);
+}
+
+#[tokio::test]
+async fn user_create_with_a_malformed_email_exits_2_naming_the_option_and_creates_nobody() {
+    let app = spawn_app().await;
+    let out = create_with(&app, "alice", &["--email", "alice@example"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--email:"), "{}", out.stderr);
+    assert!(stored_user(&app, "alice").is_none());
+}
+
+#[tokio::test]
+async fn user_create_names_every_refused_option_at_once() {
+    let app = spawn_app().await;
+    let long = "n".repeat(101);
+    let out = create_with(
+        &app,
+        "alice",
+        &["--name", &long, "--family-name", "Lid\u{1b}[31mdell"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--name: a name is at most 100"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--family-name:"), "{}", out.stderr);
+    assert!(stored_user(&app, "alice").is_none());
+}
+
+#[tokio::test]
+async fn user_create_with_an_address_another_user_has_in_any_case_is_refused() {
+    let app = spawn_app().await;
+    assert_eq!(
+        create_with(&app, "alice", &["--email", "alice@example.com"]).code,
+        0
+    );
+    let out = create_with(&app, "mallory", &["--email", "ALICE@EXAMPLE.COM"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--email: that email address is already in use"),
+        "{}",
+        out.stderr
+    );
+    assert!(stored_user(&app, "mallory").is_none());
+}
+
+#[tokio::test]
+async fn user_update_changes_only_the_options_given() {
+    let app = spawn_app().await;
+    let extra = [
+        "--email",
+        "alice@example.com",
+        "--email-verified",
+        "--name",
+        "Alice",
+    ];
+    assert_eq!(create_with(&app, "alice", &extra).code, 0);
+    let out = update_with(&app, "alice", &["--family-name", "Liddell"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("family_name"), "{}", out.stdout);
+    let alice = stored_user(&app, "alice").unwrap();
+    assert_eq!(alice.family_name.as_deref(), Some("Liddell"));
+    assert_eq!(alice.name.as_deref(), Some("Alice"));
+    assert_eq!(alice.email.as_deref(), Some("alice@example.com"));
+    assert!(alice.email_verified);
+}
+
+#[tokio::test]
+async fn user_update_with_an_empty_name_clears_it() {
+    let app = spawn_app().await;
+    assert_eq!(create_with(&app, "alice", &["--name", "Alice"]).code, 0);
+    let out = update_with(&app, "alice", &["--name", ""]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(stored_user(&app, "alice").unwrap().name, None);
+}
+
+#[tokio::test]
+async fn user_update_no_email_removes_the_address_and_its_verification() {
+    let app = spawn_app().await;
+    let extra = ["--email", "alice@example.com", "--email-verified"];
+    assert_eq!(create_with(&app, "alice", &extra).code, 0);
+    let out = update_with(&app, "alice", &["--no-email"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let alice = stored_user(&app, "alice").unwrap();
+    assert_eq!(alice.email, None);
+    assert!(!alice.email_verified);
+}
+
+#[tokio::test]
+async fn user_update_of_the_address_makes_it_unverified() {
+    let app = spawn_app().await;
+    let extra = ["--email", "alice@example.com", "--email-verified"];
+    assert_eq!(create_with(&app, "alice", &extra).code, 0);
+    let out = update_with(&app, "alice", &["--email", "alice@example.org"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let alice = stored_user(&app, "alice").unwrap();
+    assert_eq!(alice.email.as_deref(), Some("alice@example.org"));
+    assert!(!alice.email_verified);
+}
+
+#[tokio::test]
+async fn the_operator_marks_an_address_verified_with_user_update() {
+    let app = spawn_app().await;
+    assert_eq!(
+        create_with(&app, "alice", &["--email", "alice@example.com"]).code,
+        0
+    );
+    let out = update_with(&app, "alice", &["--email-verified", "true"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(stored_user(&app, "alice").unwrap().email_verified);
+}
+
+#[tokio::test]
+async fn user_update_cannot_verify_an_account_without_an_address() {
+    let app = spawn_app().await;
+    assert_eq!(create_with(&app, "alice", &[]).code, 0);
+    let out = update_with(&app, "alice", &["--email-verified", "true"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("--email-verified:"), "{}", out.stderr);
+    assert!(!stored_user(&app, "alice").unwrap().email_verified);
+}
+
+#[tokio::test]
+async fn user_update_with_refused_options_exits_2_and_saves_nothing() {
+    let app = spawn_app().await;
+    assert_eq!(create_with(&app, "alice", &["--name", "Alice"]).code, 0);
+    let before = stored_user(&app, "alice").unwrap();
+    let out = update_with(
+        &app,
+        "alice",
+        &[
+            "--given-name",
+            "Bob",
+            "--name",
+            "A\u{200B}lice",
+            "--email",
+            "a b@example.com",
+        ],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--name:") && out.stderr.contains("--email:"),
+        "{}",
+        out.stderr
+    );
+    let after = stored_user(&app, "alice").unwrap();
+    assert_eq!(
+        (after.name, after.given_name, after.email, after.updated_at),
+        (before.name, before.given_name, before.email, before.updated_at)
+    );
+}
+
+#[tokio::test]
+async fn user_update_to_an_address_another_user_has_in_any_case_is_refused() {
+    let app = spawn_app().await;
+    assert_eq!(
+        create_with(&app, "alice", &["--email", "alice@example.com"]).code,
+        0
+    );
+    assert_eq!(create_with(&app, "bob", &["--email", "bob@example.com"]).code, 0);
+    let out = update_with(&app, "bob", &["--email", "Alice@Example.com", "--name", "Bob"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("already in use"), "{}", out.stderr);
+    let bob = stored_user(&app, "bob").unwrap();
+    assert_eq!((bob.email.as_deref(), bob.name), (Some("bob@example.com"), None));
+}
+
+#[tokio::test]
+async fn user_update_of_an_unknown_user_fails() {
+    let app = spawn_app().await;
+    let out = update_with(&app, "nobody", &["--name", "Nobody"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("no user named"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn user_update_without_a_change_is_a_usage_error() {
+    let app = spawn_app().await;
+    assert_eq!(create_with(&app, "alice", &[]).code, 0);
+    let out = update_with(&app, "alice", &[]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("nothing to change"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn user_list_shows_each_email_address() {
+    let app = spawn_app().await;
+    let extra = ["--email", "alice@example.com", "--email-verified"];
+    assert_eq!(create_with(&app, "alice", &extra).code, 0);
+    assert_eq!(create_with(&app, "bob", &[]).code, 0);
+    let text = app.cli(&["user", "list"], None);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert!(
+        lines[0].ends_with("\talice@example.com (verified)"),
+        "{}",
+        text.stdout
+    );
+    assert!(lines[1].ends_with("\t-"), "{}", text.stdout);
+    let json = app.cli(&["user", "list", "--json"], None);
+    let users: serde_json::Value = serde_json::from_str(json.stdout.trim()).unwrap();
+    assert_eq!(users[0]["email"], "alice@example.com");
+    assert_eq!(users[0]["email_verified"], true);
+    assert!(users[1]["email"].is_null());
+}

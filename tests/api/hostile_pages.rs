@@ -2,12 +2,13 @@
 
 use crate::helpers::spawn_app;
 
-const FORMS: [&str; 6] = [
+const FORMS: [&str; 7] = [
     "/login",
     "/logout",
     "/signup",
     "/oauth2/authorize/decision",
     "/account/consents/withdraw",
+    "/account/profile",
     "/portal/apps",
 ];
 

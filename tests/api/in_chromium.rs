@@ -344,6 +344,7 @@ async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser
     // Sign up.
     browser.goto(&app.url("/signup")).await.unwrap();
     type_into(&browser, "username", "dev").await;
+    type_into(&browser, "email", "dev@example.com").await;
     type_into(&browser, "password", PASSWORD).await;
     type_into(&browser, "password_confirm", PASSWORD).await;
     browser

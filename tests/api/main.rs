@@ -30,6 +30,7 @@ mod openid_id_token;
 mod openid_request;
 mod password_grant;
 mod portal;
+mod profile;
 mod proxies;
 mod readiness;
 mod refresh_grant;

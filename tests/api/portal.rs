@@ -90,6 +90,7 @@ async fn a_taken_username_cannot_sign_up_again() {
             &[
                 ("csrf_token", &form.hidden("csrf_token")),
                 ("username", "dev"),
+                ("email", "dev-2@example.com"),
                 ("password", PASSWORD),
                 ("password_confirm", PASSWORD),
             ],
@@ -436,6 +437,7 @@ async fn one_address_cannot_create_accounts_without_limit() {
             &[
                 ("csrf_token", &form.hidden("csrf_token")),
                 ("username", "third"),
+                ("email", "third-2@example.com"),
                 ("password", PASSWORD),
                 ("password_confirm", PASSWORD),
             ],
