@@ -3,7 +3,9 @@
 //! releases. The grants and endpoints call in here; nothing here knows
 //! HTTP.
 
+pub mod backchannel;
 pub mod id_token;
+pub mod logout;
 pub mod subject;
 
 /// The scope that turns an OAuth request into an OpenID Connect one.
