@@ -85,6 +85,35 @@ pub(super) struct ClientMetadata {
     pub(super) client_id: Option<String>,
 }
 
+/// A JSON object's members, refusing a member given twice (which one
+/// would count is not for this server to guess).
+struct Members(serde_json::Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                let mut members = serde_json::Map::new();
+                while let Some((name, value)) = map.next_entry::<String, Value>()? {
+                    if members.contains_key(&name) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "duplicate member {name:?}"
+                        )));
+                    }
+                    members.insert(name, value);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The member `name` of `object` as a `T`; absent or `null` is `None`.
 fn member<T: serde::de::DeserializeOwned>(
     object: &serde_json::Map<String, Value>,
@@ -101,11 +130,13 @@ fn member<T: serde::de::DeserializeOwned>(
 
 impl ClientMetadata {
     pub(super) fn from_json(body: &[u8]) -> Result<Self, RegistrationError> {
-        let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
+        if !serde_json::from_slice::<Value>(body).is_ok_and(|v| v.is_object()) {
             return Err(RegistrationError::invalid_metadata(
                 "the body must be a JSON object of client metadata",
             ));
-        };
+        }
+        let Members(object) = serde_json::from_slice(body)
+            .map_err(|e| RegistrationError::invalid_metadata(format!("malformed client metadata: {e}")))?;
         const STRINGS: &str = "an array of strings";
         const STRING: &str = "a string";
         const BOOL: &str = "true or false";
