@@ -213,3 +213,47 @@ async fn withdrawing_consent_notifies_that_client_only() {
         "the user stays signed in"
     );
 }
+
+#[tokio::test]
+async fn a_lapsed_session_is_announced_once_by_the_sweep() {
+    let app = spawn_logout_app().await;
+    let mut listener = Listener::start().await;
+    let client = client_with_backchannel(&app, "Notes", &listener.uri("/bc"));
+    let agent = signed_in(&app, "alice").await;
+    let issued = tokens(&app, &agent, &client).await;
+    let sid = sid_of(&issued);
+    let user_id = crate::helpers::claims_of(issued.body["access_token"].as_str().unwrap())["sub"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The session lapses (its end moved into the past), without a logout.
+    let now = tollgate::storage::now();
+    let lapsed = app
+        .database()
+        .run_sync(|conn| {
+            let renewal = tollgate::storage::sessions::Renewal {
+                id_hash: "lapsed",
+                csrf_secret: "lapsed",
+                authenticated_at: now - 100,
+                expires_at: now - 1,
+            };
+            tollgate::storage::sessions::renew(conn, &sid, &user_id, &renewal)
+        })
+        .unwrap();
+    assert!(lapsed);
+
+    for _ in 0..2 {
+        let out = app.cli(&["purge"], None);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let (_, token) = listener
+        .next(WAIT)
+        .await
+        .expect("the lapsed session is announced");
+    let (_, claims) = verified_logout_token(&app, &token, &client.id).await;
+    assert_eq!(claims["sid"], sid.as_str());
+    assert!(
+        listener.next(Duration::from_millis(1500)).await.is_none(),
+        "once, however many sweeps"
+    );
+}

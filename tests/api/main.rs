@@ -27,6 +27,7 @@ mod login_flow;
 mod logout_support;
 mod metrics;
 mod migrations;
+mod openid_registration;
 mod password_grant;
 mod portal;
 mod proxies;
