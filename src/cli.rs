@@ -188,7 +188,7 @@ pub enum UserCommand {
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Register a client and print its id (and secret, once).
-    Create(CreateClient),
+    Create(Box<CreateClient>),
     /// List clients.
     List {
         /// Print JSON instead of text.
@@ -226,6 +226,27 @@ pub struct CreateClient {
     /// A trusted first-party client: skips consent, may use the password grant.
     #[arg(long)]
     trusted: bool,
+    /// Where RP-initiated logout may return the user (repeat for several).
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    post_logout_redirect_uris: Vec<String>,
+    /// Where back-channel logout tokens are posted (https; http on loopback).
+    #[arg(long, value_name = "URI")]
+    backchannel_logout_uri: Option<String>,
+    /// Logout tokens must carry the session id (`sid`).
+    #[arg(long)]
+    backchannel_logout_session_required: bool,
+    /// The `sub` the client sees: `public` (the user id) or `pairwise` (one per redirect host).
+    #[arg(long, value_name = "TYPE")]
+    subject_type: Option<String>,
+    /// Seconds after which the user must sign in again for this client.
+    #[arg(long, value_name = "SECONDS")]
+    default_max_age: Option<i64>,
+    /// Id tokens always carry `auth_time`.
+    #[arg(long)]
+    require_auth_time: bool,
+    /// The algorithm id tokens are signed with (one a signing key has).
+    #[arg(long, value_name = "ALG")]
+    id_token_signed_response_alg: Option<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -243,6 +264,16 @@ impl CreateClient {
             public: self.public,
             trusted: self.trusted,
             owner_id: None,
+            openid: registry::NewOpenId {
+                post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+                backchannel_logout_uri: self.backchannel_logout_uri.clone(),
+                backchannel_logout_session_required: self.backchannel_logout_session_required,
+                subject_type: self.subject_type.clone(),
+                sector_identifier_uri: None,
+                default_max_age: self.default_max_age,
+                require_auth_time: self.require_auth_time,
+                id_token_signed_response_alg: self.id_token_signed_response_alg.clone(),
+            },
             ..Default::default()
         }
     }
@@ -501,6 +532,14 @@ pub fn list_clients(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
                     "grant_types": c.grant_types.split_whitespace().collect::<Vec<_>>(),
                     "redirect_uris": c.redirect_uris.split_whitespace().collect::<Vec<_>>(),
                     "scope": c.scopes,
+                    "post_logout_redirect_uris": c.openid.post_logout_redirect_uris.split_whitespace().collect::<Vec<_>>(),
+                    "backchannel_logout_uri": c.openid.backchannel_logout_uri,
+                    "backchannel_logout_session_required": c.openid.backchannel_logout_session_required,
+                    "subject_type": c.openid.subject_type,
+                    "sector_identifier": c.openid.sector_identifier,
+                    "default_max_age": c.openid.default_max_age,
+                    "require_auth_time": c.openid.require_auth_time,
+                    "id_token_signed_response_alg": c.openid.id_token_signed_response_alg,
                 })
             })
             .collect();

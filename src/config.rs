@@ -87,6 +87,12 @@ pub struct Settings {
     pub purge_batch_size: i64,
     /// Seconds ended or lapsed sessions are kept before they are purged.
     pub session_retention: i64,
+    /// Seconds one back-channel logout attempt may take.
+    pub backchannel_logout_timeout: u64,
+    /// Attempts at one back-channel logout notice before it is abandoned.
+    pub backchannel_logout_max_attempts: i32,
+    /// Whether back-channel logout may reach loopback, private or link-local addresses.
+    pub backchannel_logout_private_addresses: bool,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.
@@ -292,6 +298,21 @@ pub const KEYS: &[Key] = &[
         name: "session_retention",
         default: "604800",
         help: "seconds an ended or lapsed session is kept before it is purged",
+    },
+    Key {
+        name: "backchannel_logout_timeout",
+        default: "5",
+        help: "seconds one back-channel logout attempt (name resolution, then the POST) may take (1-60)",
+    },
+    Key {
+        name: "backchannel_logout_max_attempts",
+        default: "8",
+        help: "attempts at one back-channel logout notice before it is abandoned (1-50)",
+    },
+    Key {
+        name: "backchannel_logout_private_addresses",
+        default: "false",
+        help: "whether back-channel logout notices may be posted to loopback, private or link-local addresses (development only)",
     },
     Key {
         name: "log_format",
@@ -596,6 +617,15 @@ impl Settings {
                 _ => Err(format!("expected a number from 1 to 10000, got {v:?}")),
             })?,
             session_retention: src.parse("session_retention", seconds(0, 31_536_000))?,
+            backchannel_logout_timeout: src.parse("backchannel_logout_timeout", whole_seconds(1, 60))?,
+            backchannel_logout_max_attempts: src.parse("backchannel_logout_max_attempts", |v| {
+                match v.parse::<i32>() {
+                    Ok(n) if (1..=50).contains(&n) => Ok(n),
+                    _ => Err(format!("expected a number from 1 to 50, got {v:?}")),
+                }
+            })?,
+            backchannel_logout_private_addresses: src
+                .parse("backchannel_logout_private_addresses", boolean)?,
             log_format: src.parse("log_format", |v| match v {
                 "text" => Ok(LogFormat::Text),
                 "json" => Ok(LogFormat::Json),

@@ -43,6 +43,8 @@ pub struct Application {
     _following: Option<crate::oauth::clients::Following>,
     /// Deletes expired rows while the server runs.
     _sweeper: crate::oauth::sweeper::Sweeper,
+    /// Sends back-channel logout notices while the server runs.
+    _logout_notices: crate::oauth::openid::backchannel::deliver::Deliverer,
     metrics: Option<MetricsServer>,
 }
 
@@ -90,6 +92,7 @@ impl Application {
             oauth: Arc::new(Context::new(protocol, db)),
             settings: web_settings(&settings),
         });
+        let logout_notices = crate::oauth::openid::backchannel::deliver::start(state.oauth.clone());
         // Other instances' client changes (PostgreSQL), followed while this
         // application exists; the cache's lifetime bounds them if this fails.
         let following = state
@@ -140,6 +143,7 @@ impl Application {
             server,
             _following: following,
             _sweeper: sweeper,
+            _logout_notices: logout_notices,
             metrics,
         })
     }
@@ -213,6 +217,9 @@ pub fn protocol_settings(s: &Settings) -> ProtocolSettings {
         purge_interval: s.purge_interval,
         purge_batch_size: s.purge_batch_size,
         session_retention: s.session_retention,
+        backchannel_logout_timeout: s.backchannel_logout_timeout,
+        backchannel_logout_max_attempts: s.backchannel_logout_max_attempts,
+        backchannel_logout_private_addresses: s.backchannel_logout_private_addresses,
     }
 }
 

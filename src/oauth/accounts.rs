@@ -3,6 +3,7 @@
 use crate::domain::{Invalid, Username};
 use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::profile::{self, FieldError, ValidEdit};
+use crate::oauth::openid::backchannel;
 use crate::oauth::throttle::{self, Subject};
 use crate::oauth::{hasher, Context};
 use crate::storage::{self, users::UserRow, Database, StorageError};
@@ -403,7 +404,8 @@ pub async fn list_users(ctx: &Context) -> Result<Vec<UserSummary>, StorageError>
 }
 
 /// Suspends a user (a ban): sign-in and every grant are refused, their
-/// sessions end, their refresh tokens are revoked, and their access tokens
+/// sessions end (the clients in them are owed back-channel logout
+/// notices), their refresh tokens are revoked, and their access tokens
 /// introspect inactive. `false` reinstates them. Returns whether the user exists.
 pub fn set_suspended(
     db: &Database,
@@ -420,6 +422,7 @@ pub fn set_suspended(
             let now = storage::now();
             storage::sessions::end_all_for_user(conn, &user.id, now)?;
             storage::tokens::revoke_for_user(conn, &user.id, now)?;
+            backchannel::user_sessions_ended(conn, &user.id, now)?;
         }
         let user_id = user.id;
         let event = if suspended {
@@ -469,6 +472,7 @@ pub fn change_password(
         storage::users::set_password(conn, &user.id, &hash, now)?;
         storage::sessions::end_all_for_user(conn, &user.id, now)?;
         storage::tokens::revoke_for_user(conn, &user.id, now)?;
+        backchannel::user_sessions_ended(conn, &user.id, now)?;
         audit::record_in(conn, actor, Event::PasswordChanged { user_id: user.id });
         Ok(true)
     })?;
@@ -496,6 +500,9 @@ pub fn delete_user(db: &Database, actor: &Actor, username: &str) -> Result<Optio
             return Ok(None);
         };
         let clients_kept = storage::clients::count_owned_by(conn, &user.id)?;
+        // Before the user's rows go: a pairwise client's notice names the
+        // user by a subject deleted with them.
+        backchannel::user_sessions_ended(conn, &user.id, storage::now())?;
         storage::users::delete(conn, &user.id)?;
         let (user_id, username) = (user.id.clone(), user.username);
         audit::record_in(conn, actor, Event::UserDeleted { user_id, username });

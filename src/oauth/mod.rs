@@ -44,6 +44,9 @@ pub struct Context {
     pub passwords: hasher::HashPool,
     /// This server's Prometheus series.
     pub metrics: crate::telemetry::metrics::Metrics,
+    /// Woken when a session ends here, so its back-channel logout notices
+    /// go out at once (`openid::backchannel::deliver`).
+    pub logout_wake: tokio::sync::Notify,
 }
 
 impl Context {
@@ -59,6 +62,7 @@ impl Context {
                 std::time::Duration::from_secs(settings.password_queue_wait as u64),
             ),
             metrics: Default::default(),
+            logout_wake: tokio::sync::Notify::new(),
             settings,
             db,
         }

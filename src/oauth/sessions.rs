@@ -10,6 +10,7 @@
 //! standing in for the cookie.
 
 use crate::oauth::audit::{self, Actor, Event};
+use crate::oauth::openid::backchannel;
 use crate::oauth::{secrets, Context};
 use crate::storage::{self, sessions::SessionRow, StorageError};
 use subtle::ConstantTimeEq;
@@ -65,7 +66,8 @@ pub async fn sign_in(
         ended_at: None,
     };
     let current = current.map(|s| (s.public_id.clone(), s.user_id.clone()));
-    ctx.db
+    let owed = ctx
+        .db
         .transaction(move |conn| {
             if let Some((public_id, current_user)) = current {
                 if current_user == fresh.user_id {
@@ -76,17 +78,23 @@ pub async fn sign_in(
                         expires_at: fresh.expires_at,
                     };
                     if storage::sessions::renew(conn, &public_id, &fresh.user_id, &renewal)? {
-                        return Ok(());
+                        return Ok(0);
                     }
                     // Ended or lapsed meanwhile: a new session, below.
-                } else {
-                    storage::sessions::end(conn, &public_id, now)?;
-                    storage::tokens::revoke_for_session(conn, &public_id, now)?;
+                    storage::sessions::insert(conn, &fresh)?;
+                    return Ok(0);
                 }
+                storage::sessions::end(conn, &public_id, now)?;
+                storage::tokens::revoke_for_session(conn, &public_id, now)?;
+                let owed = backchannel::session_ended(conn, &public_id, &current_user, now)?;
+                storage::sessions::insert(conn, &fresh)?;
+                return Ok(owed);
             }
-            storage::sessions::insert(conn, &fresh)
+            storage::sessions::insert(conn, &fresh)?;
+            Ok(0)
         })
         .await?;
+    wake_if(ctx, owed);
     Ok(value)
 }
 
@@ -130,15 +138,26 @@ pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, 
         .await
 }
 
+/// Wakes the back-channel logout task when a transaction owed notices.
+fn wake_if(ctx: &Context, owed: usize) {
+    if owed > 0 {
+        ctx.logout_wake.notify_one();
+    }
+}
+
 /// Ends a session and revokes the refresh tokens issued under it; its
-/// access tokens (which carry its `sid`) introspect inactive from now on.
+/// access tokens (which carry its `sid`) introspect inactive from now on,
+/// and the clients that took part in it are owed a back-channel logout
+/// notice, written in the same transaction.
 pub async fn end(ctx: &Context, session: &Session) -> Result<(), StorageError> {
     let (public_id, user_id) = (session.public_id.clone(), session.user_id.clone());
-    ctx.db
+    let owed = ctx
+        .db
         .transaction(move |conn| {
             let now = storage::now();
             storage::sessions::end(conn, &public_id, now)?;
             storage::tokens::revoke_for_session(conn, &public_id, now)?;
+            let owed = backchannel::session_ended(conn, &public_id, &user_id, now)?;
             let actor = Actor::user(&user_id);
             audit::record_in(
                 conn,
@@ -148,9 +167,11 @@ pub async fn end(ctx: &Context, session: &Session) -> Result<(), StorageError> {
                     session_id: public_id,
                 },
             );
-            Ok(())
+            Ok(owed)
         })
-        .await
+        .await?;
+    wake_if(ctx, owed);
+    Ok(())
 }
 
 /// The applications a user has allowed: (client id, name, scope), as the
@@ -174,10 +195,13 @@ pub async fn approved_apps(
 /// the refresh tokens that client holds for the user are revoked, and the
 /// withdrawal is recorded, so that the access tokens (which are not stored)
 /// and codes issued to the client for the user until now are dead at every
-/// later check (`storage::consents::withdrawn_since`).
+/// later check (`storage::consents::withdrawn_since`). That client, and
+/// no other, is owed a back-channel logout notice for each session of the
+/// user it took part in.
 pub async fn withdraw_consent(ctx: &Context, user_id: &str, client_id: &str) -> Result<bool, StorageError> {
     let (user, client) = (user_id.to_string(), client_id.to_string());
-    ctx.db
+    let (had, owed) = ctx
+        .db
         .transaction(move |conn| {
             let now = storage::now();
             let had = storage::consents::withdraw(conn, &user, &client)?;
@@ -191,7 +215,10 @@ pub async fn withdraw_consent(ctx: &Context, user_id: &str, client_id: &str) -> 
                 );
             }
             storage::tokens::revoke_for_user_client(conn, &user, &client, now)?;
-            Ok(had)
+            let owed = backchannel::consent_withdrawn(conn, &user, &client, now)?;
+            Ok((had, owed))
         })
-        .await
+        .await?;
+    wake_if(ctx, owed);
+    Ok(had)
 }

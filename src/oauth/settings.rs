@@ -51,8 +51,16 @@ pub struct ProtocolSettings {
     pub purge_interval: i64,
     /// Rows one sweep deletes per statement.
     pub purge_batch_size: i64,
-    /// Seconds ended or lapsed sessions are kept before they are purged.
+    /// Seconds ended or lapsed sessions are kept before they are purged;
+    /// also how long delivered or abandoned back-channel logout notices stay.
     pub session_retention: i64,
+    /// Seconds one back-channel logout attempt (resolution, then the POST) may take.
+    pub backchannel_logout_timeout: u64,
+    /// Attempts at one back-channel logout notice before it is abandoned.
+    pub backchannel_logout_max_attempts: i32,
+    /// Whether back-channel logout notices may go to loopback, private or
+    /// link-local addresses (development).
+    pub backchannel_logout_private_addresses: bool,
 }
 
 impl ProtocolSettings {

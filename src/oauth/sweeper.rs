@@ -25,8 +25,18 @@
 //!   and they are not locked: the next attempt would start afresh anyway.
 //! - **Revoked access-token ids** go once the token has expired: its `exp`
 //!   refuses it from then on.
+//! - **Back-channel logout notices** go `session_retention` after they
+//!   were delivered or abandoned; owed ones stay until then.
+//! - **Session participants** (`session_clients`) go with their session.
 //! - **Signing keys** are not swept: there are a handful, and a retired
 //!   key drops out of the JWKS by itself (see `keys`).
+//!
+//! Before anything is deleted, a sweep ends what lapsed for the clients
+//! too: sessions past `expires_at` that were never ended and still have
+//! participants on record get their back-channel logout notices written
+//! (once: the participant records go as the notices are written), so a
+//! lapsed session is announced at most one `purge_interval` late and
+//! always before it is purged.
 //!
 //! Each table is swept in batches of at most `purge_batch_size` rows: a
 //! short select of the keys, then a delete of those keys with the condition
@@ -68,6 +78,7 @@ struct Cutoffs {
     sessions: i64,
     withdrawals: i64,
     login_windows: i64,
+    notices: i64,
 }
 
 impl Cutoffs {
@@ -79,6 +90,7 @@ impl Cutoffs {
             sessions: now - settings.session_retention,
             withdrawals: now - settings.refresh_token_ttl - settings.access_token_ttl - MARGIN,
             login_windows: now - settings.login_lockout,
+            notices: now - settings.session_retention,
         }
     }
 }
@@ -102,13 +114,38 @@ const TABLES: &[(&str, Purge)] = &[
     ("revoked_access_tokens", |c, t, n| {
         storage::tokens::purge_revoked_jtis(c, t.now, n)
     }),
+    ("logout_deliveries", |c, t, n| {
+        storage::logout_deliveries::purge(c, t.notices, n)
+    }),
+    ("session_clients", |c, _, n| {
+        storage::sessions::purge_participants(c, n)
+    }),
 ];
+
+fn log_announced(announced: usize) {
+    if announced > 0 {
+        tracing::info!(
+            sessions = announced,
+            "lapsed sessions: back-channel logout notices written"
+        );
+    }
+}
 
 /// One sweep, from a synchronous caller (`tollgate purge`).
 pub fn sweep_sync(db: &Database, settings: &Settings) -> Result<Report, StorageError> {
     let cutoffs = Cutoffs::at(settings, storage::now());
     let limit = settings.purge_batch_size;
     let mut report = Report::default();
+    let mut announced = 0;
+    loop {
+        let n =
+            db.run_sync(|conn| crate::oauth::openid::backchannel::lapsed_sessions(conn, cutoffs.now, limit))?;
+        announced += n;
+        if (n as i64) < limit {
+            break;
+        }
+    }
+    log_announced(announced);
     for (table, purge) in TABLES {
         let mut deleted = 0;
         loop {
@@ -129,6 +166,19 @@ pub async fn sweep(db: &Database, settings: &Settings) -> Result<Report, Storage
     let cutoffs = Arc::new(Cutoffs::at(settings, storage::now()));
     let limit = settings.purge_batch_size;
     let mut report = Report::default();
+    let mut announced = 0;
+    loop {
+        let now = cutoffs.now;
+        let n = db
+            .run(move |conn| crate::oauth::openid::backchannel::lapsed_sessions(conn, now, limit))
+            .await?;
+        announced += n;
+        if (n as i64) < limit {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    log_announced(announced);
     for (table, purge) in TABLES {
         let mut deleted = 0;
         loop {

@@ -20,6 +20,7 @@ pub mod clients;
 mod connection;
 pub mod consents;
 pub mod keys;
+pub mod logout_deliveries;
 pub mod notifications;
 pub mod pairwise;
 #[allow(missing_docs)]

@@ -220,3 +220,5 @@ diesel::table! {
         last_error -> Nullable<Text>,
     }
 }
+
+diesel::allow_tables_to_appear_in_same_query!(sessions, session_clients);

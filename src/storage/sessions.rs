@@ -212,3 +212,78 @@ pub fn participants(conn: &mut DbConnection, public_id: &str) -> QueryResult<Vec
         .order(sc::client_id.asc())
         .load(conn)
 }
+
+/// Removes the record that `client_id` took part in the session
+/// `public_id`; returns whether it was there. Whoever removes it is the
+/// one who tells the client the session ended: of two transactions ending
+/// the same session at once, only one removes the row.
+pub fn take_participant(conn: &mut DbConnection, public_id: &str, client_id: &str) -> QueryResult<bool> {
+    use super::schema::session_clients::dsl as sc;
+    diesel::delete(sc::session_clients.find((public_id, client_id)))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// The sessions of `user_id` that still have participants on record.
+pub fn with_participants_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
+    use super::schema::session_clients::dsl as sc;
+    use diesel::dsl::exists;
+    s::sessions
+        .filter(s::user_id.eq(user_id))
+        .filter(exists(
+            sc::session_clients.filter(sc::session_id.eq(s::public_id)),
+        ))
+        .select(s::public_id)
+        .order(s::public_id.asc())
+        .load(conn)
+}
+
+/// Up to `limit` sessions that lapsed before `now` without being ended
+/// and still have participants on record: (public id, user id).
+pub fn lapsed_with_participants(
+    conn: &mut DbConnection,
+    now: i64,
+    limit: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    use super::schema::session_clients::dsl as sc;
+    use diesel::dsl::exists;
+    s::sessions
+        .filter(s::ended_at.is_null())
+        .filter(s::expires_at.le(now))
+        .filter(exists(
+            sc::session_clients.filter(sc::session_id.eq(s::public_id)),
+        ))
+        .select((s::public_id, s::user_id))
+        .order(s::expires_at.asc())
+        .limit(limit)
+        .load(conn)
+}
+
+/// The user of the session with this public id.
+pub fn user_of(conn: &mut DbConnection, public_id: &str) -> QueryResult<Option<String>> {
+    s::sessions
+        .filter(s::public_id.eq(public_id))
+        .select(s::user_id)
+        .first(conn)
+        .optional()
+}
+
+/// Deletes up to `limit` participant records whose session is gone
+/// (purged, or deleted with its user).
+pub fn purge_participants(conn: &mut DbConnection, limit: i64) -> QueryResult<usize> {
+    use super::schema::session_clients::dsl as sc;
+    use diesel::dsl::{exists, not};
+    let orphan = || not(exists(s::sessions.filter(s::public_id.eq(sc::session_id))));
+    let gone: Vec<(String, String)> = sc::session_clients
+        .filter(orphan())
+        .select((sc::session_id, sc::client_id))
+        .limit(limit)
+        .load(conn)?;
+    let mut deleted = 0;
+    for (session_id, client_id) in gone {
+        deleted += diesel::delete(sc::session_clients.find((session_id, client_id)))
+            .filter(orphan())
+            .execute(conn)?;
+    }
+    Ok(deleted)
+}

@@ -2,7 +2,7 @@
 //! becomes a registration request.
 
 use crate::oauth::form::Params;
-use crate::oauth::registry::{self, FieldError, NewClient, Registrant, Registration};
+use crate::oauth::registry::{self, FieldError, NewClient, NewOpenId, Registrant, Registration};
 
 /// What the application form holds, as typed.
 #[derive(Default)]
@@ -15,6 +15,11 @@ pub(super) struct AppForm {
     pub(super) public: bool,
     pub(super) grants: Vec<String>,
     pub(super) scopes: Vec<String>,
+    /// One per line (RP-Initiated Logout 1.0 §3.1).
+    pub(super) post_logout_redirect_uris: String,
+    /// Back-Channel Logout 1.0 §2.2.
+    pub(super) backchannel_logout_uri: String,
+    pub(super) backchannel_logout_session_required: bool,
 }
 
 impl AppForm {
@@ -54,6 +59,9 @@ impl AppForm {
             public: params.get("client_type") == Some("public"),
             grants,
             scopes,
+            post_logout_redirect_uris: text("post_logout_redirect_uris"),
+            backchannel_logout_uri: text("backchannel_logout_uri"),
+            backchannel_logout_session_required: params.get("backchannel_logout_session_required").is_some(),
         }
     }
 
@@ -67,6 +75,14 @@ impl AppForm {
             public: r.is_public,
             grants: r.grant_types.clone(),
             scopes: r.scopes.clone(),
+            post_logout_redirect_uris: r
+                .openid
+                .post_logout_redirect_uris
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join("\n"),
+            backchannel_logout_uri: r.openid.backchannel_logout_uri.clone().unwrap_or_default(),
+            backchannel_logout_session_required: r.openid.backchannel_logout_session_required,
         }
     }
 
@@ -88,22 +104,31 @@ impl AppForm {
 
     pub(super) fn to_new_client(&self, owner: Option<String>) -> NewClient {
         let optional = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        let lines = |s: &str| {
+            s.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
         NewClient {
             name: self.name.clone(),
             description: self.description.clone(),
             homepage_uri: optional(&self.homepage_uri),
             logo_uri: optional(&self.logo_uri),
-            redirect_uris: self
-                .redirect_uris
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect(),
+            redirect_uris: lines(&self.redirect_uris),
             grant_types: self.grants.clone(),
             scopes: self.scopes.clone(),
             public: self.public,
             owner_id: owner,
+            // A new registration through the form: the other relying-party
+            // settings are the defaults; an edit keeps them (`portal_edit`).
+            openid: NewOpenId {
+                post_logout_redirect_uris: lines(&self.post_logout_redirect_uris),
+                backchannel_logout_uri: optional(&self.backchannel_logout_uri),
+                backchannel_logout_session_required: self.backchannel_logout_session_required,
+                ..Default::default()
+            },
             ..Default::default()
         }
     }

@@ -1,7 +1,7 @@
-//! Sign-in and sign-out pages.
+//! The sign-in page (sign-out is in `logout`).
 
 use super::page_error::PageError;
-use super::pages::{self, read_form, see_other, LoginPage, LogoutPage, SignedOutPage};
+use super::pages::{self, read_form, see_other, LoginPage};
 use super::session;
 use super::AppState;
 use crate::oauth::accounts::{self, SignInOutcome, Via};
@@ -16,12 +16,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/login")
             .route(web::get().to(login_form))
             .route(web::post().to(login))
-            .default_service(web::to(pages::method_not_allowed)),
-    )
-    .service(
-        web::resource("/logout")
-            .route(web::get().to(logout_confirm))
-            .route(web::post().to(logout))
             .default_service(web::to(pages::method_not_allowed)),
     );
 }
@@ -149,124 +143,5 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
     let mut clear = session::login_csrf_cookie(&state, String::new());
     clear.make_removal();
     let _ = response.add_cookie(&clear);
-    response
-}
-
-/// RP-initiated logout: a client sends the user here to sign out, with a
-/// registered address to come back to.
-async fn logout_confirm(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let params = match pages::query(&req) {
-        Ok(p) => p,
-        Err(e) => return e.error_response(),
-    };
-    let target = match post_logout_target(&state, &params).await {
-        Ok(t) => t,
-        Err(page) => return page,
-    };
-    let current = match session::current(&state, &req).await {
-        Ok(s) => s,
-        Err(e) => return PageError::from(e).error_response(),
-    };
-    let Some(current) = current else {
-        // Nobody to sign out: say so, with a way back.
-        return match target {
-            // No one to sign out: a link, not a redirect, or this would
-            // send anyone anywhere a client registered (an open redirector).
-            Some((name, url)) => pages::page_response(
-                StatusCode::OK,
-                &SignedOutPage {
-                    back: Some((&name, &url)),
-                },
-            ),
-            None => pages::page_response(StatusCode::OK, &SignedOutPage { back: None }),
-        };
-    };
-    let client_name = target.as_ref().map(|(name, _)| name.as_str());
-    pages::page_response(
-        StatusCode::OK,
-        &LogoutPage {
-            client_name,
-            client_id: params.get("client_id").unwrap_or(""),
-            post_logout_redirect_uri: params.get("post_logout_redirect_uri").unwrap_or(""),
-            state: params.get("state").unwrap_or(""),
-            csrf: &current.csrf,
-        },
-    )
-}
-
-/// Where to send the user after logout: only a redirect URI registered for
-/// the named client, exactly; `None` if none was asked for.
-async fn post_logout_target(
-    state: &AppState,
-    params: &crate::oauth::form::Params,
-) -> Result<Option<(String, String)>, HttpResponse> {
-    let Some(uri) = params.get("post_logout_redirect_uri") else {
-        return Ok(None);
-    };
-    let refused = || {
-        pages::bad_request(
-            "The address to return to after signing out is not registered for this application.",
-        )
-    };
-    let client_id = params.get("client_id").ok_or_else(refused)?;
-    let client = match state.oauth.clients.get(client_id).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return Err(refused()),
-        // The cause was logged where the storage error became an OAuth error.
-        Err(_) => return Err(pages::unavailable()),
-    };
-    if client.suspended {
-        return Err(refused());
-    }
-    let mut url = client.redirect_uri_for(uri).ok_or_else(refused)?.url().clone();
-    if let Some(s) = params.get("state") {
-        url.query_pairs_mut().append_pair("state", s);
-    }
-    Ok(Some((client.name.clone(), url.to_string())))
-}
-
-async fn logout(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let form = match read_form(&req, payload).await {
-        Ok(f) => f,
-        Err(e) => return e.error_response(),
-    };
-    let target = match post_logout_target(&state, &form).await {
-        Ok(t) => t,
-        Err(page) => return page,
-    };
-    let current = match session::current(&state, &req).await {
-        Ok(s) => s,
-        Err(e) => return PageError::from(e).error_response(),
-    };
-    let signed_out = match current {
-        Some(current) => {
-            if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-                return pages::error_page(
-                    StatusCode::FORBIDDEN,
-                    "Sign-out refused",
-                    "The form expired or was not sent from this site. Nothing was changed.",
-                );
-            }
-            if let Err(e) = sessions::end(&state.oauth, &current).await {
-                return PageError::from(e).error_response();
-            }
-            true
-        }
-        None => false,
-    };
-    let mut response = match target {
-        // Only a sign-out that happened earns the redirect; without a
-        // session a POST from anywhere would otherwise send anyone to any
-        // address a client registered (an open redirector).
-        Some((_, url)) if signed_out => see_other(&url),
-        Some((name, url)) => pages::page_response(
-            StatusCode::OK,
-            &SignedOutPage {
-                back: Some((&name, &url)),
-            },
-        ),
-        None => pages::page_response(StatusCode::OK, &SignedOutPage { back: None }),
-    };
-    let _ = response.add_cookie(&session::clear_session_cookie(&state));
     response
 }

@@ -10,6 +10,7 @@ mod discovery;
 mod forwarded;
 mod health;
 mod login;
+mod logout;
 mod oauth_endpoints;
 mod page_error;
 mod pages;
@@ -50,6 +51,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     oauth_endpoints::routes(cfg);
     authorize::routes(cfg);
     login::routes(cfg);
+    logout::routes(cfg);
     account::routes(cfg);
     portal::routes(cfg);
     admin::routes(cfg);

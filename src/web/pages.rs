@@ -41,25 +41,6 @@ pub struct ConsentPage<'a> {
     pub request: &'a str,
 }
 
-/// The sign-out confirmation (RP-initiated logout).
-#[derive(Template)]
-#[template(path = "logout.html")]
-pub struct LogoutPage<'a> {
-    pub client_name: Option<&'a str>,
-    pub client_id: &'a str,
-    pub post_logout_redirect_uri: &'a str,
-    pub state: &'a str,
-    pub csrf: &'a str,
-}
-
-/// After sign-out.
-#[derive(Template)]
-#[template(path = "signed_out.html")]
-pub struct SignedOutPage<'a> {
-    /// A link back to the application that asked for the sign-out.
-    pub back: Option<(&'a str, &'a str)>,
-}
-
 /// The headers of every page: no framing (clickjacking), no sniffing, no
 /// referrer (URLs may carry codes), no caching (pages carry CSRF tokens),
 /// nothing loaded from anywhere but here.

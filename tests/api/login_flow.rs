@@ -5,6 +5,9 @@ use crate::helpers::{claims_of, spawn_app, spawn_app_on, TestDb};
 
 const PASSWORD: &str = "correct horse battery";
 
+/// A registered post-logout redirect URI (RP-Initiated Logout 1.0 §3.1).
+const SIGNED_OUT: &str = "https://app.example/signed-out";
+
 #[tokio::test]
 async fn a_user_signs_in_approves_and_the_client_redeems_the_code() {
     use oauth2::basic::BasicClient;
@@ -435,13 +438,18 @@ async fn logout_without_the_csrf_token_changes_nothing() {
 #[tokio::test]
 async fn rp_initiated_logout_returns_to_a_registered_uri_only() {
     let app = spawn_app().await;
-    let client = web_app(&app);
+    let client = app.create_client(&[
+        "--redirect-uri",
+        REDIRECT,
+        "--post-logout-redirect-uri",
+        SIGNED_OUT,
+    ]);
     let agent = signed_in_agent(&app, "alice").await;
     let confirm = agent
         .get(&format!(
             "/logout?client_id={}&post_logout_redirect_uri={}&state=bye",
             client.id,
-            crate::browser::urlencode(REDIRECT)
+            crate::browser::urlencode(SIGNED_OUT)
         ))
         .await;
     assert_eq!(confirm.status, 200);
@@ -451,7 +459,7 @@ async fn rp_initiated_logout_returns_to_a_registered_uri_only() {
             &[
                 ("csrf_token", &confirm.hidden("csrf_token")),
                 ("client_id", &client.id),
-                ("post_logout_redirect_uri", REDIRECT),
+                ("post_logout_redirect_uri", SIGNED_OUT),
                 ("state", "bye"),
             ],
         )
@@ -459,7 +467,7 @@ async fn rp_initiated_logout_returns_to_a_registered_uri_only() {
     assert_eq!(done.status, 303);
     assert_eq!(
         done.location.as_deref(),
-        Some(format!("{REDIRECT}?state=bye").as_str())
+        Some(format!("{SIGNED_OUT}?state=bye").as_str())
     );
     let evil = agent
         .get(&format!(
@@ -550,12 +558,17 @@ async fn a_code_redeemed_after_logout_is_refused() {
 #[tokio::test]
 async fn rp_initiated_logout_without_a_session_links_back_instead_of_redirecting() {
     let app = spawn_app().await;
-    let client = web_app(&app);
+    let client = app.create_client(&[
+        "--redirect-uri",
+        REDIRECT,
+        "--post-logout-redirect-uri",
+        SIGNED_OUT,
+    ]);
     let page = Agent::new(&app)
         .get(&format!(
             "/logout?client_id={}&post_logout_redirect_uri={}&state=bye",
             client.id,
-            crate::browser::urlencode(REDIRECT)
+            crate::browser::urlencode(SIGNED_OUT)
         ))
         .await;
     assert_eq!(page.status, 200);
@@ -569,13 +582,18 @@ async fn rp_initiated_logout_without_a_session_links_back_instead_of_redirecting
 #[tokio::test]
 async fn a_logout_posted_without_a_session_links_back_instead_of_redirecting() {
     let app = spawn_app().await;
-    let client = web_app(&app);
+    let client = app.create_client(&[
+        "--redirect-uri",
+        REDIRECT,
+        "--post-logout-redirect-uri",
+        SIGNED_OUT,
+    ]);
     let page = Agent::new(&app)
         .post(
             "/logout",
             &[
                 ("client_id", client.id.as_str()),
-                ("post_logout_redirect_uri", REDIRECT),
+                ("post_logout_redirect_uri", SIGNED_OUT),
                 ("state", "bye"),
             ],
         )

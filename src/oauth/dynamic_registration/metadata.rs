@@ -4,8 +4,8 @@
 
 use super::RegistrationError;
 use crate::oauth::registry::NewClient;
+use crate::oauth::registry::NewOpenId;
 use crate::storage::clients::ClientRow;
-use serde::Deserialize;
 use serde_json::Value;
 
 /// The name given to a client that registers without `client_name`
@@ -60,10 +60,10 @@ impl AuthMethod {
     }
 }
 
-/// The client metadata this server understands (RFC 7591 §2); any other
-/// member is ignored.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+/// The client metadata this server understands (RFC 7591 §2, OpenID
+/// Connect Dynamic Client Registration 1.0 §2); any other member is
+/// ignored. A member of the wrong type is refused naming it.
+#[derive(Debug, Default)]
 pub(super) struct ClientMetadata {
     redirect_uris: Option<Vec<String>>,
     client_name: Option<String>,
@@ -73,8 +73,59 @@ pub(super) struct ClientMetadata {
     response_types: Option<Vec<String>>,
     scope: Option<String>,
     token_endpoint_auth_method: Option<String>,
+    post_logout_redirect_uris: Option<Vec<String>>,
+    backchannel_logout_uri: Option<String>,
+    backchannel_logout_session_required: Option<bool>,
+    subject_type: Option<String>,
+    sector_identifier_uri: Option<String>,
+    default_max_age: Option<i64>,
+    require_auth_time: Option<bool>,
+    id_token_signed_response_alg: Option<String>,
     /// Only in an RFC 7592 update, where it must name the registration.
     pub(super) client_id: Option<String>,
+}
+
+/// A JSON object's members, refusing a member given twice (which one
+/// would count is not for this server to guess).
+struct Members(serde_json::Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for Members {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Members;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                let mut members = serde_json::Map::new();
+                while let Some((name, value)) = map.next_entry::<String, Value>()? {
+                    if members.contains_key(&name) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "duplicate member {name:?}"
+                        )));
+                    }
+                    members.insert(name, value);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+/// The member `name` of `object` as a `T`; absent or `null` is `None`.
+fn member<T: serde::de::DeserializeOwned>(
+    object: &serde_json::Map<String, Value>,
+    name: &str,
+    expected: &str,
+) -> Result<Option<T>, RegistrationError> {
+    match object.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => serde_json::from_value(value.clone())
+            .map(Some)
+            .map_err(|_| RegistrationError::invalid_metadata(format!("{name}: must be {expected}"))),
+    }
 }
 
 impl ClientMetadata {
@@ -84,8 +135,31 @@ impl ClientMetadata {
                 "the body must be a JSON object of client metadata",
             ));
         }
-        serde_json::from_slice(body)
-            .map_err(|e| RegistrationError::invalid_metadata(format!("malformed client metadata: {e}")))
+        let Members(object) = serde_json::from_slice(body)
+            .map_err(|e| RegistrationError::invalid_metadata(format!("malformed client metadata: {e}")))?;
+        const STRINGS: &str = "an array of strings";
+        const STRING: &str = "a string";
+        const BOOL: &str = "true or false";
+        let o = &object;
+        Ok(ClientMetadata {
+            redirect_uris: member(o, "redirect_uris", STRINGS)?,
+            client_name: member(o, "client_name", STRING)?,
+            client_uri: member(o, "client_uri", STRING)?,
+            logo_uri: member(o, "logo_uri", STRING)?,
+            grant_types: member(o, "grant_types", STRINGS)?,
+            response_types: member(o, "response_types", STRINGS)?,
+            scope: member(o, "scope", STRING)?,
+            token_endpoint_auth_method: member(o, "token_endpoint_auth_method", STRING)?,
+            post_logout_redirect_uris: member(o, "post_logout_redirect_uris", STRINGS)?,
+            backchannel_logout_uri: member(o, "backchannel_logout_uri", STRING)?,
+            backchannel_logout_session_required: member(o, "backchannel_logout_session_required", BOOL)?,
+            subject_type: member(o, "subject_type", STRING)?,
+            sector_identifier_uri: member(o, "sector_identifier_uri", STRING)?,
+            default_max_age: member(o, "default_max_age", "a whole number of seconds, 0 or more")?,
+            require_auth_time: member(o, "require_auth_time", BOOL)?,
+            id_token_signed_response_alg: member(o, "id_token_signed_response_alg", STRING)?,
+            client_id: member(o, "client_id", STRING)?,
+        })
     }
 
     pub(super) fn auth_method(&self) -> Result<Option<AuthMethod>, RegistrationError> {
@@ -121,6 +195,18 @@ impl ClientMetadata {
             public,
             trusted: false,
             owner_id: None,
+            openid: NewOpenId {
+                post_logout_redirect_uris: self.post_logout_redirect_uris.unwrap_or_default(),
+                backchannel_logout_uri: self.backchannel_logout_uri,
+                backchannel_logout_session_required: self
+                    .backchannel_logout_session_required
+                    .unwrap_or(false),
+                subject_type: self.subject_type,
+                sector_identifier_uri: self.sector_identifier_uri,
+                default_max_age: self.default_max_age,
+                require_auth_time: self.require_auth_time.unwrap_or(false),
+                id_token_signed_response_alg: self.id_token_signed_response_alg,
+            },
         })
     }
 }
@@ -234,5 +320,27 @@ mod tests {
         let m =
             ClientMetadata::from_json(br#"{"client_name":"A","contacts":["a@b"],"logo_uri":null}"#).unwrap();
         assert_eq!(m.client_name.as_deref(), Some("A"));
+    }
+
+    #[test]
+    fn a_member_of_the_wrong_type_is_refused_naming_it() {
+        for (body, name) in [
+            (
+                &br#"{"post_logout_redirect_uris":"https://a/out"}"#[..],
+                "post_logout_redirect_uris",
+            ),
+            (
+                br#"{"backchannel_logout_session_required":"yes"}"#,
+                "backchannel_logout_session_required",
+            ),
+            (br#"{"default_max_age":-1.5}"#, "default_max_age"),
+            (br#"{"require_auth_time":1}"#, "require_auth_time"),
+            (br#"{"subject_type":["pairwise"]}"#, "subject_type"),
+        ] {
+            match ClientMetadata::from_json(body) {
+                Err(RegistrationError::InvalidClientMetadata(d)) => assert!(d.starts_with(name), "{d}"),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
     }
 }

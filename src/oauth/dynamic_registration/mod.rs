@@ -253,6 +253,22 @@ fn information(
     if let Some(uri) = &row.logo_uri {
         info["logo_uri"] = json!(uri);
     }
+    // OpenID Connect Dynamic Client Registration 1.0 §3.2: what was
+    // registered, as registered.
+    let openid = &row.openid;
+    info["post_logout_redirect_uris"] = json!(words(&openid.post_logout_redirect_uris));
+    if let Some(uri) = &openid.backchannel_logout_uri {
+        info["backchannel_logout_uri"] = json!(uri);
+        info["backchannel_logout_session_required"] = json!(openid.backchannel_logout_session_required);
+    }
+    info["subject_type"] = json!(openid.subject_type);
+    if let Some(age) = openid.default_max_age {
+        info["default_max_age"] = json!(age);
+    }
+    info["require_auth_time"] = json!(openid.require_auth_time);
+    if let Some(alg) = &openid.id_token_signed_response_alg {
+        info["id_token_signed_response_alg"] = json!(alg);
+    }
     if !row.is_public {
         info["client_secret_expires_at"] = json!(0);
         if let Some(secret) = secret {

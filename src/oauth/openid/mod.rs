@@ -3,8 +3,10 @@
 //! releases. The grants and endpoints call in here; nothing here knows
 //! HTTP.
 
+pub mod backchannel;
 pub mod id_token;
 pub mod issue;
+pub mod logout;
 pub mod subject;
 
 use crate::domain::ScopeSet;

@@ -9,7 +9,7 @@
 
 mod rules;
 
-pub use rules::{portal_edit, FieldError, FormOffer, NewClient, Registrant, ValidClient};
+pub use rules::{portal_edit, FieldError, FormOffer, NewClient, NewOpenId, Registrant, ValidClient};
 
 use crate::oauth::audit::{self, Actor, ClientFlag, Event};
 use crate::oauth::clients::ClientCache;
@@ -94,17 +94,32 @@ pub async fn register(
     let id = row.id.clone();
     let actor = actor.clone();
     db.transaction(move |conn| {
+        if let Err(e) = rules::check_signing_alg(&row.openid, &signing_algs(conn)?) {
+            return Ok(Err(e));
+        }
         storage::clients::insert(conn, &row)?;
         let (client_id, owner_id) = (row.id, row.owner_id);
         audit::record_in(conn, &actor, Event::ClientRegistered { client_id, owner_id });
-        Ok(())
+        Ok(Ok(()))
     })
-    .await?;
+    .await??;
     Ok(Registered {
         client_id: id,
         client_secret: client_secret.map(SecretString::from),
         registration_access_token: registration_token.map(SecretString::from),
     })
+}
+
+/// The algorithms of the signing keys that sign or will sign.
+fn signing_algs(conn: &mut storage::DbConnection) -> Result<Vec<String>, storage::QueryError> {
+    let mut algs: Vec<String> = storage::keys::all(conn)?
+        .into_iter()
+        .filter(|k| k.retired_at.is_none())
+        .map(|k| k.alg)
+        .collect();
+    algs.sort();
+    algs.dedup();
+    Ok(algs)
 }
 
 /// A registration as the developer portal shows it: lists split, no
@@ -137,6 +152,8 @@ pub struct Registration {
     pub verified: bool,
     /// The developer who registered it.
     pub owner_id: Option<String>,
+    /// What it registered as an OpenID Connect relying party.
+    pub openid: crate::storage::clients::OpenIdSettings,
 }
 
 impl Registration {
@@ -156,6 +173,7 @@ impl Registration {
             suspended: row.suspended,
             verified: row.verified,
             owner_id: row.owner_id,
+            openid: row.openid,
         }
     }
 
@@ -244,6 +262,11 @@ where
                 Ok(v) => v,
                 Err(e) => return Ok(Err(UpdateError::Invalid(e))),
             };
+            let checked = rules::check_signing_alg(valid.openid(), &signing_algs(conn)?)
+                .and_then(|()| rules::check_sector_kept(&row.openid, valid.openid()));
+            if let Err(e) = checked {
+                return Ok(Err(UpdateError::Invalid(e)));
+            }
             let details = valid.details(storage::now());
             let capabilities_changed = (&row.redirect_uris, &row.grant_types, &row.scopes)
                 != (&details.redirect_uris, &details.grant_types, &details.scopes);
