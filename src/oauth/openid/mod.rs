@@ -3,8 +3,10 @@
 //! releases. The grants and endpoints call in here; nothing here knows
 //! HTTP.
 
+pub mod claims;
 pub mod id_token;
 pub mod subject;
+pub mod userinfo;
 
 /// The scope that turns an OAuth request into an OpenID Connect one.
 pub const OPENID_SCOPE: &str = "openid";
