@@ -29,7 +29,7 @@ async fn get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
 async fn post(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     // RFC 6750 §2.2: a token in the body comes form-encoded; a POST that
     // sends its token in the header may have no body at all.
-    let form = if req.headers().contains_key(header::CONTENT_TYPE) {
+    let form = if declares_body(&req) {
         match read_form(&req, payload).await {
             Ok(form) => Some(form),
             Err(e) => return respond(Err(e)),
@@ -38,6 +38,16 @@ async fn post(state: web::Data<AppState>, req: HttpRequest, payload: web::Payloa
         None
     };
     respond(serve(&state, &req, form.as_ref()).await)
+}
+
+/// Whether the request says it has a body: a type, a length above zero, or
+/// a transfer coding. Such a body must be a form (and is refused otherwise).
+fn declares_body(req: &HttpRequest) -> bool {
+    let headers = req.headers();
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() != b"0");
+    headers.contains_key(header::CONTENT_TYPE) || headers.contains_key(header::TRANSFER_ENCODING) || length
 }
 
 async fn serve(
