@@ -5,6 +5,7 @@ use crate::oauth::clients::Client;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::liveness::{self, Verdict};
+use crate::oauth::openid::subject;
 use crate::oauth::{secrets, Context};
 use crate::storage::{self, tokens as stored};
 use serde_json::{json, Value};
@@ -92,11 +93,17 @@ async fn refresh_token(ctx: &Context, client: &Client, token: &str) -> Result<Op
     if !live {
         return Ok(Some(inactive()));
     }
+    // The user as this client sees them (pairwise for a pairwise client,
+    // as in its access tokens: Core §8); a client's own token names it.
+    let sub = match &row.user_id {
+        Some(user) => subject::for_client(ctx, client, user).await?,
+        None => row.client_id.clone(),
+    };
     Ok(Some(json!({
         "active": true,
         "token_type": "refresh_token",
         "client_id": row.client_id,
-        "sub": row.user_id.unwrap_or_else(|| row.client_id.clone()),
+        "sub": sub,
         "iss": ctx.settings.issuer,
         "scope": row.scope,
         "exp": row.expires_at,

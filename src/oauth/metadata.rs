@@ -40,9 +40,8 @@ pub const REGISTRATION_PATH: &str = "/oauth2/register";
 /// Path of the JWKS document.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 
-/// The claims an id token or the userinfo endpoint may carry (Core §2,
-/// §5.1): the id token's own, then what the `profile` and `email` scopes
-/// release.
+/// The id token's own claims (Core §2) that `claims_supported` lists,
+/// beside those the `profile` and `email` scopes release (§5.4).
 const ID_TOKEN_CLAIMS: [&str; 11] = [
     "sub",
     "iss",

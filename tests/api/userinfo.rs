@@ -533,3 +533,34 @@ async fn hostile_requests_get_an_rfc6750_invalid_request_and_never_a_5xx() {
         .send();
     assert_refused(&answer(huge.await.unwrap()).await, 401, "invalid_token");
 }
+
+#[tokio::test]
+async fn a_pairwise_clients_refresh_token_introspects_with_its_pairwise_sub() {
+    let app = spawn_app().await;
+    let client = app.create_client(&[
+        "--trusted",
+        "--grant-type",
+        "password",
+        "--grant-type",
+        "refresh_token",
+        "--scope",
+        "openid",
+    ]);
+    make_pairwise(&app, &client, "app.example");
+    let alice = alice_with_profile(&app);
+    let form = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", PASSWORD),
+        ("scope", "openid"),
+    ];
+    let issued = app.post_form("/oauth2/token", &form, Some(&client)).await;
+    let refresh = issued.body["refresh_token"].as_str().unwrap();
+    let described = app.introspect(refresh, &client).await;
+    assert_eq!(described["active"], true, "{described}");
+    assert_eq!(
+        described["sub"],
+        subject_seen_by(&app, &client, &alice).await.as_str()
+    );
+    assert_ne!(described["sub"], alice.as_str());
+}
