@@ -2,8 +2,8 @@
 
 use crate::domain::{Invalid, Username};
 use crate::oauth::audit::{self, Actor, Event};
-use crate::oauth::profile::{self, FieldError, ValidEdit};
 use crate::oauth::openid::backchannel;
+use crate::oauth::profile::{self, FieldError, ValidEdit};
 use crate::oauth::throttle::{self, Subject};
 use crate::oauth::{hasher, Context};
 use crate::storage::{self, users::UserRow, Database, StorageError};

@@ -4,7 +4,9 @@
 use crate::oauth::clients::Client;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
-use crate::oauth::{secrets, tokens, Context};
+use crate::oauth::liveness::{self, Verdict};
+use crate::oauth::openid::subject;
+use crate::oauth::{secrets, Context};
 use crate::storage::{self, tokens as stored};
 use serde_json::{json, Value};
 
@@ -31,46 +33,16 @@ fn inactive() -> Value {
     json!({ "active": false })
 }
 
+/// The answer for an access token, or `None` if `token` is not one of ours
+/// (it may then be a refresh token). Liveness is decided in one place,
+/// shared with the userinfo endpoint; the answer shows `sub` as issued
+/// (pairwise for a pairwise client).
 async fn access_token(ctx: &Context, token: &str) -> Result<Option<Value>, OAuthError> {
-    let Some(claims) = tokens::verify_own(ctx, token).await else {
-        return Ok(None);
+    let claims = match liveness::check(ctx, token).await? {
+        Verdict::NotOurs => return Ok(None),
+        Verdict::Dead => return Ok(Some(inactive())),
+        Verdict::Live(live) => live.claims,
     };
-    let issuing_client = ctx.clients.get(&claims.client_id).await?;
-    if issuing_client.is_none_or(|c| c.suspended) {
-        return Ok(Some(inactive()));
-    }
-    let (jti, sub, sid) = (claims.jti.clone(), claims.sub.clone(), claims.sid.clone());
-    let (client_id, iat) = (claims.client_id.clone(), claims.iat);
-    let live = ctx
-        .db
-        .run(move |conn| {
-            if stored::is_jti_revoked(conn, &jti)? {
-                return Ok(false);
-            }
-            // A user's token dies with the user's ban or deletion. A
-            // client-credentials token names its client, no user.
-            let names_a_user = sub != client_id;
-            match storage::users::by_id(conn, &sub)? {
-                Some(user) if user.suspended => return Ok(false),
-                None if names_a_user => return Ok(false),
-                _ => {}
-            }
-            // Logout ends the session: its tokens go inactive with it.
-            if let Some(sid) = sid {
-                if storage::sessions::has_ended(conn, &sid)? {
-                    return Ok(false);
-                }
-            }
-            // Withdrawing consent ends the client's tokens for the user.
-            if storage::consents::withdrawn_since(conn, &sub, &client_id, iat)? {
-                return Ok(false);
-            }
-            Ok(true)
-        })
-        .await?;
-    if !live {
-        return Ok(Some(inactive()));
-    }
     let mut answer = json!({
         "active": true,
         "token_type": "Bearer",
@@ -121,11 +93,17 @@ async fn refresh_token(ctx: &Context, client: &Client, token: &str) -> Result<Op
     if !live {
         return Ok(Some(inactive()));
     }
+    // The user as this client sees them (pairwise for a pairwise client,
+    // as in its access tokens: Core §8); a client's own token names it.
+    let sub = match &row.user_id {
+        Some(user) => subject::for_client(ctx, client, user).await?,
+        None => row.client_id.clone(),
+    };
     Ok(Some(json!({
         "active": true,
         "token_type": "refresh_token",
         "client_id": row.client_id,
-        "sub": row.user_id.unwrap_or_else(|| row.client_id.clone()),
+        "sub": sub,
         "iss": ctx.settings.issuer,
         "scope": row.scope,
         "exp": row.expires_at,

@@ -13,6 +13,7 @@ pub mod grants;
 pub mod hasher;
 pub mod introspection;
 pub mod keys;
+pub mod liveness;
 pub mod metadata;
 pub mod openid;
 pub mod profile;

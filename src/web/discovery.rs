@@ -1,4 +1,5 @@
-//! Discovery: server metadata (RFC 8414) and the JWKS it points to.
+//! Discovery: the server metadata, at RFC 8414's address and at OpenID
+//! Connect Discovery's (one document), and the JWKS it points to.
 
 use super::oauth_endpoints::error_response;
 use super::AppState;
@@ -6,17 +7,21 @@ use crate::oauth::metadata;
 use actix_web::{web, HttpResponse};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/.well-known/oauth-authorization-server",
-        web::get().to(server_metadata),
-    )
-    .route(metadata::JWKS_PATH, web::get().to(jwks));
+    cfg.route(metadata::OAUTH_METADATA_PATH, web::get().to(server_metadata))
+        .route(
+            metadata::OPENID_CONFIGURATION_PATH,
+            web::get().to(server_metadata),
+        )
+        .route(metadata::JWKS_PATH, web::get().to(jwks));
 }
 
 async fn server_metadata(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(("Cache-Control", "public, max-age=300"))
-        .json(metadata::document(&state.oauth.settings))
+    match metadata::current(&state.oauth).await {
+        Ok(document) => HttpResponse::Ok()
+            .insert_header(("Cache-Control", "public, max-age=300"))
+            .json(document),
+        Err(e) => error_response(&e.into()),
+    }
 }
 
 async fn jwks(state: web::Data<AppState>) -> HttpResponse {

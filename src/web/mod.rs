@@ -18,6 +18,7 @@ mod portal;
 mod registration_endpoint;
 mod session;
 mod signup;
+mod userinfo;
 
 pub use body::client_address;
 
@@ -49,6 +50,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     health::routes(cfg);
     discovery::routes(cfg);
     oauth_endpoints::routes(cfg);
+    userinfo::routes(cfg);
     authorize::routes(cfg);
     login::routes(cfg);
     logout::routes(cfg);

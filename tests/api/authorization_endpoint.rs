@@ -188,7 +188,7 @@ async fn metadata_lists_the_authorization_endpoint_and_iss_support() {
     assert_eq!(metadata["authorization_response_iss_parameter_supported"], true);
     assert_eq!(
         metadata["response_types_supported"],
-        serde_json::json!(["code", "token"])
+        serde_json::json!(["code", "token", "id_token", "id_token token"])
     );
     assert_eq!(
         metadata["code_challenge_methods_supported"],

@@ -119,6 +119,20 @@
 //! reason (the client's fault: 401), or [`VerifyError::KeysUnavailable`] /
 //! [`VerifyError::IntrospectionUnavailable`] (an outage: 503).
 //!
+//! # Id tokens: use `openidconnect`
+//!
+//! This crate checks *access* tokens, for APIs. It does not validate
+//! OpenID Connect id tokens, and refuses them by their `typ` (`JWT`, not
+//! `at+jwt`; step 2 above): an id token says who signed in to one app, and
+//! is no credential for calling an API. An app that signs its users in
+//! with Tollgate verifies id tokens with the
+//! [`openidconnect`](https://docs.rs/openidconnect) crate, which does
+//! discovery (`{issuer}/.well-known/openid-configuration`), builds the
+//! authorization URL with PKCE and a nonce, exchanges the code, verifies
+//! the id token against Tollgate's JWKS (signature, algorithm, `iss`,
+//! `aud`, `exp`, `nonce`, `at_hash`) and calls the userinfo endpoint. The
+//! server repository's `examples/openid_login.rs` shows each step.
+//!
 //! # Features
 //!
 //! - `actix`: the [`actix`] module — extractors and RFC 6750 error responses.

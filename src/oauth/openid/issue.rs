@@ -7,7 +7,7 @@ use crate::domain::{ScopeSet, SigningAlg};
 use crate::oauth::clients::Client;
 use crate::oauth::error::OAuthError;
 use crate::oauth::Context;
-use crate::storage::{self, users::UserRow};
+use crate::storage;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{Map, Value};
@@ -72,32 +72,6 @@ pub fn left_half_hash(alg: SigningAlg, value: &str) -> String {
     URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2])
 }
 
-/// The claims the `profile` and `email` scopes release about `user`
-/// (Core §5.4), leaving out those without a value.
-pub fn released_claims(user: &UserRow, scope: &ScopeSet) -> Map<String, Value> {
-    let has = |name: &str| scope.iter().any(|s| s.as_str() == name);
-    let mut claims = Map::new();
-    let mut put = |name: &str, value: Option<Value>| {
-        if let Some(v) = value {
-            claims.insert(name.to_string(), v);
-        }
-    };
-    if has("profile") {
-        put("name", user.name.clone().map(Value::from));
-        put("given_name", user.given_name.clone().map(Value::from));
-        put("family_name", user.family_name.clone().map(Value::from));
-        put("preferred_username", Some(Value::from(user.username.clone())));
-        put("updated_at", Some(Value::from(user.updated_at)));
-    }
-    if has("email") {
-        if let Some(email) = &user.email {
-            put("email", Some(Value::from(email.clone())));
-            put("email_verified", Some(Value::from(user.email_verified)));
-        }
-    }
-    claims
-}
-
 /// The profile claims `scope` releases about the user `user_id`, read from
 /// storage (for an id token that travels without an access token).
 pub async fn profile_claims(
@@ -110,7 +84,9 @@ pub async fn profile_claims(
         .db
         .run(move |conn| storage::users::by_id(conn, &user_id))
         .await?;
-    Ok(user.map(|u| released_claims(&u, scope)).unwrap_or_default())
+    Ok(user
+        .map(|u| super::claims::released(&u, scope))
+        .unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -130,43 +106,5 @@ mod tests {
         // 32 bytes, base64url without padding.
         assert_eq!(half.len(), 43);
         assert_ne!(half, left_half_hash(SigningAlg::Es256, "token"));
-    }
-
-    fn user() -> UserRow {
-        UserRow {
-            id: "u_1".into(),
-            username: "alice".into(),
-            password_hash: String::new(),
-            is_admin: false,
-            suspended: false,
-            created_at: 0,
-            password_changed_at: 0,
-            email: None,
-            email_verified: false,
-            name: Some("Alice Liddell".into()),
-            given_name: None,
-            family_name: None,
-            updated_at: 42,
-        }
-    }
-
-    #[test]
-    fn profile_releases_the_names_that_have_a_value() {
-        let claims = released_claims(&user(), &ScopeSet::parse("openid profile").unwrap());
-        assert_eq!(claims["name"], "Alice Liddell");
-        assert_eq!(claims["preferred_username"], "alice");
-        assert_eq!(claims["updated_at"], 42);
-        assert!(!claims.contains_key("given_name") && !claims.contains_key("email"));
-    }
-
-    #[test]
-    fn email_without_an_address_releases_nothing() {
-        let claims = released_claims(&user(), &ScopeSet::parse("openid email").unwrap());
-        assert!(claims.is_empty(), "{claims:?}");
-        let mut with = user();
-        with.email = Some("alice@example.com".into());
-        let claims = released_claims(&with, &ScopeSet::parse("openid email").unwrap());
-        assert_eq!(claims["email"], "alice@example.com");
-        assert_eq!(claims["email_verified"], false);
     }
 }

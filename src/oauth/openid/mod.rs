@@ -4,10 +4,12 @@
 //! HTTP.
 
 pub mod backchannel;
+pub mod claims;
 pub mod id_token;
 pub mod issue;
 pub mod logout;
 pub mod subject;
+pub mod userinfo;
 
 use crate::domain::ScopeSet;
 
