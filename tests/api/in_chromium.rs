@@ -141,7 +141,7 @@ fn authorize_url(
     challenge: &PkceCodeChallenge,
 ) -> String {
     app.url(&format!(
-        "/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&scope=profile&state=s1&code_challenge={}&code_challenge_method=S256",
+        "/oauth2/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid%20profile%20email&nonce=n-0S6_WzA2Mj&state=s1&code_challenge={}&code_challenge_method=S256",
         client.id,
         urlencode(redirect),
         challenge.as_str()
@@ -209,10 +209,14 @@ async fn a_person_signs_in_approves_and_lands_back_in_the_app_then_signs_out() {
     let app = spawn_app().await;
     let user_id = app.create_user("alice", PASSWORD);
     let redirect = callback_server().await;
-    let first = app.create_named_client("Notes", &["--redirect-uri", &redirect, "--scope", "profile"]);
+    let scopes = ["--scope", "openid", "--scope", "profile", "--scope", "email"];
+    let first = app.create_named_client(
+        "Notes",
+        &[&["--redirect-uri", redirect.as_str()][..], &scopes].concat(),
+    );
     let second = app.create_named_client(
         "Calendar",
-        &["--trusted", "--redirect-uri", &redirect, "--scope", "profile"],
+        &[&["--trusted", "--redirect-uri", redirect.as_str()][..], &scopes].concat(),
     );
 
     // The app sends the person to Tollgate; Tollgate asks them to sign in.
@@ -234,26 +238,32 @@ async fn a_person_signs_in_approves_and_lands_back_in_the_app_then_signs_out() {
         .await
         .unwrap();
     assert!(heading.contains("Notes"), "{heading}");
+    // OpenID Connect scopes read in plain words.
+    let page = browser.source().await.unwrap();
+    for words in ["Sign you in", "See your name", "See your email address"] {
+        assert!(page.contains(words), "{words} missing from {page}");
+    }
     click(&browser, "approve").await;
 
-    // Back in the app, with a code the app redeems with the oauth2 crate.
+    // Back in the app, with a code the app redeems.
     let landed = wait_for_url(&browser, &redirect).await;
     assert_eq!(landed.query_pairs().find(|(k, _)| k == "state").unwrap().1, "s1");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    use oauth2::TokenResponse;
-    let token = oauth2::basic::BasicClient::new(oauth2::ClientId::new(first.id.clone()))
-        .set_client_secret(oauth2::ClientSecret::new(first.secret.clone().unwrap()))
-        .set_token_uri(oauth2::TokenUrl::new(app.url("/oauth2/token")).unwrap())
-        .set_redirect_uri(oauth2::RedirectUrl::new(redirect.clone()).unwrap())
-        .exchange_code(oauth2::AuthorizationCode::new(code_of(&landed)))
-        .set_pkce_verifier(verifier)
-        .request_async(&http)
-        .await
-        .unwrap();
-    assert_eq!(claims_of(token.access_token().secret())["sub"], user_id.as_str());
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", &code_of(&landed)),
+        ("redirect_uri", &redirect),
+        ("code_verifier", verifier.secret()),
+    ];
+    let token = app.post_form("/oauth2/token", &form, Some(&first)).await;
+    assert_eq!(token.status, 200, "{}", token.body);
+    let access_token = token.body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(claims_of(&access_token)["sub"], user_id.as_str());
+    // The app learns who signed in: an id token for this app, this user
+    // and this request's nonce.
+    let id_token =
+        crate::oidc::verify_id_token(&app, token.body["id_token"].as_str().unwrap(), &first.id).await;
+    assert_eq!(id_token["sub"], user_id.as_str());
+    assert_eq!(id_token["nonce"], "n-0S6_WzA2Mj");
 
     // A second app: no second sign-in (single sign-on).
     let (challenge, _) = PkceCodeChallenge::new_random_sha256();
@@ -281,10 +291,7 @@ async fn a_person_signs_in_approves_and_lands_back_in_the_app_then_signs_out() {
         .for_element(Locator::XPath("//h1[contains(., 'signed out')]"))
         .await
         .unwrap();
-    assert_eq!(
-        app.introspect(token.access_token().secret(), &first).await["active"],
-        false
-    );
+    assert_eq!(app.introspect(&access_token, &first).await["active"], false);
     let (challenge, _) = PkceCodeChallenge::new_random_sha256();
     browser
         .goto(&authorize_url(&app, &second, &redirect, &challenge))

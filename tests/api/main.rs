@@ -31,6 +31,7 @@ mod oidc;
 mod openid_discovery;
 mod openid_id_token;
 mod openid_registration;
+mod openid_relying_party;
 mod openid_request;
 mod password_grant;
 mod portal;
