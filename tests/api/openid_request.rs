@@ -381,3 +381,19 @@ async fn remembered_consent_covers_fewer_openid_scopes_and_asks_again_for_more()
         .expect("covered by openid profile email");
     assert!(!code.is_empty());
 }
+
+#[tokio::test]
+async fn standard_scopes_nothing_is_released_for_are_ignored_in_an_openid_request() {
+    let app = spawn_app().await;
+    let client = relying_party(&app);
+    let agent = signed_in(&app, "alice").await;
+    let tokens = code_flow(
+        &app,
+        &agent,
+        &client,
+        &[("scope", "openid profile phone address")],
+    )
+    .await;
+    assert_eq!(tokens.body["scope"], "openid profile", "{}", tokens.body);
+    assert!(tokens.body["id_token"].is_string());
+}

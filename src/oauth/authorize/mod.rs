@@ -178,7 +178,9 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
     }
     request.scope = match params.get("scope") {
         None => client.scopes.clone(),
-        Some(raw) => match ScopeSet::parse(raw) {
+        Some(raw) => match ScopeSet::parse(raw)
+            .map(|s| openid::without_unreleased_standard_scopes(s, &client.scopes))
+        {
             Ok(s) if s.is_subset(&client.scopes) => s,
             _ => {
                 return Err(fail(

@@ -3,6 +3,7 @@
 //! `id_token_hint`, and the request objects Tollgate does not take.
 
 use super::AuthorizationRequest;
+use crate::domain::ScopeSet;
 use crate::oauth::form::Params;
 use crate::oauth::openid::{id_token, subject};
 use crate::oauth::Context;
@@ -90,6 +91,30 @@ pub(super) async fn check(
     Ok(())
 }
 
+/// Standard OpenID Connect scopes this server releases nothing for
+/// (Core §5.4 `address`, `phone`; §11 `offline_access`, which has no
+/// special meaning here).
+const UNRELEASED_STANDARD_SCOPES: [&str; 3] = ["address", "phone", "offline_access"];
+
+/// The scope of an OpenID Connect request (one asking for `openid`) less
+/// the standard scopes the client was not given and this server releases
+/// nothing for: Core §3.1.2.1 says scope values not understood SHOULD be
+/// ignored, and a relying party asking for `openid profile phone` should
+/// still sign its user in. Any other unknown scope is still refused with
+/// `invalid_scope`, as in plain OAuth.
+pub(super) fn without_unreleased_standard_scopes(requested: ScopeSet, allowed: &ScopeSet) -> ScopeSet {
+    let openid = requested
+        .iter()
+        .any(|s| s.as_str() == crate::oauth::openid::OPENID_SCOPE);
+    if !openid {
+        return requested;
+    }
+    let kept = requested.iter().map(|s| s.as_str()).filter(|name| {
+        !UNRELEASED_STANDARD_SCOPES.contains(name) || allowed.iter().any(|a| a.as_str() == *name)
+    });
+    ScopeSet::from_names(kept).unwrap_or(requested.clone())
+}
+
 fn parse_max_age(raw: &str) -> Option<i64> {
     if raw.is_empty() || raw.len() > 18 || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -125,7 +150,36 @@ async fn read_hint(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_max_age;
+    use super::{parse_max_age, without_unreleased_standard_scopes};
+    use crate::domain::ScopeSet;
+
+    fn scopes(raw: &str) -> ScopeSet {
+        ScopeSet::parse(raw).unwrap()
+    }
+
+    #[test]
+    fn an_openid_request_drops_the_standard_scopes_nothing_is_released_for() {
+        let allowed = scopes("openid profile");
+        let kept = without_unreleased_standard_scopes(
+            scopes("openid profile phone address offline_access"),
+            &allowed,
+        );
+        assert_eq!(kept, scopes("openid profile"));
+    }
+
+    #[test]
+    fn a_plain_oauth_request_keeps_every_scope_it_names() {
+        let allowed = scopes("profile");
+        let kept = without_unreleased_standard_scopes(scopes("profile phone"), &allowed);
+        assert_eq!(kept, scopes("profile phone"), "then refused as invalid_scope");
+    }
+
+    #[test]
+    fn a_standard_scope_the_client_was_given_is_kept() {
+        let allowed = scopes("openid offline_access");
+        let kept = without_unreleased_standard_scopes(scopes("openid offline_access"), &allowed);
+        assert_eq!(kept, scopes("openid offline_access"));
+    }
 
     #[test]
     fn max_age_is_a_plain_non_negative_integer() {
