@@ -98,10 +98,34 @@ async fn end_session_post(
         Err(e) => return e.error_response(),
     };
     if form.get("csrf_token").is_some() {
-        confirm(&state, &req, &form).await
-    } else {
-        ask(&state, &req, &form).await
+        return confirm(&state, &req, &form).await;
     }
+    // A relying party's form arrives as a cross-site POST, which carries no
+    // `SameSite=Lax` session cookie: answered here, it would find no
+    // session and say "signed out" while the session lives on. The same
+    // request as a top-level GET carries the cookie.
+    match logout::check(&state.oauth, &form).await {
+        Ok(_) => see_other(&format!("{END_SESSION_PATH}?{}", as_query(&form))),
+        Err(e) => refused(e),
+    }
+}
+
+/// The RP-Initiated Logout parameters of `form`, as a query string.
+fn as_query(form: &Params) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for name in [
+        "id_token_hint",
+        "logout_hint",
+        "client_id",
+        "post_logout_redirect_uri",
+        "state",
+        "ui_locales",
+    ] {
+        if let Some(value) = form.get(name) {
+            query.append_pair(name, value);
+        }
+    }
+    query.finish()
 }
 
 /// `POST /logout`: the account page's sign-out, or the confirmation.
@@ -174,7 +198,7 @@ async fn confirm(state: &AppState, req: &HttpRequest, form: &Params) -> HttpResp
         // Only a sign-out that happened earns the redirect; without a
         // session a POST from anywhere would otherwise send anyone to any
         // address a client registered (an open redirector).
-        Some(url) if signed_out_now => see_other(url.as_str()),
+        Some(url) if signed_out_now && request.may_redirect => see_other(url.as_str()),
         _ => signed_out(&request),
     };
     let _ = response.add_cookie(&session::clear_session_cookie(state));

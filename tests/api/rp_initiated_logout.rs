@@ -177,16 +177,24 @@ async fn a_relying_party_may_post_its_request_and_get_the_confirmation() {
     let app = spawn_app().await;
     let client = relying_party(&app);
     let agent = signed_in(&app, "alice").await;
-    let page = agent
+    // A cross-site POST carries no SameSite=Lax cookie: the request is
+    // turned into a top-level GET, which does.
+    let posted = agent
         .post(
             "/oauth2/logout",
             &[
                 ("client_id", client.id.as_str()),
                 ("post_logout_redirect_uri", SIGNED_OUT),
+                ("state", "s 1"),
             ],
         )
         .await;
+    assert_eq!(posted.status, 303);
+    let location = posted.location.clone().unwrap();
+    assert!(location.starts_with("/oauth2/logout?"), "{location}");
+    let page = agent.follow(&posted).await;
     assert_eq!(page.status, 200);
+    assert_eq!(page.hidden("state"), "s 1");
     assert!(page.body.contains("Sign out of Tollgate?"));
     assert_eq!(agent.get("/account").await.status, 200, "nothing ended yet");
 }
@@ -205,4 +213,49 @@ async fn get_logout_with_relying_party_parameters_is_the_end_session_endpoint() 
         .await;
     assert_eq!(page.status, 200);
     assert_eq!(page.hidden("post_logout_redirect_uri"), SIGNED_OUT);
+}
+
+#[tokio::test]
+async fn an_unverified_app_without_a_hint_gets_a_link_back_not_a_redirect() {
+    let app =
+        crate::helpers::spawn_app_on(crate::helpers::TestDb::new(), |s| s.open_registration = true).await;
+    let registered = app
+        .http
+        .post(app.url("/oauth2/register"))
+        .json(&serde_json::json!({
+            "client_name": "Totally Legit",
+            "redirect_uris": [REDIRECT],
+            "post_logout_redirect_uris": ["https://legit.example/phish"],
+            "token_endpoint_auth_method": "none",
+        }))
+        .send()
+        .await
+        .unwrap();
+    let registered = crate::helpers::answer(registered).await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+    let client_id = registered.body["client_id"].as_str().unwrap();
+    let agent = signed_in(&app, "alice").await;
+    let confirm = agent
+        .get(&end_session(&[
+            ("client_id", client_id),
+            ("post_logout_redirect_uri", "https://legit.example/phish"),
+        ]))
+        .await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    let done = agent
+        .post(
+            "/oauth2/logout",
+            &[
+                ("csrf_token", &confirm.hidden("csrf_token")),
+                ("client_id", client_id),
+                ("post_logout_redirect_uri", "https://legit.example/phish"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "signed out, and not sent anywhere");
+    assert!(
+        done.body.contains("https://legit.example/phish"),
+        "a plain link back"
+    );
+    assert_eq!(agent.get("/account").await.status, 303, "the session ended");
 }

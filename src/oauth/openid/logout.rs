@@ -24,6 +24,13 @@ pub struct LogoutRequest {
     /// The hint's `sub` and `sid` as the user and session they name, if a
     /// hint was given.
     pub hint: Option<Hinted>,
+    /// Whether the user may be sent to `redirect` at once. §3: not without
+    /// an `id_token_hint` unless the OP has other means to trust the target
+    /// — here, an administrator verified the client. Otherwise the
+    /// signed-out page links to it: anyone who registers a client could
+    /// else send people from a Tollgate page to any address (as
+    /// `/oauth2/authorize` does for unverified clients, RFC 9700 §4.11.2).
+    pub may_redirect: bool,
 }
 
 /// Who the `id_token_hint` names.
@@ -126,6 +133,7 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<LogoutRequest, Logo
             Some(url)
         }
     };
+    let may_redirect = hint.is_some() || client.as_ref().is_some_and(|c| c.verified);
     let hint = match (hint, &client) {
         (Some(claims), Some(client)) => Some(Hinted {
             user_id: subject::user_of(ctx, client, &claims.sub).await?,
@@ -137,5 +145,6 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<LogoutRequest, Logo
         client,
         redirect,
         hint,
+        may_redirect,
     })
 }
