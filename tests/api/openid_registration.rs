@@ -352,3 +352,44 @@ async fn the_cli_sets_the_openid_metadata_and_lists_it() {
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("subject_type"), "{}", bad.stderr);
 }
+
+#[tokio::test]
+async fn a_pairwise_client_on_loopback_is_refused_as_every_native_app_shares_that_host() {
+    let app = open_app().await;
+    refused(
+        &app,
+        json!({"subject_type": "pairwise", "redirect_uris": ["http://127.0.0.1/callback"]}),
+        "subject_type",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_pairwise_client_cannot_turn_public_by_leaving_subject_type_out_of_a_put() {
+    let app = open_app().await;
+    let a = register(&app, json!({"subject_type": "pairwise"})).await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    let replaced = app
+        .http
+        .put(a.body["registration_client_uri"].as_str().unwrap())
+        .bearer_auth(a.body["registration_access_token"].as_str().unwrap())
+        .json(&json!({
+            "client_id": a.body["client_id"],
+            "client_name": "Notes",
+            "redirect_uris": ["https://notes.example/callback"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    let replaced = answer(replaced).await;
+    assert_eq!(replaced.status, 400, "{}", replaced.body);
+    assert_eq!(replaced.error(), "invalid_client_metadata");
+    assert!(
+        replaced.body["error_description"]
+            .as_str()
+            .unwrap()
+            .starts_with("subject_type"),
+        "{}",
+        replaced.body
+    );
+}

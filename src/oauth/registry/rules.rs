@@ -417,6 +417,12 @@ fn pairwise_sector(redirect_uris: &[RedirectUri]) -> Result<String, FieldError> 
     hosts.sort_unstable();
     hosts.dedup();
     match hosts.as_slice() {
+        // Every native app redirects to the loopback interface: as a sector
+        // it would be shared by all of them.
+        [host] if matches!(*host, "127.0.0.1" | "[::1]" | "::1" | "localhost") => Err(refuse(
+            "subject_type",
+            "a pairwise client needs redirect URIs on a host of its own: loopback addresses are every native app's",
+        )),
         [host] => Ok(host.to_string()),
         [] => Err(refuse(
             "subject_type",
@@ -444,9 +450,21 @@ pub fn check_signing_alg(openid: &OpenIdSettings, published: &[String]) -> Resul
     }
 }
 
-/// A pairwise client keeps its sector: its users' subjects depend on it,
-/// and a new sector would give every user a new identifier at that client.
+/// A client keeps its subject type, and a pairwise client its sector: its
+/// users' subjects depend on them. Turning public would hand the client
+/// the users' real ids; a new sector (directly, or by way of public and
+/// back) would give every user a new identifier there, or that of another
+/// sector's clients.
 pub fn check_sector_kept(before: &OpenIdSettings, after: &OpenIdSettings) -> Result<(), FieldError> {
+    if before.subject_type != after.subject_type {
+        return Err(refuse(
+            "subject_type",
+            format!(
+                "stays {} once registered: its users' identifiers depend on it",
+                before.subject_type
+            ),
+        ));
+    }
     match (&before.sector_identifier, &after.sector_identifier) {
         (Some(was), Some(now)) if was != now => Err(refuse(
             "redirect_uris",
