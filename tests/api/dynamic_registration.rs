@@ -299,7 +299,10 @@ async fn the_implicit_grant_is_refused_unless_the_operator_allows_it() {
     .await;
     let info = registered(&allowing, spa).await;
     assert_eq!(info["grant_types"], json!(["implicit"]));
-    assert_eq!(info["response_types"], json!(["token"]));
+    assert_eq!(
+        info["response_types"],
+        json!(["token", "id_token", "id_token token"])
+    );
 }
 
 #[tokio::test]

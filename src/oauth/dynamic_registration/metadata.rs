@@ -225,11 +225,13 @@ fn grant_types(
     for r in responses.iter().flatten() {
         match r.as_str() {
             "code" => code = true,
-            "token" => token = true,
+            // OpenID Connect's implicit responses (Core §3.2) belong to the
+            // implicit grant like `token`.
+            "token" | "id_token" | "id_token token" => token = true,
             other => {
                 return Err(RegistrationError::invalid_metadata(format!(
-                    "response_types: {other:?} is not supported; use code or token"
-                )))
+                "response_types: {other:?} is not supported; use code, token, id_token or \"id_token token\""
+            )))
             }
         }
     }
@@ -276,6 +278,14 @@ mod tests {
         assert_eq!(
             grant_types(None, strings(&["token", "code"])).unwrap(),
             vec!["authorization_code", "implicit"]
+        );
+    }
+
+    #[test]
+    fn openid_implicit_response_types_ask_for_the_implicit_grant() {
+        assert_eq!(
+            grant_types(None, strings(&["id_token", "id_token token"])).unwrap(),
+            vec!["implicit"]
         );
     }
 

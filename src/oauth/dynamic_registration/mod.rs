@@ -229,10 +229,17 @@ fn information(
     let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
     let grant_types = words(&row.grant_types);
     let has = |g: &str| grant_types.iter().any(|x| x == g);
-    let response_types: Vec<&str> = [(has("authorization_code"), "code"), (has("implicit"), "token")]
-        .into_iter()
-        .filter_map(|(yes, r)| yes.then_some(r))
-        .collect();
+    // The implicit grant answers `token` and, for OpenID Connect requests,
+    // `id_token` and `id_token token` (Core §3.2).
+    let response_types: Vec<&str> = [
+        (has("authorization_code"), "code"),
+        (has("implicit"), "token"),
+        (has("implicit"), "id_token"),
+        (has("implicit"), "id_token token"),
+    ]
+    .into_iter()
+    .filter_map(|(yes, r)| yes.then_some(r))
+    .collect();
     let mut info = json!({
         "client_id": row.id,
         "client_id_issued_at": row.created_at,
