@@ -564,3 +564,35 @@ async fn a_pairwise_clients_refresh_token_introspects_with_its_pairwise_sub() {
     );
     assert_ne!(described["sub"], alice.as_str());
 }
+
+#[tokio::test]
+async fn a_token_issued_for_another_api_is_not_accepted() {
+    let app = spawn_app().await;
+    app.create_user("alice", PASSWORD);
+    let client = app.create_client(&[
+        "--trusted",
+        "--grant-type",
+        "password",
+        "--scope",
+        "openid",
+        "--resource",
+        "https://api.example",
+    ]);
+    let issued = app
+        .post_form(
+            "/oauth2/token",
+            &[
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", PASSWORD),
+                ("scope", "openid"),
+                ("resource", "https://api.example"),
+            ],
+            Some(&client),
+        )
+        .await;
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    let token = issued.body["access_token"].as_str().unwrap();
+    assert_eq!(crate::helpers::claims_of(token)["aud"], "https://api.example");
+    assert_refused(&get_userinfo(&app, token).await, 401, "invalid_token");
+}

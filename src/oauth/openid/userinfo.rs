@@ -194,6 +194,15 @@ pub async fn answer(ctx: &Context, token: &str) -> Result<Map<String, Value>, Be
             "the access token was issued to a client for itself, not for a user".into(),
         ));
     };
+    // A token issued for another API (RFC 8707 `resource`) is that API's:
+    // were userinfo to take it, the API could read the user's profile with
+    // a token the user granted to the client (RFC 9700 §2.3).
+    let audience = live.claims.aud.as_str();
+    if audience != ctx.settings.default_audience() && audience != ctx.settings.issuer {
+        return Err(BearerError::InvalidToken(
+            "the access token was issued for another resource".into(),
+        ));
+    }
     let scope = ScopeSet::parse(&live.claims.scope).unwrap_or_default();
     if !scope.iter().any(|s| s.as_str() == OPENID_SCOPE) {
         return Err(BearerError::InsufficientScope);
