@@ -69,16 +69,25 @@ pub async fn check(ctx: &Context, token: &str) -> Result<Verdict, OAuthError> {
         claims.client_id.clone(),
         claims.iat,
     );
+    let session_client = client.clone();
+    let session_user = user_id.clone();
     let found = ctx
         .db
         .run(move |conn| {
             if stored::is_jti_revoked(conn, &jti)? {
                 return Ok(None);
             }
-            // Logout ends the session: its tokens go inactive with it.
+            // Logout ends the session: its tokens go inactive with it. A
+            // pairwise client's `sid` is its sector's; a session it names
+            // no longer (purged) is over.
             if let Some(sid) = &sid {
-                if storage::sessions::has_ended(conn, sid)? {
-                    return Ok(None);
+                let session = match &session_user {
+                    Some(user_id) => subject::session_of(conn, &session_client, user_id, sid)?,
+                    None => Some(sid.clone()),
+                };
+                match session {
+                    Some(public_id) if !storage::sessions::has_ended(conn, &public_id)? => {}
+                    _ => return Ok(None),
                 }
             }
             let Some(user_id) = user_id else {

@@ -287,3 +287,11 @@ pub fn purge_participants(conn: &mut DbConnection, limit: i64) -> QueryResult<us
     }
     Ok(deleted)
 }
+
+/// The public ids of every stored session of `user_id`, ended or not.
+pub fn public_ids_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
+    s::sessions
+        .filter(s::user_id.eq(user_id))
+        .select(s::public_id)
+        .load(conn)
+}

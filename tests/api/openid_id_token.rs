@@ -438,3 +438,39 @@ fn now() -> i64 {
         .unwrap()
         .as_secs() as i64
 }
+
+#[tokio::test]
+async fn pairwise_clients_of_two_sectors_in_one_session_get_sids_they_cannot_link() {
+    let app = spawn_app().await;
+    app.create_user("alice", PASSWORD);
+    let first = relying_party(&app);
+    // Sectors set directly, so both can use the tests' redirect URI.
+    let other = relying_party(&app);
+    make_pairwise(&app, &first, "app.example");
+    make_pairwise(&app, &other, "other.example");
+    let agent = Agent::new(&app);
+    agent.sign_in("alice", PASSWORD, "/account").await;
+
+    let first_tokens = code_flow(&app, &agent, &first, &[("scope", "openid")]).await;
+    let other_tokens = code_flow(&app, &agent, &other, &[("scope", "openid")]).await;
+    let sid = |answer: &crate::helpers::Answer| {
+        claims_of(answer.body["id_token"].as_str().unwrap())["sid"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (first_sid, other_sid) = (sid(&first_tokens), sid(&other_tokens));
+    assert_ne!(first_sid, other_sid, "one session, two sectors, two sids");
+    let access = first_tokens.body["access_token"].as_str().unwrap();
+    assert_eq!(
+        claims_of(access)["sid"],
+        first_sid.as_str(),
+        "the access token's too"
+    );
+
+    // The sector's sid still names the session: its tokens end with it.
+    assert_eq!(app.introspect(access, &first).await["active"], true);
+    let csrf = agent.get("/account").await.hidden("csrf_token");
+    agent.post("/logout", &[("csrf_token", &csrf)]).await;
+    assert_eq!(app.introspect(access, &first).await["active"], false);
+}

@@ -110,6 +110,7 @@ impl AuthorizationRequest {
         ctx.db
             .run(move |conn| storage::sessions::record_participant(conn, &sid, &client_id, now))
             .await?;
+        let session_sid = subject::sid_for(&self.client, &session.public_id);
         let mut fields: Vec<(&str, String)> = Vec::new();
         let access = if self.response_type.has_access_token() {
             let audience = ctx.settings.default_audience().to_string();
@@ -118,7 +119,7 @@ impl AuthorizationRequest {
                 client_id: &self.client.id,
                 scope: &self.scope,
                 aud: &audience,
-                sid: Some(&session.public_id),
+                sid: Some(&session_sid),
             };
             let access = issue_access(ctx, &grant).await?;
             ctx.metrics.token_issued(GrantType::Implicit);
@@ -144,7 +145,7 @@ impl AuthorizationRequest {
                     sub: &sub,
                     auth_time: Some(session.authenticated_at),
                     nonce: self.nonce.as_deref(),
-                    sid: Some(&session.public_id),
+                    sid: Some(&session_sid),
                     access_token: access.as_deref(),
                     profile,
                 },

@@ -65,12 +65,14 @@ pub(super) async fn exchange(
     // redemption itself: all of it happens, or none.
     let scope = ScopeSet::parse(&row.scope).unwrap_or_default();
     let sub = subject::for_client(ctx, client, &row.user_id).await?;
+    // The session as this client knows it (per sector for a pairwise one).
+    let sid = row.session_id.as_deref().map(|p| subject::sid_for(client, p));
     let grant = Grant {
         sub: &sub,
         client_id: &client.id,
         scope: &scope,
         aud: &row.audience,
-        sid: row.session_id.as_deref(),
+        sid: sid.as_deref(),
     };
     let access = issue_access(ctx, &grant).await?;
     let id_token = if openid::is_openid(&scope) {
@@ -79,7 +81,7 @@ pub(super) async fn exchange(
             sub: &sub,
             auth_time: row.auth_time,
             nonce: row.nonce.as_deref(),
-            sid: row.session_id.as_deref(),
+            sid: sid.as_deref(),
             access_token: Some(&access.token),
             // Core §5.4: the claims are for userinfo, with the access token.
             profile: Default::default(),

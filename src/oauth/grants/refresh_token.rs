@@ -155,12 +155,14 @@ pub(super) async fn exchange(
         Some(user_id) => subject::for_client(ctx, client, user_id).await?,
         None => row.client_id.clone(),
     };
+    // The session as this client knows it (per sector for a pairwise one).
+    let sid = row.session_id.as_deref().map(|p| subject::sid_for(client, p));
     let grant = Grant {
         sub: &sub,
         client_id: &client.id,
         scope: &scope,
         aud: &row.audience,
-        sid: row.session_id.as_deref(),
+        sid: sid.as_deref(),
     };
     let access = issue_access(ctx, &grant).await?;
     // Core §12.2: the same `sub` and `auth_time` as at first, no `nonce`.
@@ -170,7 +172,7 @@ pub(super) async fn exchange(
             sub: &sub,
             auth_time: row.auth_time,
             nonce: None,
-            sid: row.session_id.as_deref(),
+            sid: sid.as_deref(),
             access_token: Some(&access.token),
             profile: Default::default(),
         };

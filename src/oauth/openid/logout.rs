@@ -38,8 +38,10 @@ pub struct LogoutRequest {
 pub struct Hinted {
     /// The user's id, if the subject is known.
     pub user_id: Option<String>,
-    /// The session the id token was issued in.
+    /// The session the id token was issued in, as the client knows it.
     pub sid: Option<String>,
+    /// The client the hint was issued to (its `sid` may be its sector's).
+    pub client: Arc<Client>,
 }
 
 impl Hinted {
@@ -47,7 +49,10 @@ impl Hinted {
     /// page say the application asks to end *this* session.
     pub fn names(&self, session: &Session) -> bool {
         self.user_id.as_deref() == Some(session.user_id.as_str())
-            && self.sid.as_deref().is_none_or(|sid| sid == session.public_id)
+            && self
+                .sid
+                .as_deref()
+                .is_none_or(|sid| sid == subject::sid_for(&self.client, &session.public_id))
     }
 }
 
@@ -138,6 +143,7 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<LogoutRequest, Logo
         (Some(claims), Some(client)) => Some(Hinted {
             user_id: subject::user_of(ctx, client, &claims.sub).await?,
             sid: claims.sid,
+            client: client.clone(),
         }),
         _ => None,
     };

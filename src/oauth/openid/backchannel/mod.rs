@@ -113,6 +113,7 @@ fn notify_participant(
         }
         None => user_id.to_string(),
     };
+    let sid = subject::sid_for(&client, sid);
     storage::logout_deliveries::insert(
         conn,
         &DeliveryRow {
@@ -120,7 +121,7 @@ fn notify_participant(
             client_id: client.id,
             uri,
             sub: Some(sub),
-            sid: Some(sid.to_string()),
+            sid: Some(sid),
             created_at: now,
             attempts: 0,
             next_attempt_at: now,
