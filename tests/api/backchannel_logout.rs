@@ -66,7 +66,7 @@ async fn a_logout_posts_a_signed_logout_token_to_the_client() {
     );
     assert!(claims["jti"].as_str().is_some_and(|j| j.len() >= 16));
     let (iat, exp) = (claims["iat"].as_i64().unwrap(), claims["exp"].as_i64().unwrap());
-    assert!((iat - tollgate::storage::now()).abs() <= 5);
+    assert!((iat - tollgate::domain::Clock::system().now()).abs() <= 5);
     assert_eq!(exp - iat, 120);
     assert!(
         claims.get("nonce").is_none(),
@@ -121,6 +121,7 @@ async fn a_notice_owed_by_a_killed_server_is_sent_by_the_next_one() {
         settings: test_settings(&db.url),
         http: reqwest::Client::new(),
         db,
+        clock: tollgate::domain::Clock::system(),
     };
     let client = client_with_backchannel(&first, "Notes", &format!("http://127.0.0.1:{port}/bc"));
     let agent = signed_in(&first, "alice").await;
@@ -227,7 +228,7 @@ async fn a_lapsed_session_is_announced_once_by_the_sweep() {
         .unwrap()
         .to_string();
     // The session lapses (its end moved into the past), without a logout.
-    let now = tollgate::storage::now();
+    let now = tollgate::domain::Clock::system().now();
     let lapsed = app
         .database()
         .run_sync(|conn| {
