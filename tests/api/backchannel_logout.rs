@@ -73,6 +73,7 @@ async fn a_logout_posts_a_signed_logout_token_to_the_client() {
         "a logout token never carries a nonce"
     );
 
+    // A real wait: the deliverer records the answer in the background.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         deliveries(&app, &client.id),
@@ -90,6 +91,8 @@ async fn a_notice_is_retried_until_the_client_answers() {
     let sid = sid_of(&tokens(&app, &agent, &client).await);
 
     log_out(&agent).await;
+    // A real wait: the first attempt, made in the background, finds nobody
+    // listening.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut listener = Listener::on(port).await;
     let (_, token) = listener
@@ -98,6 +101,7 @@ async fn a_notice_is_retried_until_the_client_answers() {
         .expect("delivered once the client listens");
     let (_, claims) = verified_logout_token(&app, &token, &client.id).await;
     assert_eq!(claims["sid"], sid.as_str());
+    // A real wait: the deliverer records the answer in the background.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let recorded = deliveries(&app, &client.id);
     assert_eq!(recorded.len(), 1);
