@@ -1,7 +1,8 @@
 //! The command line: one clap subcommand tree, and one function per command.
+//! Commands act in real time: their timestamps come from the system clock.
 
 use crate::config::Settings;
-use crate::domain::SigningAlg;
+use crate::domain::{Clock, SigningAlg};
 use crate::oauth::audit::Actor;
 use crate::oauth::{accounts, keys, registry};
 use crate::startup::Application;
@@ -333,8 +334,12 @@ pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
 /// `tollgate purge`
 pub fn purge(settings: &Settings) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let report = crate::oauth::sweeper::sweep_sync(&db, &crate::startup::protocol_settings(settings))
-        .context("purging expired rows")?;
+    let report = crate::oauth::sweeper::sweep_sync(
+        &db,
+        &crate::startup::protocol_settings(settings),
+        Clock::system().now(),
+    )
+    .context("purging expired rows")?;
     for (table, deleted) in &report.deleted {
         out!("{table}\t{deleted}");
     }
@@ -384,7 +389,15 @@ pub fn create_user(
     let password = read_new_password(password_stdin)?;
     let db = open(settings)?;
     let actor = Actor::operator();
-    let id = match accounts::create_user_with_profile(&db, &actor, username, &password, admin, &checked) {
+    let id = match accounts::create_user_with_profile(
+        &db,
+        &actor,
+        username,
+        &password,
+        admin,
+        &checked,
+        Clock::system().now(),
+    ) {
         Ok(id) => id,
         Err(accounts::CreateUserError::Profile(errors)) => return Err(profile::usage(&errors)),
         Err(accounts::CreateUserError::EmailTaken) => return Err(profile::email_taken()),
@@ -411,7 +424,13 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 /// `tollgate user suspend` and `tollgate user reinstate`
 pub fn suspend_user(settings: &Settings, username: &str, suspended: bool) -> anyhow::Result<()> {
     let db = open(settings)?;
-    if !accounts::set_suspended(&db, &Actor::operator(), username, suspended)? {
+    if !accounts::set_suspended(
+        &db,
+        &Actor::operator(),
+        username,
+        suspended,
+        Clock::system().now(),
+    )? {
         anyhow::bail!("no user named {username:?}");
     }
     out!(
@@ -424,7 +443,7 @@ pub fn suspend_user(settings: &Settings, username: &str, suspended: bool) -> any
 /// `tollgate user unlock`
 pub fn unlock_user(settings: &Settings, username: &str) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let cleared = crate::oauth::throttle::unlock(&db, &Actor::operator(), username)?;
+    let cleared = crate::oauth::throttle::unlock(&db, &Actor::operator(), username, Clock::system().now())?;
     out!("unlocked {username} ({cleared} sign-in counters cleared)");
     Ok(())
 }
@@ -466,7 +485,13 @@ pub fn list_users(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
 pub fn change_password(settings: &Settings, username: &str, password_stdin: bool) -> anyhow::Result<()> {
     let password = read_new_password(password_stdin)?;
     let db = open(settings)?;
-    accounts::change_password(&db, &Actor::operator(), username, &password)?;
+    accounts::change_password(
+        &db,
+        &Actor::operator(),
+        username,
+        &password,
+        Clock::system().now(),
+    )?;
     out!("changed the password of {username}; their sessions ended and their refresh tokens were revoked");
     Ok(())
 }
@@ -474,7 +499,8 @@ pub fn change_password(settings: &Settings, username: &str, password_stdin: bool
 /// `tollgate user delete`
 pub fn delete_user(settings: &Settings, username: &str) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let Some(deleted) = accounts::delete_user(&db, &Actor::operator(), username)? else {
+    let Some(deleted) = accounts::delete_user(&db, &Actor::operator(), username, Clock::system().now())?
+    else {
         anyhow::bail!("no user named {username:?}");
     };
     out!(
@@ -494,7 +520,13 @@ pub fn delete_user(settings: &Settings, username: &str) -> anyhow::Result<()> {
 pub fn create_client(settings: &Settings, new: registry::NewClient, as_json: bool) -> anyhow::Result<()> {
     let valid = new.clone().validate(&registry::Registrant::Operator)?;
     let db = open(settings)?;
-    let registered = block_on(registry::register(&db, &Actor::operator(), valid, false))?;
+    let registered = block_on(registry::register(
+        &db,
+        &Actor::operator(),
+        valid,
+        false,
+        Clock::system().now(),
+    ))?;
     let secret = registered
         .client_secret
         .as_ref()
@@ -556,7 +588,12 @@ pub fn list_clients(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
 /// `tollgate client delete`
 pub fn delete_client(settings: &Settings, client_id: &str) -> anyhow::Result<()> {
     let db = open(settings)?;
-    if !block_on(registry::delete_from(&db, &Actor::operator(), client_id))? {
+    if !block_on(registry::delete_from(
+        &db,
+        &Actor::operator(),
+        client_id,
+        Clock::system().now(),
+    ))? {
         anyhow::bail!("no client with id {client_id:?}");
     }
     out!("deleted client {client_id}");
@@ -571,7 +608,7 @@ pub fn add_scope(settings: &Settings, name: &str, description: &str) -> anyhow::
         anyhow::bail!("the description must be 1 to 200 characters");
     }
     let db = open(settings)?;
-    db.run_sync(|conn| storage::scopes::put(conn, scope.as_str(), description, storage::now()))?;
+    db.run_sync(|conn| storage::scopes::put(conn, scope.as_str(), description, Clock::system().now()))?;
     out!("scope {scope}: {description}");
     Ok(())
 }
@@ -615,14 +652,23 @@ fn key_state(k: &keys::KeyInfo) -> &'static str {
 /// `tollgate keys rotate`
 pub fn rotate_keys(settings: &Settings, alg: Option<SigningAlg>) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let key = keys::rotate(&db, &Actor::operator(), alg.unwrap_or(settings.signing_alg))?;
-    let listed = keys::list(&db, crate::startup::protocol_settings(settings).key_lifecycle)?;
+    let key = keys::rotate(
+        &db,
+        &Actor::operator(),
+        alg.unwrap_or(settings.signing_alg),
+        Clock::system().now(),
+    )?;
+    let listed = keys::list(
+        &db,
+        crate::startup::protocol_settings(settings).key_lifecycle,
+        Clock::system().now(),
+    )?;
     let new = listed.iter().find(|k| k.kid == key.kid());
     match new {
         // The first key, or no activation delay: it signs at once.
         Some(k) if k.active => out!("new key {} ({}): published and signing now", key.kid(), key.alg()),
         _ => {
-            let created = new.map_or_else(storage::now, |k| k.created_at);
+            let created = new.map_or_else(|| Clock::system().now(), |k| k.created_at);
             out!(
                 "new key {} ({}): published now, signing from {} (key_activation_delay {} s; \
                  running servers switch to it within {} s after that)",
@@ -640,7 +686,11 @@ pub fn rotate_keys(settings: &Settings, alg: Option<SigningAlg>) -> anyhow::Resu
 /// `tollgate keys list`
 pub fn list_keys(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
     let db = open(settings)?;
-    let keys = keys::list(&db, crate::startup::protocol_settings(settings).key_lifecycle)?;
+    let keys = keys::list(
+        &db,
+        crate::startup::protocol_settings(settings).key_lifecycle,
+        Clock::system().now(),
+    )?;
     if as_json {
         let mut list = Vec::new();
         for k in &keys {

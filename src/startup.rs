@@ -2,6 +2,7 @@
 //! the same way.
 
 use crate::config::Settings;
+use crate::domain::Clock;
 use crate::oauth::settings::ProtocolSettings;
 use crate::oauth::{keys, Context};
 use crate::storage::{Bounds, Database};
@@ -62,6 +63,16 @@ impl Application {
     /// Like [`Application::build`], on a listener bound already (tests bind
     /// port 0 first, so that the issuer can name the port it got).
     pub fn build_on(settings: Settings, listener: TcpListener) -> Result<Application, StartError> {
+        Application::build_with_clock(settings, listener, Clock::system())
+    }
+
+    /// Like [`Application::build_on`], with its time taken from `clock`
+    /// (tests pass a manual clock, to move time on instead of waiting).
+    pub fn build_with_clock(
+        settings: Settings,
+        listener: TcpListener,
+        clock: Clock,
+    ) -> Result<Application, StartError> {
         let bounds = Bounds {
             connect_timeout: Duration::from_secs(settings.database_connect_timeout),
             query_timeout: Duration::from_secs(settings.database_query_timeout),
@@ -71,7 +82,7 @@ impl Application {
         if !applied.is_empty() {
             tracing::info!(migrations = ?applied, "applied database migrations");
         }
-        keys::ensure_active(&db, settings.signing_alg)?;
+        keys::ensure_active(&db, settings.signing_alg, clock.now())?;
         let port = listener
             .local_addr()
             .map(|a| a.port())
@@ -87,9 +98,9 @@ impl Application {
         };
         let database_url = settings.database_url.clone();
         let protocol = protocol_settings(&settings);
-        let sweeper = crate::oauth::sweeper::start(db.clone(), Arc::new(protocol.clone()));
+        let sweeper = crate::oauth::sweeper::start(db.clone(), Arc::new(protocol.clone()), clock.clone());
         let state = Data::new(AppState {
-            oauth: Arc::new(Context::new(protocol, db)),
+            oauth: Arc::new(Context::with_clock(protocol, db, clock)),
             settings: web_settings(&settings),
         });
         let logout_notices = crate::oauth::openid::backchannel::deliver::start(state.oauth.clone());

@@ -2,6 +2,7 @@
 
 use super::{open, utc, UsageError};
 use crate::config::Settings;
+use crate::domain::Clock;
 use crate::oauth::audit;
 use crate::storage::{self, audit::AuditFilter};
 use clap::Subcommand;
@@ -45,7 +46,7 @@ pub fn list_audit(
 ) -> anyhow::Result<()> {
     let since = since
         .map(|t| {
-            parse_time(t, storage::now())
+            parse_time(t, Clock::system().now())
                 .ok_or_else(|| UsageError(format!("--since: cannot read {t:?} as a time")))
         })
         .transpose()?;

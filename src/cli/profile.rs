@@ -2,6 +2,7 @@
 
 use super::{open, UsageError};
 use crate::config::Settings;
+use crate::domain::Clock;
 use crate::oauth::audit::Actor;
 use crate::oauth::profile::{self, FieldError, ProfileEdit, UpdateError, ValidEdit};
 use std::io::Write;
@@ -122,7 +123,7 @@ pub fn update_user(settings: &Settings, args: &UpdateUser) -> anyhow::Result<()>
     let edit = edit.validate().map_err(|errors| usage(&errors))?;
     let db = open(settings)?;
     let username = &args.username;
-    match profile::update_by_username(&db, &Actor::operator(), username, &edit) {
+    match profile::update_by_username(&db, &Actor::operator(), username, &edit, Clock::system().now()) {
         Ok(updated) if updated.changed.is_empty() => out!("nothing changed for {username}"),
         Ok(updated) => out!("updated {username}: {}", updated.changed.join(", ")),
         Err(UpdateError::Invalid(errors)) => return Err(usage(&errors)),

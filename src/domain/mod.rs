@@ -1,6 +1,7 @@
 //! Pure types: values that can only be had by parsing, so holding one means it
 //! is valid. No actix, no diesel here.
 
+mod clock;
 mod display_text;
 mod email;
 mod grant_type;
@@ -12,6 +13,7 @@ mod signing_alg;
 mod username;
 mod utc;
 
+pub use clock::Clock;
 pub use display_text::display_text;
 pub use email::{Email, MAX_EMAIL_BYTES};
 pub use grant_type::GrantType;

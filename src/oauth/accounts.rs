@@ -70,8 +70,17 @@ pub fn create_user(
     username: &str,
     password: &SecretString,
     is_admin: bool,
+    now: i64,
 ) -> Result<String, CreateUserError> {
-    create_user_with_profile(db, actor, username, password, is_admin, &ValidEdit::default())
+    create_user_with_profile(
+        db,
+        actor,
+        username,
+        password,
+        is_admin,
+        &ValidEdit::default(),
+        now,
+    )
 }
 
 /// Creates a user with the profile `profile` sets (the command line);
@@ -83,15 +92,14 @@ pub fn create_user_with_profile(
     password: &SecretString,
     is_admin: bool,
     profile: &ValidEdit,
+    now: i64,
 ) -> Result<String, CreateUserError> {
     let username = Username::parse(username)?;
     check_new_password(password)?;
     // The profile is checked before the password is hashed: a refusal costs nothing.
-    profile
-        .new_user(storage::now())
-        .map_err(CreateUserError::Profile)?;
+    profile.new_user(now).map_err(CreateUserError::Profile)?;
     let password_hash = hash_password(password).ok_or(CreateUserError::Hash)?;
-    insert_user(db, actor, username, password_hash, is_admin, profile)
+    insert_user(db, actor, username, password_hash, is_admin, profile, now)
 }
 
 /// Creates a user from a sign-up, with the profile `profile` sets (its
@@ -108,7 +116,7 @@ pub async fn register_user(
     let username = Username::parse(username)?;
     check_new_password(&password)?;
     profile
-        .new_user(storage::now())
+        .new_user(ctx.clock.now())
         .map_err(CreateUserError::Profile)?;
     let password_hash = ctx
         .passwords
@@ -117,9 +125,12 @@ pub async fn register_user(
         .ok_or(CreateUserError::Hash)?;
     let db = ctx.db.clone();
     let actor = Actor::anonymous().from_address(address);
-    tokio::task::spawn_blocking(move || insert_user(&db, &actor, username, password_hash, false, &profile))
-        .await
-        .map_err(|_| CreateUserError::Storage(StorageError::Cancelled))?
+    let now = ctx.clock.now();
+    tokio::task::spawn_blocking(move || {
+        insert_user(&db, &actor, username, password_hash, false, &profile, now)
+    })
+    .await
+    .map_err(|_| CreateUserError::Storage(StorageError::Cancelled))?
 }
 
 fn insert_user(
@@ -129,8 +140,8 @@ fn insert_user(
     password_hash: String,
     is_admin: bool,
     profile: &ValidEdit,
+    now: i64,
 ) -> Result<String, CreateUserError> {
-    let now = storage::now();
     let profile = profile.new_user(now).map_err(CreateUserError::Profile)?;
     let row = UserRow {
         // A prefix keeps user ids apart from client ids: a client-credentials
@@ -161,6 +172,7 @@ fn insert_user(
                 username,
                 admin,
             },
+            now,
         );
         Ok(())
     });
@@ -275,7 +287,13 @@ async fn attempt_sign_in(
                 client_id: client_id.clone(),
                 via,
             };
-            audit::record(&ctx.db, &attempt_actor(client_id, address), event).await;
+            audit::record(
+                &ctx.db,
+                &attempt_actor(client_id, address),
+                event,
+                ctx.clock.now(),
+            )
+            .await;
             return Ok(SignInOutcome::Throttled { retry_after: wait });
         }
     };
@@ -321,7 +339,13 @@ async fn attempt_sign_in(
             client_id: client_id.clone(),
             via: audit_via,
         };
-        audit::record(&ctx.db, &attempt_actor(client_id, address), event).await;
+        audit::record(
+            &ctx.db,
+            &attempt_actor(client_id, address),
+            event,
+            ctx.clock.now(),
+        )
+        .await;
         return Ok(SignInOutcome::Refused);
     };
     let (user_id, actor) = (user.id.clone(), Actor::user(&user.id).from_address(address));
@@ -330,7 +354,7 @@ async fn attempt_sign_in(
         client_id,
         via: audit_via,
     };
-    audit::record(&ctx.db, &actor, event).await;
+    audit::record(&ctx.db, &actor, event, ctx.clock.now()).await;
     // A success does not refund the address: valid sign-ins can flood too.
     let released = match via {
         Via::Client(_) => vec![wide],
@@ -412,6 +436,7 @@ pub fn set_suspended(
     actor: &Actor,
     username: &str,
     suspended: bool,
+    now: i64,
 ) -> Result<bool, StorageError> {
     db.transaction_sync(|conn| {
         let Some(user) = storage::users::by_username(conn, username)? else {
@@ -419,7 +444,6 @@ pub fn set_suspended(
         };
         storage::users::set_suspended(conn, username, suspended)?;
         if suspended {
-            let now = storage::now();
             storage::sessions::end_all_for_user(conn, &user.id, now)?;
             storage::tokens::revoke_for_user(conn, &user.id, now)?;
             backchannel::user_sessions_ended(conn, &user.id, now)?;
@@ -430,7 +454,7 @@ pub fn set_suspended(
         } else {
             Event::UserReinstated { user_id }
         };
-        audit::record_in(conn, actor, event);
+        audit::record_in(conn, actor, event, now);
         Ok(true)
     })
 }
@@ -460,6 +484,7 @@ pub fn change_password(
     actor: &Actor,
     username: &str,
     password: &SecretString,
+    now: i64,
 ) -> Result<(), ChangePasswordError> {
     check_new_password(password)?;
     let hash = hash_password(password)
@@ -468,12 +493,11 @@ pub fn change_password(
         let Some(user) = storage::users::by_username(conn, username)? else {
             return Ok(false);
         };
-        let now = storage::now();
         storage::users::set_password(conn, &user.id, &hash, now)?;
         storage::sessions::end_all_for_user(conn, &user.id, now)?;
         storage::tokens::revoke_for_user(conn, &user.id, now)?;
         backchannel::user_sessions_ended(conn, &user.id, now)?;
-        audit::record_in(conn, actor, Event::PasswordChanged { user_id: user.id });
+        audit::record_in(conn, actor, Event::PasswordChanged { user_id: user.id }, now);
         Ok(true)
     })?;
     if !changed {
@@ -494,7 +518,12 @@ pub struct Deleted {
 /// The clients they registered stay (other people's sign-ins may depend on
 /// them), without an owner: an administrator manages them from then on.
 /// `None` if no user has that name.
-pub fn delete_user(db: &Database, actor: &Actor, username: &str) -> Result<Option<Deleted>, StorageError> {
+pub fn delete_user(
+    db: &Database,
+    actor: &Actor,
+    username: &str,
+    now: i64,
+) -> Result<Option<Deleted>, StorageError> {
     db.transaction_sync(|conn| {
         let Some(user) = storage::users::by_username(conn, username)? else {
             return Ok(None);
@@ -502,10 +531,10 @@ pub fn delete_user(db: &Database, actor: &Actor, username: &str) -> Result<Optio
         let clients_kept = storage::clients::count_owned_by(conn, &user.id)?;
         // Before the user's rows go: a pairwise client's notice names the
         // user by a subject deleted with them.
-        backchannel::user_sessions_ended(conn, &user.id, storage::now())?;
+        backchannel::user_sessions_ended(conn, &user.id, now)?;
         storage::users::delete(conn, &user.id)?;
         let (user_id, username) = (user.id.clone(), user.username);
-        audit::record_in(conn, actor, Event::UserDeleted { user_id, username });
+        audit::record_in(conn, actor, Event::UserDeleted { user_id, username }, now);
         Ok(Some(Deleted {
             id: user.id,
             clients_kept,

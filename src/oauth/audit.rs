@@ -414,10 +414,10 @@ impl Event {
         }
     }
 
-    fn row(&self, actor: &Actor) -> NewAuditRow {
+    fn row(&self, actor: &Actor, at: i64) -> NewAuditRow {
         let (user_id, client_id, detail) = self.parts();
         NewAuditRow {
-            at: storage::now(),
+            at,
             kind: self.kind().to_string(),
             actor_user_id: actor.user_id.clone(),
             actor_kind: actor.kind.as_str().to_string(),
@@ -459,22 +459,22 @@ fn log(row: &NewAuditRow, failure: Option<&dyn std::fmt::Display>) {
     }
 }
 
-/// Records `event` on `conn`, inside the caller's transaction, in a
+/// Records `event`, which happened at `at`, on `conn`, inside the caller's transaction, in a
 /// savepoint of its own: a failure to write it is logged and leaves the
 /// caller's transaction as it was.
-pub fn record_in(conn: &mut DbConnection, actor: &Actor, event: Event) {
+pub fn record_in(conn: &mut DbConnection, actor: &Actor, event: Event, at: i64) {
     use diesel::Connection;
-    let row = event.row(actor);
+    let row = event.row(actor, at);
     match conn.transaction(|conn| storage::audit::insert(conn, &row)) {
         Ok(()) => log(&row, None),
         Err(e) => log(&row, Some(&e)),
     }
 }
 
-/// Records `event` right after the change it reports, in a statement of
+/// Records `event` (at `at`) right after the change it reports, in a statement of
 /// its own. A failure is logged, never returned.
-pub async fn record(db: &Database, actor: &Actor, event: Event) {
-    let row = event.row(actor);
+pub async fn record(db: &Database, actor: &Actor, event: Event, at: i64) {
+    let row = event.row(actor, at);
     let stored = row.clone();
     match db.run(move |conn| storage::audit::insert(conn, &stored)).await {
         Ok(()) => log(&row, None),
@@ -483,8 +483,8 @@ pub async fn record(db: &Database, actor: &Actor, event: Event) {
 }
 
 /// [`record`] for the command line and other synchronous callers.
-pub fn record_sync(db: &Database, actor: &Actor, event: Event) {
-    let row = event.row(actor);
+pub fn record_sync(db: &Database, actor: &Actor, event: Event, at: i64) {
+    let row = event.row(actor, at);
     match db.run_sync(|conn| storage::audit::insert(conn, &row)) {
         Ok(()) => log(&row, None),
         Err(e) => log(&row, Some(&e)),
@@ -514,7 +514,7 @@ mod tests {
             flag: ClientFlag::Suspended,
             set: true,
         }
-        .row(&actor);
+        .row(&actor, 0);
         assert_eq!(row.kind, "client.suspended");
         assert_eq!(row.actor_kind, "admin");
         assert_eq!(row.actor_user_id.as_deref(), Some("user_a"));
@@ -527,7 +527,7 @@ mod tests {
         let row = Event::ClientDeleted {
             client_id: "c".into(),
         }
-        .row(&Actor::operator().from_address(""));
+        .row(&Actor::operator().from_address(""), 0);
         assert_eq!(row.address, None);
         assert_eq!(row.actor_kind, "operator-cli");
     }

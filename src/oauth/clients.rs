@@ -2,6 +2,7 @@
 //! cache of them (so a client-credentials token needs no database round
 //! trip), and client authentication (RFC 6749 §2.3).
 
+use crate::domain::Clock;
 use crate::domain::{GrantType, RedirectUri, ScopeSet};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
@@ -215,6 +216,7 @@ fn form_decode(s: &str) -> Option<String> {
 /// the bound while that announcement cannot arrive.
 pub struct ClientCache {
     db: Database,
+    clock: Clock,
     entries: Arc<Entries>,
 }
 
@@ -296,14 +298,20 @@ impl storage::notifications::ClientChangeSink for Forward {
 
 impl ClientCache {
     /// A cache over `db`.
-    pub fn new(db: Database) -> Self {
+    pub fn new(db: Database, clock: Clock) -> Self {
         ClientCache {
             db,
+            clock,
             entries: Arc::new(Entries {
                 map: RwLock::new(HashMap::new()),
                 generation: AtomicU64::new(0),
             }),
         }
+    }
+
+    /// The clock the registry's timestamps come from.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The database the registry lives in.
@@ -356,7 +364,7 @@ impl ClientCache {
             return Err(fail("client authentication failed"));
         };
         match (&creds.secret, client.is_public) {
-            (Some(secret), false) if client.secret_matches(secret, storage::now()) => {}
+            (Some(secret), false) if client.secret_matches(secret, self.clock.now()) => {}
             (None, true) => {}
             (Some(_), true) => return Err(fail("a public client has no secret to present")),
             (None, false) => return Err(fail("this client must authenticate with its secret")),

@@ -82,7 +82,7 @@ async fn refresh_token(ctx: &Context, client: &Client, token: &str) -> Result<Op
     else {
         return Ok(None);
     };
-    let now = storage::now();
+    let now = ctx.clock.now();
     let live = row.client_id == client.id
         && !withdrawn
         && row.revoked_at.is_none()

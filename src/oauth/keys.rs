@@ -6,7 +6,7 @@
 //! `jsonwebtoken::encode`, which parses the private key again on every call:
 //! that way a token costs one signature and nothing more.
 
-use crate::domain::SigningAlg;
+use crate::domain::{Clock, SigningAlg};
 use crate::oauth::audit::{self, Actor, Event};
 use crate::storage::{self, keys::KeyRow, Database, StorageError};
 use aws_lc_rs::encoding::AsDer;
@@ -233,38 +233,37 @@ fn row_to_key(row: &KeyRow) -> Result<SigningKey, KeyError> {
 
 /// Creates a key: published at once, signing after the activation delay;
 /// the keys before it are marked superseded.
-pub fn rotate(db: &Database, actor: &Actor, alg: SigningAlg) -> Result<SigningKey, KeyError> {
+pub fn rotate(db: &Database, actor: &Actor, alg: SigningAlg, now: i64) -> Result<SigningKey, KeyError> {
     let (key, der) = SigningKey::generate(alg)?;
     let row = KeyRow {
         kid: key.kid.clone(),
         alg: alg.as_str().to_string(),
         private_pkcs8: der,
         public_jwk: key.public_jwk().to_string(),
-        created_at: storage::now(),
+        created_at: now,
         retired_at: None,
     };
     db.transaction_sync(|conn| {
         storage::keys::insert_active(conn, &row)?;
         let (kid, alg) = (row.kid.clone(), alg.as_str());
-        audit::record_in(conn, actor, Event::KeyRotated { kid, alg });
+        audit::record_in(conn, actor, Event::KeyRotated { kid, alg }, now);
         Ok(())
     })?;
     Ok(key)
 }
 
 /// Makes sure a signing key exists, generating one with `alg` if not.
-pub fn ensure_active(db: &Database, alg: SigningAlg) -> Result<(), KeyError> {
+pub fn ensure_active(db: &Database, alg: SigningAlg, now: i64) -> Result<(), KeyError> {
     if db.run_sync(storage::keys::all)?.is_empty() {
-        let key = rotate(db, &Actor::system(), alg)?;
+        let key = rotate(db, &Actor::system(), alg, now)?;
         tracing::info!(kid = %key.kid, alg = %alg, "generated the first signing key");
     }
     Ok(())
 }
 
-/// Every key with its state.
-pub fn list(db: &Database, lifecycle: Lifecycle) -> Result<Vec<KeyInfo>, KeyError> {
+/// Every key with its state at `now`.
+pub fn list(db: &Database, lifecycle: Lifecycle, now: i64) -> Result<Vec<KeyInfo>, KeyError> {
     let rows = db.run_sync(storage::keys::all)?;
-    let now = storage::now();
     let active_kid = lifecycle.signing(&rows, now).map(|r| r.kid.clone());
     Ok(rows
         .into_iter()
@@ -288,20 +287,25 @@ struct Cached {
 }
 
 /// The keys of a running server: the active signing key, cached for
-/// [`CACHE_SECONDS`], and the JWKS, read from the table.
+/// [`CACHE_SECONDS`], and the JWKS, read from the table. Which key signs
+/// and which are published follow the context's clock; the caches' own
+/// freshness is measured with `Instant` (real time), as it bounds real
+/// database reads, not protocol time.
 pub struct KeyRing {
     db: Database,
     lifecycle: Lifecycle,
+    clock: Clock,
     active: RwLock<Option<Cached>>,
     verifying: RwLock<(Arc<VerificationKeys>, Option<Instant>)>,
 }
 
 impl KeyRing {
-    /// A key ring over `db`.
-    pub fn new(db: Database, lifecycle: Lifecycle) -> Self {
+    /// A key ring over `db`, on `clock`.
+    pub fn new(db: Database, lifecycle: Lifecycle, clock: Clock) -> Self {
         KeyRing {
             db,
             lifecycle,
+            clock,
             active: RwLock::new(None),
             verifying: RwLock::new((Arc::new(HashMap::new()), None)),
         }
@@ -319,7 +323,7 @@ impl KeyRing {
         let rows = self.db.run(storage::keys::all).await?;
         let row = self
             .lifecycle
-            .signing(&rows, storage::now())
+            .signing(&rows, self.clock.now())
             .ok_or_else(|| KeyError::Crypto("no signing key".into()))?;
         let key = Arc::new(row_to_key(row)?);
         if let Ok(mut guard) = self.active.write() {
@@ -383,7 +387,7 @@ impl KeyRing {
     /// to verify tokens in their lifetime. Public parts only.
     pub async fn jwks(&self) -> Result<Value, KeyError> {
         let rows = self.db.run(storage::keys::all).await?;
-        let now = storage::now();
+        let now = self.clock.now();
         let keys: Vec<Value> = rows
             .into_iter()
             .filter(|r| self.lifecycle.is_published(r, now))

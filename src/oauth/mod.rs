@@ -28,6 +28,7 @@ pub mod sweeper;
 pub mod throttle;
 pub mod tokens;
 
+use crate::domain::Clock;
 use crate::storage::Database;
 use std::sync::Arc;
 
@@ -48,15 +49,22 @@ pub struct Context {
     /// Woken when a session ends here, so its back-channel logout notices
     /// go out at once (`openid::backchannel::deliver`).
     pub logout_wake: tokio::sync::Notify,
+    /// Where "now" comes from: every timestamp written or compared.
+    pub clock: Clock,
 }
 
 impl Context {
-    /// A context over `db` with `settings`.
+    /// A context over `db` with `settings`, on the system's clock.
     pub fn new(settings: settings::ProtocolSettings, db: Database) -> Context {
+        Context::with_clock(settings, db, Clock::system())
+    }
+
+    /// A context over `db` with `settings` whose time comes from `clock`.
+    pub fn with_clock(settings: settings::ProtocolSettings, db: Database, clock: Clock) -> Context {
         let settings = Arc::new(settings);
         Context {
-            keys: keys::KeyRing::new(db.clone(), settings.key_lifecycle),
-            clients: clients::ClientCache::new(db.clone()),
+            keys: keys::KeyRing::new(db.clone(), settings.key_lifecycle, clock.clone()),
+            clients: clients::ClientCache::new(db.clone(), clock.clone()),
             passwords: hasher::HashPool::new(
                 settings.password_hash_concurrency as usize,
                 settings.password_queue_length as usize,
@@ -66,6 +74,7 @@ impl Context {
             logout_wake: tokio::sync::Notify::new(),
             settings,
             db,
+            clock,
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::oauth::audit::{self, Actor, Event};
 pub use crate::oauth::registry::FieldError;
 use crate::oauth::Context;
 use crate::storage::users::{self, ProfileColumns, UserRow};
-use crate::storage::{self, Database, DbConnection, StorageError};
+use crate::storage::{Database, DbConnection, StorageError};
 
 /// A change to a profile, as typed. `None` leaves a field as it is; an
 /// empty (or blank) text clears it.
@@ -228,6 +228,7 @@ fn apply(
     actor: &Actor,
     user: Option<UserRow>,
     edit: &ValidEdit,
+    now: i64,
 ) -> Result<Result<Updated, UpdateError>, diesel::result::Error> {
     let Some(user) = user else {
         return Ok(Err(UpdateError::UnknownUser));
@@ -239,7 +240,7 @@ fn apply(
     let Some(user) = users::by_id(conn, &user.id)? else {
         return Ok(Err(UpdateError::UnknownUser));
     };
-    let merged = match edit.merged(&ProfileColumns::of(&user), storage::now()) {
+    let merged = match edit.merged(&ProfileColumns::of(&user), now) {
         Ok(merged) => merged,
         Err(errors) => return Ok(Err(UpdateError::Invalid(errors))),
     };
@@ -252,7 +253,7 @@ fn apply(
         fields: changed.clone(),
         email_verified: profile.email_verified,
     };
-    audit::record_in(conn, actor, event);
+    audit::record_in(conn, actor, event, now);
     Ok(Ok(Updated { changed }))
 }
 
@@ -264,10 +265,11 @@ pub async fn update(
     edit: ValidEdit,
 ) -> Result<Updated, UpdateError> {
     let (actor, user_id) = (actor.clone(), user_id.to_string());
+    let now = ctx.clock.now();
     ctx.db
         .transaction(move |conn| {
             let user = users::by_id(conn, &user_id)?;
-            apply(conn, &actor, user, &edit)
+            apply(conn, &actor, user, &edit, now)
         })
         .await?
 }
@@ -278,10 +280,11 @@ pub fn update_by_username(
     actor: &Actor,
     username: &str,
     edit: &ValidEdit,
+    now: i64,
 ) -> Result<Updated, UpdateError> {
     db.transaction_sync(|conn| {
         let user = users::by_username(conn, username)?;
-        apply(conn, actor, user, edit)
+        apply(conn, actor, user, edit, now)
     })?
 }
 

@@ -27,7 +27,7 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let db = Database::open(&format!("sqlite://{}/t.db", dir.path().display()), 2).unwrap();
     db.migrate().unwrap();
-    keys::ensure_active(&db, SigningAlg::EdDsa).unwrap();
+    keys::ensure_active(&db, SigningAlg::EdDsa, crate::domain::Clock::system().now()).unwrap();
     let mut settings = Settings::load(None).unwrap();
     settings.issuer = "https://auth.example".into();
     Fixture {
@@ -49,7 +49,7 @@ async fn web_app(ctx: &Context, verified: bool) -> String {
         ..Default::default()
     };
     let valid = new.validate(&Registrant::Operator).unwrap();
-    let registered = registry::register(&ctx.db, &Actor::operator(), valid, !verified)
+    let registered = registry::register(&ctx.db, &Actor::operator(), valid, !verified, ctx.clock.now())
         .await
         .unwrap();
     registered.client_id
@@ -130,6 +130,7 @@ async fn approved_code(ctx: &Context, client_id: &str) -> String {
         "alice",
         &SecretString::from("correct horse battery"),
         false,
+        ctx.clock.now(),
     )
     .unwrap();
     let cookie = sessions::sign_in(ctx, None, &user).await.unwrap();

@@ -4,7 +4,7 @@ use crate::oauth::clients::Client;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::{secrets, tokens, Context};
-use crate::storage::{self, tokens as stored};
+use crate::storage::tokens as stored;
 
 /// Revokes `token` if it belongs to `client`. Unknown, malformed, expired
 /// and other clients' tokens are answered like a success (§2.2): the
@@ -34,6 +34,7 @@ pub async fn revoke(ctx: &Context, client: &Client, params: &Params) -> Result<(
 async fn revoke_refresh(ctx: &Context, client: &Client, token: &str) -> Result<bool, OAuthError> {
     let hash = secrets::hash(token);
     let client_id = client.id.clone();
+    let now = ctx.clock.now();
     let found = ctx
         .db
         .run(move |conn| {
@@ -41,7 +42,7 @@ async fn revoke_refresh(ctx: &Context, client: &Client, token: &str) -> Result<b
                 return Ok(false);
             };
             if row.client_id == client_id {
-                stored::revoke_family(conn, &row.family_id, storage::now())?;
+                stored::revoke_family(conn, &row.family_id, now)?;
             }
             Ok(true)
         })

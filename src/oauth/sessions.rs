@@ -55,7 +55,7 @@ pub async fn sign_in(
     user_id: &str,
 ) -> Result<String, StorageError> {
     let value = secrets::random_secret();
-    let now = storage::now();
+    let now = ctx.clock.now();
     let fresh = SessionRow {
         id_hash: secrets::hash(&value),
         public_id: new_public_id(),
@@ -115,9 +115,10 @@ pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, 
         return Ok(None);
     }
     let id_hash = secrets::hash(cookie_value);
+    let now = ctx.clock.now();
     ctx.db
         .run(move |conn| {
-            let Some(row) = storage::sessions::live_by_cookie_hash(conn, &id_hash, storage::now())? else {
+            let Some(row) = storage::sessions::live_by_cookie_hash(conn, &id_hash, now)? else {
                 return Ok(None);
             };
             let Some(user) = storage::users::by_id(conn, &row.user_id)? else {
@@ -151,10 +152,10 @@ fn wake_if(ctx: &Context, owed: usize) {
 /// notice, written in the same transaction.
 pub async fn end(ctx: &Context, session: &Session) -> Result<(), StorageError> {
     let (public_id, user_id) = (session.public_id.clone(), session.user_id.clone());
+    let now = ctx.clock.now();
     let owed = ctx
         .db
         .transaction(move |conn| {
-            let now = storage::now();
             storage::sessions::end(conn, &public_id, now)?;
             storage::tokens::revoke_for_session(conn, &public_id, now)?;
             let owed = backchannel::session_ended(conn, &public_id, &user_id, now)?;
@@ -166,6 +167,7 @@ pub async fn end(ctx: &Context, session: &Session) -> Result<(), StorageError> {
                     user_id,
                     session_id: public_id,
                 },
+                now,
             );
             Ok(owed)
         })
@@ -200,10 +202,10 @@ pub async fn approved_apps(
 /// user it took part in.
 pub async fn withdraw_consent(ctx: &Context, user_id: &str, client_id: &str) -> Result<bool, StorageError> {
     let (user, client) = (user_id.to_string(), client_id.to_string());
+    let now = ctx.clock.now();
     let (had, owed) = ctx
         .db
         .transaction(move |conn| {
-            let now = storage::now();
             let had = storage::consents::withdraw(conn, &user, &client)?;
             if had {
                 storage::consents::record_withdrawal(conn, &user, &client, now)?;
@@ -212,6 +214,7 @@ pub async fn withdraw_consent(ctx: &Context, user_id: &str, client_id: &str) -> 
                     conn,
                     &Actor::user(&user),
                     Event::ConsentWithdrawn { user_id, client_id },
+                    now,
                 );
             }
             storage::tokens::revoke_for_user_client(conn, &user, &client, now)?;

@@ -46,6 +46,7 @@
 //! the other. A failed sweep (database away) is logged and tried again at
 //! the next interval.
 
+use crate::domain::Clock;
 use crate::oauth::settings::ProtocolSettings as Settings;
 use crate::storage::{self, Database, DbConnection, QueryError, StorageError};
 use std::sync::Arc;
@@ -131,9 +132,9 @@ fn log_announced(announced: usize) {
     }
 }
 
-/// One sweep, from a synchronous caller (`tollgate purge`).
-pub fn sweep_sync(db: &Database, settings: &Settings) -> Result<Report, StorageError> {
-    let cutoffs = Cutoffs::at(settings, storage::now());
+/// One sweep at `now`, from a synchronous caller (`tollgate purge`).
+pub fn sweep_sync(db: &Database, settings: &Settings, now: i64) -> Result<Report, StorageError> {
+    let cutoffs = Cutoffs::at(settings, now);
     let limit = settings.purge_batch_size;
     let mut report = Report::default();
     let mut announced = 0;
@@ -160,10 +161,10 @@ pub fn sweep_sync(db: &Database, settings: &Settings) -> Result<Report, StorageE
     Ok(report)
 }
 
-/// One sweep on the blocking pool, yielding between batches so that the
+/// One sweep at `now` on the blocking pool, yielding between batches so that the
 /// server's own queries get connections in between.
-pub async fn sweep(db: &Database, settings: &Settings) -> Result<Report, StorageError> {
-    let cutoffs = Arc::new(Cutoffs::at(settings, storage::now()));
+pub async fn sweep(db: &Database, settings: &Settings, now: i64) -> Result<Report, StorageError> {
+    let cutoffs = Arc::new(Cutoffs::at(settings, now));
     let limit = settings.purge_batch_size;
     let mut report = Report::default();
     let mut announced = 0;
@@ -207,9 +208,9 @@ impl Drop for Sweeper {
 }
 
 /// Starts sweeping every `purge_interval` seconds (the first sweep one
-/// interval after start); with `purge_interval = 0`, or outside a Tokio
+/// interval after start), taking what has expired by `clock`; with `purge_interval = 0`, or outside a Tokio
 /// runtime, nothing runs.
-pub fn start(db: Database, settings: Arc<Settings>) -> Sweeper {
+pub fn start(db: Database, settings: Arc<Settings>, clock: Clock) -> Sweeper {
     if settings.purge_interval == 0 {
         return Sweeper(None);
     }
@@ -223,7 +224,7 @@ pub fn start(db: Database, settings: Arc<Settings>) -> Sweeper {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            match sweep(&db, &settings).await {
+            match sweep(&db, &settings, clock.now()).await {
                 Ok(report) if report.total() > 0 => {
                     tracing::info!(deleted = ?report.deleted, "purged expired rows")
                 }

@@ -128,9 +128,9 @@ pub async fn reserve(ctx: &Context, subjects: &[Subject]) -> Result<Result<Vec<i
     let keys: Vec<(String, i32)> = subjects.iter().map(|s| (s.key.clone(), s.max)).collect();
     let lockout = ctx.settings.login_lockout;
     let metrics = ctx.metrics.clone();
+    let now = ctx.clock.now();
     ctx.db
         .run(move |conn| {
-            let now = storage::now();
             let mut counts = Vec::with_capacity(keys.len());
             for (i, (key, max)) in keys.iter().enumerate() {
                 let counted = throttle::count(conn, key, now, *max, lockout)?;
@@ -233,9 +233,9 @@ impl Lockout {
 /// first 500 subjects with failures in their window).
 pub async fn in_force(ctx: &Context) -> Result<Vec<Lockout>, StorageError> {
     let (window, max) = (ctx.settings.login_lockout, ctx.settings.login_max_failures);
+    let now = ctx.clock.now();
     ctx.db
         .run(move |conn| {
-            let now = storage::now();
             let rows = throttle::in_force(conn, now, window, 500)?;
             Ok(rows
                 .into_iter()
@@ -249,7 +249,12 @@ pub async fn in_force(ctx: &Context) -> Result<Vec<Lockout>, StorageError> {
 
 /// Lifts every lock and slowdown on `username`'s account (from every
 /// address). Returns how many counters were cleared.
-pub fn unlock(db: &storage::Database, actor: &Actor, username: &str) -> Result<usize, StorageError> {
+pub fn unlock(
+    db: &storage::Database,
+    actor: &Actor,
+    username: &str,
+    now: i64,
+) -> Result<usize, StorageError> {
     let username = username.to_string();
     db.run_sync(move |conn| {
         let prefix = format!("pair:{username} ");
@@ -264,7 +269,7 @@ pub fn unlock(db: &storage::Database, actor: &Actor, username: &str) -> Result<u
                 user_id: user.id,
                 cleared,
             };
-            audit::record_in(conn, actor, event);
+            audit::record_in(conn, actor, event, now);
         }
         Ok(cleared)
     })

@@ -4,7 +4,7 @@
 use crate::domain::ScopeSet;
 use crate::oauth::error::OAuthError;
 use crate::oauth::{secrets, Context};
-use crate::storage::{self, tokens::RefreshRow};
+use crate::storage::tokens::RefreshRow;
 use serde::{Deserialize, Serialize};
 
 /// The JWT `typ` of access tokens (RFC 9068 §2.1): keeps them from being
@@ -63,7 +63,7 @@ pub struct IssuedAccess {
 /// Signs an access token for `grant`.
 pub async fn issue_access(ctx: &Context, grant: &Grant<'_>) -> Result<IssuedAccess, OAuthError> {
     let key = ctx.keys.active().await?;
-    let now = storage::now();
+    let now = ctx.clock.now();
     let claims = AccessClaims {
         iss: ctx.settings.issuer.clone(),
         sub: grant.sub.to_string(),
@@ -87,7 +87,7 @@ pub fn new_refresh(
     base: RefreshBase<'_>,
 ) -> (String, RefreshRow) {
     let token = secrets::random_secret();
-    let now = storage::now();
+    let now = ctx.clock.now();
     let row = RefreshRow {
         token_hash: secrets::hash(&token),
         family_id: family
@@ -143,9 +143,12 @@ pub async fn verify_own(ctx: &Context, token: &str) -> Option<AccessClaims> {
     let mut validation = jsonwebtoken::Validation::new(alg);
     validation.set_issuer(&[&ctx.settings.issuer]);
     validation.validate_aud = false;
-    validation.leeway = 0;
+    // `exp` is compared with the context's clock below, not the system's,
+    // with no leeway: refused from `exp` on (RFC 7519 §4.1.4).
+    validation.validate_exp = false;
     validation.set_required_spec_claims(&["exp", "iss", "sub", "jti"]);
-    jsonwebtoken::decode::<AccessClaims>(token, &key, &validation)
-        .ok()
-        .map(|d| d.claims)
+    let claims = jsonwebtoken::decode::<AccessClaims>(token, &key, &validation)
+        .ok()?
+        .claims;
+    (ctx.clock.now() < claims.exp).then_some(claims)
 }

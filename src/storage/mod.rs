@@ -420,12 +420,3 @@ pub fn migration_names() -> (Vec<String>, Vec<String>) {
     };
     (names(SQLITE_MIGRATIONS), names(POSTGRES_MIGRATIONS))
 }
-
-/// The current time, in UTC seconds since the epoch: the unit of every
-/// timestamp column.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}

@@ -283,7 +283,7 @@ fn state(ctx: &Context, key_created_at: Option<i64>) -> Vec<prometheus::proto::M
         families.push(gauge(
             "tollgate_signing_key_age_seconds",
             "Seconds since the key that signs new tokens was created",
-            crate::storage::now() - created_at,
+            ctx.clock.now() - created_at,
         ));
     }
     families.into_iter().flatten().collect()

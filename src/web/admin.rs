@@ -74,7 +74,8 @@ async fn unlock(
         .ok_or_else(|| PageError::bad_request("Name the account to unlock."))?;
     let db = state.oauth.db.clone();
     let actor = Actor::session(&current).from_address(super::body::client_address(&req));
-    tokio::task::spawn_blocking(move || throttle::unlock(&db, &actor, &username))
+    let now = state.oauth.clock.now();
+    tokio::task::spawn_blocking(move || throttle::unlock(&db, &actor, &username, now))
         .await
         .map_err(|_| PageError::Unavailable(crate::storage::StorageError::Cancelled))??;
     Ok(see_other("/admin/users"))

@@ -61,7 +61,7 @@ async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
         }
     };
     let current = match current {
-        Some(s) if !request.needs_sign_in(Some(&s)) => s,
+        Some(s) if !request.needs_sign_in(Some(&s), ctx.clock.now()) => s,
         // OpenID Connect Core §3.1.2.6: no page may be shown.
         signed_in if request.prompt_none => {
             return Ok(refusal(request.refuse(

@@ -231,7 +231,15 @@ async fn create(
             ))
         }
     };
-    let registered = match registry::register(&state.oauth.db, &actor(&current, &req), valid, false).await {
+    let registered = match registry::register(
+        &state.oauth.db,
+        &actor(&current, &req),
+        valid,
+        false,
+        state.oauth.clock.now(),
+    )
+    .await
+    {
         Ok(r) => r,
         Err(RegisterError::Storage(e)) => return Err(e.into()),
         // Validated above; a rule broken now is the form's to show.

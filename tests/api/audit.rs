@@ -176,7 +176,7 @@ async fn consent_given_and_withdrawn_and_logout_are_recorded_as_the_users_own_ac
 
 #[tokio::test]
 async fn refresh_token_reuse_is_recorded() {
-    let app = spawn_app_on(TestDb::new(), |s| s.refresh_grace_period = 0).await;
+    let app = crate::helpers::spawn_app_with_clock(TestDb::new(), |s| s.refresh_grace_period = 0).await;
     let client = app.first_party_client();
     let first = app.alice_refresh_token(&client).await;
     let form = [("grant_type", "refresh_token"), ("refresh_token", first.as_str())];
@@ -184,7 +184,7 @@ async fn refresh_token_reuse_is_recorded() {
         app.post_form("/oauth2/token", &form, Some(&client)).await.status,
         200
     );
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.clock.advance(std::time::Duration::from_secs(2));
     assert_eq!(
         app.post_form("/oauth2/token", &form, Some(&client)).await.status,
         400

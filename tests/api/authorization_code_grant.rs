@@ -6,7 +6,7 @@ use crate::browser::Agent;
 use crate::helpers::{claims_of, random_lowercase, spawn_app, Answer, TestApp, TestClient};
 use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
 use oauth2::PkceCodeChallenge;
-use tollgate::storage::{self, schema};
+use tollgate::storage::schema;
 
 const REDIRECT: &str = "https://app.example/callback";
 const PASSWORD: &str = "correct horse battery";
@@ -75,7 +75,7 @@ fn allow_codes_without_pkce(app: &TestApp, client: &TestClient) {
 /// and waiting that long in a test is waste.
 fn expire_codes(app: &TestApp) {
     use schema::authorization_codes::dsl;
-    let past = storage::now() - 1;
+    let past = tollgate::domain::Clock::system().now() - 1;
     app.database()
         .run_sync(move |conn| {
             diesel::update(dsl::authorization_codes)

@@ -66,13 +66,14 @@ async fn a_logout_posts_a_signed_logout_token_to_the_client() {
     );
     assert!(claims["jti"].as_str().is_some_and(|j| j.len() >= 16));
     let (iat, exp) = (claims["iat"].as_i64().unwrap(), claims["exp"].as_i64().unwrap());
-    assert!((iat - tollgate::storage::now()).abs() <= 5);
+    assert!((iat - tollgate::domain::Clock::system().now()).abs() <= 5);
     assert_eq!(exp - iat, 120);
     assert!(
         claims.get("nonce").is_none(),
         "a logout token never carries a nonce"
     );
 
+    // A real wait: the deliverer records the answer in the background.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         deliveries(&app, &client.id),
@@ -90,6 +91,8 @@ async fn a_notice_is_retried_until_the_client_answers() {
     let sid = sid_of(&tokens(&app, &agent, &client).await);
 
     log_out(&agent).await;
+    // A real wait: the first attempt, made in the background, finds nobody
+    // listening.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut listener = Listener::on(port).await;
     let (_, token) = listener
@@ -98,6 +101,7 @@ async fn a_notice_is_retried_until_the_client_answers() {
         .expect("delivered once the client listens");
     let (_, claims) = verified_logout_token(&app, &token, &client.id).await;
     assert_eq!(claims["sid"], sid.as_str());
+    // A real wait: the deliverer records the answer in the background.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let recorded = deliveries(&app, &client.id);
     assert_eq!(recorded.len(), 1);
@@ -121,6 +125,7 @@ async fn a_notice_owed_by_a_killed_server_is_sent_by_the_next_one() {
         settings: test_settings(&db.url),
         http: reqwest::Client::new(),
         db,
+        clock: tollgate::domain::Clock::system(),
     };
     let client = client_with_backchannel(&first, "Notes", &format!("http://127.0.0.1:{port}/bc"));
     let agent = signed_in(&first, "alice").await;
@@ -227,7 +232,7 @@ async fn a_lapsed_session_is_announced_once_by_the_sweep() {
         .unwrap()
         .to_string();
     // The session lapses (its end moved into the past), without a logout.
-    let now = tollgate::storage::now();
+    let now = tollgate::domain::Clock::system().now();
     let lapsed = app
         .database()
         .run_sync(|conn| {

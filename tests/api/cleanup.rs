@@ -104,7 +104,7 @@ fn session_exists(app: &TestApp, public_id: &str) -> bool {
 #[tokio::test]
 async fn purge_deletes_a_dead_refresh_token_family_and_keeps_a_live_family_whole() {
     let (app, seed) = seeded_app().await;
-    let now = storage::now();
+    let now = tollgate::domain::Clock::system().now();
     with_db(&app, |c| {
         storage::tokens::insert_refresh(c, &refresh(&seed, "dead-old", "dead", now - 60 * DAY, true))?;
         storage::tokens::insert_refresh(c, &refresh(&seed, "dead-new", "dead", now - 2 * DAY, false))?;
@@ -133,7 +133,7 @@ async fn a_rotated_out_refresh_token_is_still_caught_as_reuse_after_a_purge() {
         use diesel::prelude::*;
         use tollgate::storage::schema::refresh_tokens::dsl as rt;
         diesel::update(rt::refresh_tokens.filter(rt::rotated_at.is_not_null()))
-            .set(rt::rotated_at.eq(Some(storage::now() - 3600)))
+            .set(rt::rotated_at.eq(Some(tollgate::domain::Clock::system().now() - 3600)))
             .execute(c)
     });
     purge(&app);
@@ -150,7 +150,7 @@ async fn a_rotated_out_refresh_token_is_still_caught_as_reuse_after_a_purge() {
 #[tokio::test]
 async fn purge_deletes_codes_expired_beyond_the_margin_and_keeps_recent_ones() {
     let (app, seed) = seeded_app().await;
-    let now = storage::now();
+    let now = tollgate::domain::Clock::system().now();
     with_db(&app, |c| {
         storage::tokens::insert_code(c, &code(&seed, "old", now - DAY))?;
         storage::tokens::insert_code(c, &code(&seed, "just-expired", now - 60))?;
@@ -166,7 +166,7 @@ async fn purge_deletes_codes_expired_beyond_the_margin_and_keeps_recent_ones() {
 #[tokio::test]
 async fn purge_deletes_sessions_ended_longer_ago_than_the_retention() {
     let (app, seed) = seeded_app().await;
-    let now = storage::now();
+    let now = tollgate::domain::Clock::system().now();
     with_db(&app, |c| {
         storage::sessions::insert(
             c,
@@ -186,7 +186,7 @@ async fn purge_deletes_sessions_ended_longer_ago_than_the_retention() {
 #[tokio::test]
 async fn a_lapsed_session_is_kept_while_a_refresh_token_issued_under_it_lives() {
     let (app, seed) = seeded_app().await;
-    let now = storage::now();
+    let now = tollgate::domain::Clock::system().now();
     with_db(&app, |c| {
         storage::sessions::insert(c, &session(&seed, "lapsed", now - 10 * DAY, None))?;
         let mut token = refresh(&seed, "under-lapsed", "f", now + 5 * DAY, false);
@@ -201,7 +201,7 @@ async fn a_lapsed_session_is_kept_while_a_refresh_token_issued_under_it_lives() 
 #[tokio::test]
 async fn purge_deletes_login_failures_whose_window_and_lock_are_over() {
     let app = spawn_app().await;
-    let now = storage::now();
+    let now = tollgate::domain::Clock::system().now();
     with_db(&app, |c| {
         storage::throttle::count(c, "account:old", now - DAY, 5, 300)?;
         storage::throttle::count(c, "account:recent", now - 10, 5, 300)?;
@@ -220,7 +220,7 @@ async fn purge_deletes_login_failures_whose_window_and_lock_are_over() {
 #[tokio::test]
 async fn purge_deletes_revoked_access_token_ids_once_their_tokens_expired() {
     let app = spawn_app().await;
-    let now = storage::now();
+    let now = tollgate::domain::Clock::system().now();
     with_db(&app, |c| {
         storage::tokens::revoke_jti(c, "expired", now - 60)?;
         storage::tokens::revoke_jti(c, "alive", now + 600)
@@ -236,7 +236,7 @@ async fn purge_keeps_a_consent_withdrawal_while_tokens_issued_before_it_could_li
     let other = app
         .create_client(&["--redirect-uri", "https://app.example/cb", "--scope", "profile"])
         .id;
-    let now = storage::now();
+    let now = tollgate::domain::Clock::system().now();
     with_db(&app, |c| {
         storage::consents::record_withdrawal(c, &seed.user, &seed.client, now - 40 * DAY)?;
         storage::consents::record_withdrawal(c, &seed.user, &other, now - 20 * DAY)
@@ -254,7 +254,7 @@ async fn purge_keeps_a_consent_withdrawal_while_tokens_issued_before_it_could_li
 #[tokio::test]
 async fn purge_prints_how_many_rows_it_deleted_per_table() {
     let app = spawn_app().await;
-    let now = storage::now();
+    let now = tollgate::domain::Clock::system().now();
     with_db(&app, |c| {
         storage::tokens::revoke_jti(c, "a", now - 60)?;
         storage::tokens::revoke_jti(c, "b", now - 60)
@@ -271,7 +271,7 @@ async fn the_server_sweeps_expired_rows_in_batches_while_it_runs() {
         s.purge_batch_size = 2;
     })
     .await;
-    let now = storage::now();
+    let now = tollgate::domain::Clock::system().now();
     with_db(&app, |c| {
         for i in 0..5 {
             storage::tokens::revoke_jti(c, &format!("expired-{i}"), now - 60)?;

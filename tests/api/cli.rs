@@ -405,7 +405,7 @@ async fn keys_list_shows_a_rotated_in_key_as_pending_beside_the_active_one() {
 #[tokio::test]
 async fn the_rotation_message_tells_when_the_new_key_starts_signing() {
     let app = spawn_app().await;
-    let before = storage::now();
+    let before = tollgate::domain::Clock::system().now();
     let out = app.cli(&["keys", "rotate"], None);
     assert_eq!(out.code, 0, "{}", out.stderr);
     // The default activation delay is 60 seconds.

@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use tollgate::config::Settings;
+use tollgate::domain::Clock;
 use tollgate::startup::Application;
 
 /// The variable that switches the suite to PostgreSQL.
@@ -103,6 +104,10 @@ pub struct TestApp {
     pub settings: Settings,
     pub http: reqwest::Client,
     pub db: TestDb,
+    /// The server's clock: the system's, or the manual one of
+    /// [`spawn_app_with_clock`]. Rows the test writes itself take their
+    /// time from it too.
+    pub clock: Clock,
 }
 
 /// Starts the server on a random port with a fresh database.
@@ -113,28 +118,45 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the server on `db`, after `adjust` has changed its settings.
 pub async fn spawn_app_on(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_at(db, adjust, Clock::system()).await
+}
+
+/// Like [`spawn_app_on`], on a manual clock that starts at the current time
+/// and moves only when the test advances it (`app.clock.advance(..)`), so
+/// that expiry is seen without waiting for it.
+pub async fn spawn_app_with_clock(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_at(db, adjust, Clock::manual(Clock::system().now())).await
+}
+
+async fn spawn_app_at(db: TestDb, adjust: impl FnOnce(&mut Settings), clock: Clock) -> TestApp {
     let mut settings = test_settings(&db.url);
     adjust(&mut settings);
-    let address = start_server(settings.clone()).await;
+    let address = start_server_with_clock(settings.clone(), clock.clone()).await;
     settings.issuer = address.clone();
     TestApp {
         address,
         settings,
         http: reqwest::Client::new(),
         db,
+        clock,
     }
 }
 
 /// Starts a server with `settings` (its issuer set to its own address) and
 /// returns its base URL.
-pub async fn start_server(mut settings: Settings) -> String {
+pub async fn start_server(settings: Settings) -> String {
+    start_server_with_clock(settings, Clock::system()).await
+}
+
+/// [`start_server`] with its time taken from `clock`.
+pub async fn start_server_with_clock(mut settings: Settings, clock: Clock) -> String {
     // The port is only known once bound, and the issuer must name it: bind
     // a free port, keep the listener, and build the server on it.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     settings.bind = format!("127.0.0.1:{port}").parse().unwrap();
     settings.issuer = format!("http://127.0.0.1:{port}");
-    let app = tokio::task::spawn_blocking(move || Application::build_on(settings, listener))
+    let app = tokio::task::spawn_blocking(move || Application::build_with_clock(settings, listener, clock))
         .await
         .unwrap()
         .expect("the server starts");
@@ -293,6 +315,7 @@ impl TestApp {
             &tollgate::oauth::audit::Actor::operator(),
             valid,
             false,
+            self.clock.now(),
         ))
         .unwrap_or_else(|e| panic!("client create failed: {e}"));
         TestClient {
@@ -347,6 +370,7 @@ impl TestApp {
             username,
             &password,
             is_admin,
+            self.clock.now(),
         )
         .unwrap_or_else(|e| panic!("user create failed: {e}"))
     }

@@ -1,7 +1,7 @@
 //! Sign-in, consent, SSO, implicit, logout and the account page, over HTTP.
 
 use crate::browser::{authorize_path, web_app, Agent, REDIRECT};
-use crate::helpers::{claims_of, spawn_app, spawn_app_on, TestDb};
+use crate::helpers::{claims_of, spawn_app, TestDb};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -277,7 +277,7 @@ async fn an_unknown_user_and_a_wrong_password_look_the_same_on_the_login_page() 
 
 #[tokio::test]
 async fn repeated_failed_sign_ins_are_throttled_then_allowed_again() {
-    let app = spawn_app_on(TestDb::new(), |s| {
+    let app = crate::helpers::spawn_app_with_clock(TestDb::new(), |s| {
         s.login_max_failures = 2;
         s.login_lockout = 2;
     })
@@ -293,7 +293,7 @@ async fn repeated_failed_sign_ins_are_throttled_then_allowed_again() {
     let locked = agent.sign_in("alice", PASSWORD, "/account").await;
     assert_eq!(locked.status, 429);
     assert!(locked.body.contains("Too many failed attempts"));
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    app.clock.advance(std::time::Duration::from_secs(3));
     assert_eq!(agent.sign_in("alice", PASSWORD, "/account").await.status, 303);
 }
 

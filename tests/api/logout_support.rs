@@ -48,7 +48,12 @@ pub async fn tokens(app: &TestApp, agent: &Agent<'_>, client: &TestClient) -> An
     let client_id = client.id.clone();
     app.database()
         .run_sync(|conn| {
-            tollgate::storage::sessions::record_participant(conn, &sid, &client_id, tollgate::storage::now())
+            tollgate::storage::sessions::record_participant(
+                conn,
+                &sid,
+                &client_id,
+                tollgate::domain::Clock::system().now(),
+            )
         })
         .unwrap();
     tokens
@@ -81,7 +86,7 @@ pub fn id_token(app: &TestApp, aud: &str, sub: &str, sid: Option<&str>) -> Strin
         .find(|r| r.retired_at.is_none())
         .expect("an active key");
     let key = SigningKey::from_pkcs8(row.kid.clone(), row.alg.parse().unwrap(), &row.private_pkcs8).unwrap();
-    let now = tollgate::storage::now();
+    let now = tollgate::domain::Clock::system().now();
     let claims = IdTokenClaims {
         iss: app.address.clone(),
         sub: sub.to_string(),

@@ -31,6 +31,7 @@ async fn spawn_app_with_metrics_on(db: TestDb, adjust: impl FnOnce(&mut Settings
         settings,
         http: reqwest::Client::new(),
         db,
+        clock: tollgate::domain::Clock::system(),
     };
     (app, format!("http://127.0.0.1:{metrics_port}/metrics"))
 }

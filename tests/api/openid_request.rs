@@ -5,7 +5,6 @@
 use crate::browser::{authorize_path, Agent, PASSWORD, REDIRECT};
 use crate::helpers::spawn_app;
 use crate::oidc::{code_flow, relying_party, return_to, set_openid, signed_in, verify_id_token};
-use std::time::Duration;
 
 /// The error a request with `extra` gets back at the redirect URI.
 async fn error_for(agent: &Agent<'_>, client: &crate::helpers::TestClient, extra: &[(&str, &str)]) -> String {
@@ -93,12 +92,12 @@ async fn sign_in_from(
 
 #[tokio::test]
 async fn prompt_login_makes_a_fresh_sign_in_and_auth_time_moves() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_app_with_clock(crate::helpers::TestDb::new(), |_| {}).await;
     let client = relying_party(&app);
     let agent = signed_in(&app, "alice").await;
     let first = code_flow(&app, &agent, &client, &[("scope", "openid")]).await;
     let before = verify_id_token(&app, first.body["id_token"].as_str().unwrap(), &client.id).await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.clock.advance(std::time::Duration::from_secs(2));
     let (path, verifier) = authorize_path(&client, &[("scope", "openid"), ("prompt", "login")]);
     let to_login = agent.get(&path).await;
     let back = sign_in_from(&agent, &to_login, "alice").await;
@@ -151,12 +150,12 @@ async fn prompt_select_account_shows_the_sign_in_page_to_choose_another_account(
 
 #[tokio::test]
 async fn a_session_older_than_max_age_signs_in_again_and_auth_time_shows_it() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_app_with_clock(crate::helpers::TestDb::new(), |_| {}).await;
     let client = relying_party(&app);
     let agent = signed_in(&app, "alice").await;
     let first = code_flow(&app, &agent, &client, &[("scope", "openid"), ("max_age", "60")]).await;
     let before = verify_id_token(&app, first.body["id_token"].as_str().unwrap(), &client.id).await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.clock.advance(std::time::Duration::from_secs(3));
     let (path, verifier) = authorize_path(&client, &[("scope", "openid"), ("max_age", "1")]);
     let to_login = agent.get(&path).await;
     let back = sign_in_from(&agent, &to_login, "alice").await;
@@ -173,11 +172,11 @@ async fn a_session_older_than_max_age_signs_in_again_and_auth_time_shows_it() {
 
 #[tokio::test]
 async fn max_age_with_prompt_none_on_an_old_session_is_login_required() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_app_with_clock(crate::helpers::TestDb::new(), |_| {}).await;
     let client = relying_party(&app);
     let agent = signed_in(&app, "alice").await;
     code_flow(&app, &agent, &client, &[("scope", "openid")]).await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.clock.advance(std::time::Duration::from_secs(3));
     let error = error_for(
         &agent,
         &client,
@@ -189,11 +188,11 @@ async fn max_age_with_prompt_none_on_an_old_session_is_login_required() {
 
 #[tokio::test]
 async fn the_clients_default_max_age_applies_when_the_request_names_none() {
-    let app = spawn_app().await;
+    let app = crate::helpers::spawn_app_with_clock(crate::helpers::TestDb::new(), |_| {}).await;
     let client = relying_party(&app);
     set_openid(&app, &client, |o| o.default_max_age = Some(1));
     let agent = signed_in(&app, "alice").await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.clock.advance(std::time::Duration::from_secs(3));
     let page = agent
         .get(&authorize_path(&client, &[("scope", "openid")]).0)
         .await;

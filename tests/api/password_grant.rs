@@ -106,7 +106,7 @@ async fn a_missing_password_is_invalid_request() {
 
 #[tokio::test]
 async fn repeated_failures_lock_the_account_until_the_lockout_ends() {
-    let app = spawn_app_on(TestDb::new(), |s| {
+    let app = crate::helpers::spawn_app_with_clock(TestDb::new(), |s| {
         s.login_max_failures = 3;
         s.login_lockout = 2;
     })
@@ -135,7 +135,7 @@ async fn repeated_failures_lock_the_account_until_the_lockout_ends() {
     let locked = attempt("correct horse battery").await;
     assert_eq!(locked.status, 429, "{}", locked.body);
     assert!(locked.header("retry-after").is_some());
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    app.clock.advance(std::time::Duration::from_secs(3));
     assert_eq!(
         attempt("correct horse battery").await.status,
         200,

@@ -49,14 +49,14 @@ async fn the_oauth2_crate_refreshes_a_token() {
 
 #[tokio::test]
 async fn reusing_a_rotated_token_revokes_the_whole_family() {
-    let app = spawn_app_on(TestDb::new(), |s| s.refresh_grace_period = 0).await;
+    let app = crate::helpers::spawn_app_with_clock(TestDb::new(), |s| s.refresh_grace_period = 0).await;
     let client = app.first_party_client();
     let first = app.alice_refresh_token(&client).await;
     let second = refresh(&app, &client, &first, None).await.body["refresh_token"]
         .as_str()
         .unwrap()
         .to_string();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.clock.advance(std::time::Duration::from_secs(2));
 
     let reuse = refresh(&app, &client, &first, None).await;
     assert_eq!(reuse.status, 400);
@@ -170,10 +170,10 @@ async fn the_grace_window_allows_one_sibling_not_a_fork_per_use() {
 
 #[tokio::test]
 async fn an_expired_refresh_token_is_invalid_grant() {
-    let app = spawn_app_on(TestDb::new(), |s| s.refresh_token_ttl = 1).await;
+    let app = crate::helpers::spawn_app_with_clock(TestDb::new(), |s| s.refresh_token_ttl = 1).await;
     let client = app.first_party_client();
     let token = app.alice_refresh_token(&client).await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    app.clock.advance(std::time::Duration::from_secs(3));
     assert_eq!(
         refresh(&app, &client, &token, None).await.error(),
         "invalid_grant"

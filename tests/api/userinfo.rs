@@ -2,7 +2,7 @@
 //! subject a pairwise client sees, and RFC 6750's errors.
 
 use crate::browser::{Agent, PASSWORD, REDIRECT};
-use crate::helpers::{answer, spawn_app, spawn_app_on, Answer, TestApp, TestClient, TestDb};
+use crate::helpers::{answer, spawn_app, Answer, TestApp, TestClient, TestDb};
 use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
 use oauth2::PkceCodeChallenge;
 use serde_json::json;
@@ -228,11 +228,11 @@ async fn a_malformed_or_foreign_token_is_an_invalid_token() {
 
 #[tokio::test]
 async fn an_expired_token_is_an_invalid_token() {
-    let app = spawn_app_on(TestDb::new(), |s| s.access_token_ttl = 1).await;
+    let app = crate::helpers::spawn_app_with_clock(TestDb::new(), |s| s.access_token_ttl = 1).await;
     let client = oidc_client(&app);
     alice_with_profile(&app);
     let token = token_for(&app, &client, "openid").await;
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    app.clock.advance(std::time::Duration::from_secs(3));
     assert_refused(&get_userinfo(&app, &token).await, 401, "invalid_token");
 }
 

@@ -37,18 +37,19 @@ impl AuthorizationRequest {
     pub async fn remember_consent(&self, ctx: &Context, user_id: &str) -> Result<(), OAuthError> {
         let (user, client) = (user_id.to_string(), self.client.id.clone());
         let scope = self.scope.clone();
+        let now = ctx.clock.now();
         ctx.db
             .run(move |conn| {
                 let before = consents::scope_for(conn, &user, &client)?.unwrap_or_default();
                 let union = ScopeSet::parse(&format!("{before} {scope}")).unwrap_or(scope);
-                consents::grant(conn, &user, &client, &union.to_string(), storage::now())?;
+                consents::grant(conn, &user, &client, &union.to_string(), now)?;
                 let (actor, user_id, client_id) = (Actor::user(&user), user, client);
                 let granted = Event::ConsentGranted {
                     user_id,
                     client_id,
                     scope: union,
                 };
-                audit::record_in(conn, &actor, granted);
+                audit::record_in(conn, &actor, granted, now);
                 Ok(())
             })
             .await?;
@@ -67,7 +68,7 @@ impl AuthorizationRequest {
 
     async fn issue_code(&self, ctx: &Context, session: &Session) -> Result<String, OAuthError> {
         let code = secrets::random_secret();
-        let now = storage::now();
+        let now = ctx.clock.now();
         let row = CodeRow {
             code_hash: secrets::hash(&code),
             client_id: self.client.id.clone(),
@@ -106,7 +107,7 @@ impl AuthorizationRequest {
     /// §3.2.2.5): everything in the fragment, no refresh token.
     async fn issue_implicit(&self, ctx: &Context, session: &Session) -> Result<String, OAuthError> {
         let sub = subject::for_client(ctx, &self.client, &session.user_id).await?;
-        let (sid, client_id, now) = (session.public_id.clone(), self.client.id.clone(), storage::now());
+        let (sid, client_id, now) = (session.public_id.clone(), self.client.id.clone(), ctx.clock.now());
         ctx.db
             .run(move |conn| storage::sessions::record_participant(conn, &sid, &client_id, now))
             .await?;

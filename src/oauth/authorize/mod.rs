@@ -19,7 +19,6 @@ use crate::oauth::clients::Client;
 use crate::oauth::form::Params;
 use crate::oauth::sessions::Session;
 use crate::oauth::Context;
-use crate::storage;
 use std::sync::Arc;
 
 /// A checked authorization request.
@@ -294,14 +293,14 @@ impl AuthorizationRequest {
     /// answered: nobody is signed in; `prompt=login`; `prompt=select_account`
     /// (Tollgate keeps one account per browser, so choosing another one is
     /// signing in as it on the login page); or the sign-in is older than
-    /// `max_age` (Core §3.1.2.1).
-    pub fn needs_sign_in(&self, session: Option<&Session>) -> bool {
+    /// `max_age` at `now` (Core §3.1.2.1).
+    pub fn needs_sign_in(&self, session: Option<&Session>, now: i64) -> bool {
         let Some(session) = session else { return true };
         if self.prompt_login || self.prompt_select_account {
             return true;
         }
         self.max_age
-            .is_some_and(|max| storage::now() - session.authenticated_at > max)
+            .is_some_and(|max| now - session.authenticated_at > max)
     }
 
     /// Whether an `id_token_hint` names someone else than the signed-in

@@ -80,7 +80,7 @@ pub async fn register(ctx: &Context, actor: &Actor, body: &[u8]) -> Result<Value
     let valid = metadata
         .into_new_client(method.is_public())?
         .validate(&self_service(ctx).await?)?;
-    let registered = registry::register(&ctx.db, actor, valid, true).await?;
+    let registered = registry::register(&ctx.db, actor, valid, true, ctx.clock.now()).await?;
     let id = registered.client_id;
     let loaded = match (
         registry::load(&ctx.db, &id).await,

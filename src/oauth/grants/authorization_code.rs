@@ -24,7 +24,7 @@ pub(super) async fn exchange(
         .transpose()
         .map_err(|e| OAuthError::invalid_request(e.0))?;
     let hash = secrets::hash(code);
-    let now = storage::now();
+    let now = ctx.clock.now();
     let lookup = hash.clone();
     let Some(row) = ctx
         .db
@@ -190,7 +190,7 @@ fn check_pkce(challenge: Option<&CodeChallenge>, verifier: Option<&CodeVerifier>
 
 async fn revoke_first_redemption(ctx: &Context, row: &tokens::CodeRow) -> Result<(), OAuthError> {
     let first = row.clone();
-    let now = storage::now();
+    let now = ctx.clock.now();
     let revoked_until = now + ctx.settings.access_token_ttl;
     tracing::warn!(client_id = %row.client_id, "authorization code replayed; revoking what it issued");
     ctx.db

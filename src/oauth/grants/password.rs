@@ -51,7 +51,7 @@ pub(super) async fn exchange(
     };
 
     // The password was checked just now.
-    let auth_time = crate::storage::now();
+    let auth_time = ctx.clock.now();
     let sub = subject::for_client(ctx, client, &user.id).await?;
     let access = issue_access(
         ctx,

@@ -40,7 +40,7 @@ pub(super) async fn exchange(
     if row.client_id != client.id {
         return Err(OAuthError::invalid_grant("the refresh token is invalid"));
     }
-    let now = storage::now();
+    let now = ctx.clock.now();
     if row.revoked_at.is_some() || row.expires_at <= now {
         return Err(OAuthError::invalid_grant(
             "the refresh token is expired or revoked",
@@ -135,7 +135,7 @@ pub(super) async fn exchange(
                             user_id,
                             family_id,
                         };
-                        audit::record_in(conn, &Actor::system(), reuse);
+                        audit::record_in(conn, &Actor::system(), reuse, now);
                         Ok(Outcome::Refused(
                             "the refresh token was already used; its grant has been revoked",
                         ))

@@ -72,6 +72,8 @@ pub async fn verify_hint(ctx: &Context, token: &str) -> Option<IdTokenClaims> {
     let mut validation = jsonwebtoken::Validation::new(alg);
     validation.set_issuer(&[&ctx.settings.issuer]);
     validation.validate_aud = false;
+    // A hint may have expired (Core §3.1.2.1); no time claim is checked,
+    // so the system's clock plays no part.
     validation.validate_exp = false;
     validation.set_required_spec_claims(&["iss", "sub", "aud"]);
     jsonwebtoken::decode::<IdTokenClaims>(token, &key, &validation)

@@ -36,7 +36,7 @@ pub struct IdTokenGrant<'a> {
 /// Signs an id token for `grant` with the active key.
 pub async fn issue(ctx: &Context, grant: IdTokenGrant<'_>) -> Result<String, OAuthError> {
     let key = ctx.keys.active().await?;
-    let now = storage::now();
+    let now = ctx.clock.now();
     let claims = IdTokenClaims {
         iss: ctx.settings.issuer.clone(),
         sub: grant.sub.to_string(),

@@ -61,10 +61,10 @@ pub async fn register(
     actor: &Actor,
     client: ValidClient,
     with_registration_token: bool,
+    now: i64,
 ) -> Result<Registered, RegisterError> {
     let client_secret = (!client.public).then(secrets::random_secret);
     let registration_token = with_registration_token.then(secrets::random_secret);
-    let now = storage::now();
     let details = client.details(now);
     let row = ClientRow {
         id: new_client_id(),
@@ -99,7 +99,7 @@ pub async fn register(
         }
         storage::clients::insert(conn, &row)?;
         let (client_id, owner_id) = (row.id, row.owner_id);
-        audit::record_in(conn, &actor, Event::ClientRegistered { client_id, owner_id });
+        audit::record_in(conn, &actor, Event::ClientRegistered { client_id, owner_id }, now);
         Ok(Ok(()))
     })
     .await??;
@@ -249,6 +249,7 @@ where
 {
     let owned = id.to_string();
     let actor = actor.clone();
+    let clock = clients.clock().clone();
     let result = clients
         .db()
         .transaction(move |conn| {
@@ -267,7 +268,8 @@ where
             if let Err(e) = checked {
                 return Ok(Err(UpdateError::Invalid(e)));
             }
-            let details = valid.details(storage::now());
+            let now = clock.now();
+            let details = valid.details(now);
             let capabilities_changed = (&row.redirect_uris, &row.grant_types, &row.scopes)
                 != (&details.redirect_uris, &details.grant_types, &details.scopes);
             let withdraw_trust = editor == Editor::SelfService && capabilities_changed && row.is_trusted;
@@ -281,6 +283,7 @@ where
                     client_id,
                     trust_withdrawn,
                 },
+                now,
             );
             Ok(Ok(()))
         })
@@ -302,6 +305,7 @@ pub async fn rotate_secret(
     let actor = actor.clone();
     let secret = secrets::random_secret();
     let hash = secrets::hash(&secret);
+    let clock = clients.clock().clone();
     let rotated = clients
         .db()
         .transaction(move |conn| {
@@ -314,7 +318,7 @@ pub async fn rotate_secret(
             if row.is_public {
                 return Ok(false);
             }
-            let now = storage::now();
+            let now = clock.now();
             let keep_previous = overlap > 0 && row.secret_hash.is_some();
             let new = ClientSecrets {
                 secret_hash: Some(hash),
@@ -331,6 +335,7 @@ pub async fn rotate_secret(
                     client_id: owned,
                     overlap,
                 },
+                now,
             );
             Ok(set)
         })
@@ -342,21 +347,21 @@ pub async fn rotate_secret(
 /// Deletes a client; its codes, refresh tokens and consents go with it, and
 /// its access tokens introspect inactive. Returns whether it existed.
 pub async fn delete(clients: &ClientCache, actor: &Actor, id: &str) -> Result<bool, StorageError> {
-    let deleted = delete_from(clients.db(), actor, id).await;
+    let deleted = delete_from(clients.db(), actor, id, clients.clock().now()).await;
     clients.invalidate(id);
     deleted
 }
 
 /// [`delete`] for a process with no cache of its own (the CLI): other
 /// instances are told all the same.
-pub async fn delete_from(db: &Database, actor: &Actor, id: &str) -> Result<bool, StorageError> {
+pub async fn delete_from(db: &Database, actor: &Actor, id: &str, now: i64) -> Result<bool, StorageError> {
     let owned = id.to_string();
     let actor = actor.clone();
     db.transaction(move |conn| {
         let deleted = storage::clients::delete(conn, &owned)?;
         storage::notifications::client_changed(conn, &owned)?;
         if deleted {
-            audit::record_in(conn, &actor, Event::ClientDeleted { client_id: owned });
+            audit::record_in(conn, &actor, Event::ClientDeleted { client_id: owned }, now);
         }
         Ok(deleted)
     })
@@ -378,6 +383,7 @@ pub async fn set_flags(
 ) -> Result<bool, StorageError> {
     let owned = id.to_string();
     let actor = actor.clone();
+    let now = clients.clock().now();
     let set = clients
         .db()
         .transaction(move |conn| {
@@ -385,7 +391,7 @@ pub async fn set_flags(
                 return Ok(false);
             }
             let before = storage::clients::by_id(conn, &owned)?;
-            let set = storage::clients::set_flags(conn, &owned, flags, storage::now())?;
+            let set = storage::clients::set_flags(conn, &owned, flags, now)?;
             storage::notifications::client_changed(conn, &owned)?;
             if let Some(before) = before {
                 let changes = [
@@ -395,7 +401,12 @@ pub async fn set_flags(
                 ];
                 for (flag, _, set) in changes.into_iter().filter(|(_, was, now)| was != now) {
                     let client_id = owned.clone();
-                    audit::record_in(conn, &actor, Event::ClientFlagChanged { client_id, flag, set });
+                    audit::record_in(
+                        conn,
+                        &actor,
+                        Event::ClientFlagChanged { client_id, flag, set },
+                        now,
+                    );
                 }
             }
             Ok(set)

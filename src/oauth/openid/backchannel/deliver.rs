@@ -103,7 +103,7 @@ async fn run(ctx: Arc<Context>) {
 
 /// One look: claims and starts the due notices; whether there may be more.
 async fn round(ctx: &Arc<Context>, permits: &Arc<tokio::sync::Semaphore>) -> Result<bool, StorageError> {
-    let now = storage::now();
+    let now = ctx.clock.now();
     let due = ctx
         .db
         .run(move |conn| storage::logout_deliveries::due(conn, now, BATCH))
@@ -115,7 +115,7 @@ async fn round(ctx: &Arc<Context>, permits: &Arc<tokio::sync::Semaphore>) -> Res
         };
         // Longer than an attempt can take: resolution and the POST are
         // each bounded by the timeout.
-        let lease_until = storage::now() + 2 * ctx.settings.backchannel_logout_timeout as i64 + 5;
+        let lease_until = ctx.clock.now() + 2 * ctx.settings.backchannel_logout_timeout as i64 + 5;
         let claimed = {
             let row = row.clone();
             ctx.db
@@ -143,7 +143,7 @@ pub fn backoff(attempts: i32) -> i64 {
 async fn attempt(ctx: &Context, row: DeliveryRow) {
     let attempts = row.attempts + 1;
     let outcome = post(ctx, &row).await;
-    let now = storage::now();
+    let now = ctx.clock.now();
     let id = row.id.clone();
     let recorded = match outcome {
         Ok(status) => {
@@ -189,7 +189,7 @@ async fn post(ctx: &Context, row: &DeliveryRow) -> Result<u16, String> {
         .active()
         .await
         .map_err(|e| format!("no signing key: {e}"))?;
-    let now = storage::now();
+    let now = ctx.clock.now();
     let claims = LogoutClaims {
         iss: ctx.settings.issuer.clone(),
         aud: row.client_id.clone(),
