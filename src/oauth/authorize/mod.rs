@@ -88,6 +88,67 @@ const MAX_STATE_LEN: usize = 1024;
 /// Checks an authorization request (its query string, parsed).
 pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationRequest, Refusal> {
     // 1. Client and redirect URI: until both are verified, only a page.
+    let (client, redirect_uri, sent) = verified_client(ctx, params).await?;
+    let state = params.get("state").map(str::to_string);
+    let parsed_response_type = ResponseType::parse(params.get("response_type"));
+    // Until it is known, errors go where a code would (the query).
+    let response_type = parsed_response_type.ok().flatten().unwrap_or(ResponseType::Code);
+    let parsed_mode = ResponseMode::parse(params.get("response_mode"), response_type);
+    let mut request = AuthorizationRequest {
+        client: client.clone(),
+        redirect_uri,
+        redirect_uri_sent: sent,
+        response_type,
+        // Multiple Response Types §5: errors use the mode asked for, or
+        // the type's default if that one cannot be used.
+        response_mode: parsed_mode.clone().unwrap_or(response_type.default_mode()),
+        scope: ScopeSet::default(),
+        state,
+        code_challenge: None,
+        prompt_none: false,
+        prompt_login: false,
+        prompt_consent: false,
+        prompt_select_account: false,
+        openid: false,
+        nonce: None,
+        max_age: None,
+        login_hint: None,
+        id_token_hint: None,
+    };
+    // 2. From here on, errors go back to the client.
+    let fail = |request: &AuthorizationRequest, code: &str, why: &str| request.refuse(ctx, code, why, false);
+    if request.state.as_ref().is_some_and(|s| s.len() > MAX_STATE_LEN) {
+        request.state = None;
+        return Err(fail(&request, "invalid_request", "state is too long"));
+    }
+    check_response_type(parsed_response_type, parsed_mode)
+        .map_err(|(code, why)| fail(&request, code, &why))?;
+    let grant = request.response_type.grant();
+    if !client.allows(grant) {
+        return Err(fail(
+            &request,
+            "unauthorized_client",
+            &format!("this client may not use the {grant} grant"),
+        ));
+    }
+    request.scope = requested_scope(&client, params).map_err(|(code, why)| fail(&request, code, &why))?;
+    request.openid = crate::oauth::openid::is_openid(&request.scope);
+    read_prompt(&mut request, params).map_err(|(code, why)| fail(&request, code, &why))?;
+    openid::check(ctx, &mut request, params)
+        .await
+        .map_err(|(code, why)| fail(&request, code, &why))?;
+    if request.response_type == ResponseType::Code {
+        check_pkce(&mut request, params).map_err(|why| fail(&request, "invalid_request", &why))?;
+    }
+    Ok(request)
+}
+
+/// RFC 6749 §4.1.2.1: the client and the redirect URI, verified before
+/// anything is sent to the redirect URI.
+async fn verified_client(
+    ctx: &Context,
+    params: &Params,
+) -> Result<(Arc<Client>, RedirectUri, bool), Refusal> {
     let client_id = params
         .get("client_id")
         .ok_or_else(|| Refusal::Page("The request names no client (client_id is missing).".into()))?;
@@ -121,76 +182,53 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
     if client.suspended {
         return Err(Refusal::Page("This application is suspended.".into()));
     }
-    let state = params.get("state").map(str::to_string);
-    let parsed_response_type = ResponseType::parse(params.get("response_type"));
-    // Until it is known, errors go where a code would (the query).
-    let response_type = parsed_response_type.ok().flatten().unwrap_or(ResponseType::Code);
-    let parsed_mode = ResponseMode::parse(params.get("response_mode"), response_type);
-    let mut request = AuthorizationRequest {
-        client: client.clone(),
-        redirect_uri,
-        redirect_uri_sent: sent,
-        response_type,
-        // Multiple Response Types §5: errors use the mode asked for, or
-        // the type's default if that one cannot be used.
-        response_mode: parsed_mode.clone().unwrap_or(response_type.default_mode()),
-        scope: ScopeSet::default(),
-        state,
-        code_challenge: None,
-        prompt_none: false,
-        prompt_login: false,
-        prompt_consent: false,
-        prompt_select_account: false,
-        openid: false,
-        nonce: None,
-        max_age: None,
-        login_hint: None,
-        id_token_hint: None,
-    };
-    // 2. From here on, errors go back to the client.
-    let fail = |request: &AuthorizationRequest, code: &str, why: &str| request.refuse(ctx, code, why, false);
-    if request.state.as_ref().is_some_and(|s| s.len() > MAX_STATE_LEN) {
-        request.state = None;
-        return Err(fail(&request, "invalid_request", "state is too long"));
-    }
+    Ok((client, redirect_uri, sent))
+}
+
+/// RFC 6749 §3.1.1 and OAuth 2.0 Multiple Response Types §5: a response
+/// type we support and a response mode it can use.
+fn check_response_type(
+    parsed_response_type: Result<Option<ResponseType>, UnsupportedResponseType>,
+    parsed_mode: Result<ResponseMode, String>,
+) -> Result<(), (&'static str, String)> {
     match parsed_response_type {
         Ok(Some(_)) => {}
-        Ok(None) => return Err(fail(&request, "invalid_request", "response_type is missing")),
+        Ok(None) => return Err(("invalid_request", "response_type is missing".into())),
         Err(UnsupportedResponseType) => {
-            return Err(fail(
-                &request,
+            return Err((
                 "unsupported_response_type",
-                "only code, token, id_token and id_token token are supported",
+                "only code, token, id_token and id_token token are supported".into(),
             ))
         }
     }
     if let Err(why) = parsed_mode {
-        return Err(fail(&request, "invalid_request", &why));
+        return Err(("invalid_request", why));
     }
-    let grant = request.response_type.grant();
-    if !client.allows(grant) {
-        return Err(fail(
-            &request,
-            "unauthorized_client",
-            &format!("this client may not use the {grant} grant"),
-        ));
-    }
-    request.scope = match params.get("scope") {
+    Ok(())
+}
+
+/// RFC 6749 §3.3: the scope asked for, within the client's; none asked for
+/// is all of the client's.
+fn requested_scope(client: &Client, params: &Params) -> Result<ScopeSet, (&'static str, String)> {
+    let scope = match params.get("scope") {
         None => client.scopes.clone(),
         Some(raw) => match ScopeSet::parse(raw)
             .map(|s| openid::without_unreleased_standard_scopes(s, &client.scopes))
         {
             Ok(s) if s.is_subset(&client.scopes) => s,
             _ => {
-                return Err(fail(
-                    &request,
+                return Err((
                     "invalid_scope",
-                    "the requested scope is unknown or not allowed",
+                    "the requested scope is unknown or not allowed".into(),
                 ))
             }
         },
     };
-    request.openid = crate::oauth::openid::is_openid(&request.scope);
+    Ok(scope)
+}
+
+/// OpenID Connect Core §3.1.2.1: the `prompt` values.
+fn read_prompt(request: &mut AuthorizationRequest, params: &Params) -> Result<(), (&'static str, String)> {
     for word in params
         .get("prompt")
         .unwrap_or("")
@@ -202,26 +240,19 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
             "login" => request.prompt_login = true,
             "consent" => request.prompt_consent = true,
             "select_account" => request.prompt_select_account = true,
-            _ => return Err(fail(&request, "invalid_request", "unknown prompt value")),
+            _ => return Err(("invalid_request", "unknown prompt value".into())),
         }
     }
     // Core §3.1.2.1: `none` with any other value is an error.
     if request.prompt_none
         && (request.prompt_login || request.prompt_consent || request.prompt_select_account)
     {
-        return Err(fail(
-            &request,
+        return Err((
             "invalid_request",
-            "prompt=none cannot be combined with other values",
+            "prompt=none cannot be combined with other values".into(),
         ));
     }
-    openid::check(ctx, &mut request, params)
-        .await
-        .map_err(|(code, why)| fail(&request, code, &why))?;
-    if request.response_type == ResponseType::Code {
-        check_pkce(&mut request, params).map_err(|why| fail(&request, "invalid_request", &why))?;
-    }
-    Ok(request)
+    Ok(())
 }
 
 fn check_pkce(request: &mut AuthorizationRequest, params: &Params) -> Result<(), String> {

@@ -33,33 +33,7 @@ pub(super) async fn exchange(
     else {
         return Err(OAuthError::invalid_grant("the authorization code is invalid"));
     };
-    if row.client_id != client.id {
-        return Err(OAuthError::invalid_grant(
-            "the authorization code was issued to another client",
-        ));
-    }
-    if row.redeemed_at.is_some() {
-        revoke_first_redemption(ctx, &row).await?;
-        return Err(OAuthError::invalid_grant(
-            "the authorization code was already used",
-        ));
-    }
-    if row.expires_at <= now {
-        return Err(OAuthError::invalid_grant("the authorization code has expired"));
-    }
-    // §4.1.3: the same redirect_uri as in the authorization request, if one was sent there.
-    if let Some(expected) = &row.redirect_uri {
-        if params.get("redirect_uri") != Some(expected.as_str()) {
-            return Err(OAuthError::invalid_grant(
-                "redirect_uri does not match the authorization request",
-            ));
-        }
-    }
-    let challenge = row
-        .code_challenge
-        .clone()
-        .map(|c| CodeChallenge::from_stored(c, row.code_challenge_method.as_deref()));
-    check_pkce(challenge.as_ref(), verifier.as_ref())?;
+    check_code(ctx, client, params, &row, verifier.as_ref(), now).await?;
 
     // Everything is prepared first, then written in one transaction with the
     // redemption itself: all of it happens, or none.
@@ -75,35 +49,8 @@ pub(super) async fn exchange(
         sid: sid.as_deref(),
     };
     let access = issue_access(ctx, &grant).await?;
-    let id_token = if openid::is_openid(&scope) {
-        let grant = IdTokenGrant {
-            client,
-            sub: &sub,
-            auth_time: row.auth_time,
-            nonce: row.nonce.as_deref(),
-            sid: sid.as_deref(),
-            access_token: Some(&access.token),
-            // Core §5.4: the claims are for userinfo, with the access token.
-            profile: Default::default(),
-        };
-        Some(issue::issue(ctx, grant).await?)
-    } else {
-        None
-    };
-    let (refresh, family) = if client.allows(GrantType::RefreshToken) {
-        let base = RefreshBase {
-            client_id: &client.id,
-            user_id: Some(&row.user_id),
-            session_id: row.session_id.as_deref(),
-            scope: &row.scope,
-            audience: &row.audience,
-            auth_time: row.auth_time,
-        };
-        let (token, refresh_row) = new_refresh(ctx, None, None, base);
-        (Some(token), Some(refresh_row))
-    } else {
-        (None, None)
-    };
+    let id_token = id_token(ctx, client, &row, (&sub, sid.as_deref()), &scope, &access.token).await?;
+    let (refresh, family) = prepare_refresh(ctx, client, &row);
     let jti = access.claims.jti.clone();
     let (user_id, session) = (row.user_id.clone(), row.session_id.clone());
     let (client_id, code_created_at) = (row.client_id.clone(), row.created_at);
@@ -145,6 +92,96 @@ pub(super) async fn exchange(
         Outcome::NoLongerValid => Err(OAuthError::invalid_grant(
             "the sign-in behind this code has ended, the account is suspended or the consent was withdrawn",
         )),
+    }
+}
+
+/// §4.1.3: the code was issued to this client, is used once, has not
+/// expired, comes with the same redirect_uri, and satisfies its PKCE
+/// challenge (RFC 7636 §4.6). A second use revokes what the first issued.
+async fn check_code(
+    ctx: &Context,
+    client: &Client,
+    params: &Params,
+    row: &tokens::CodeRow,
+    verifier: Option<&CodeVerifier>,
+    now: i64,
+) -> Result<(), OAuthError> {
+    if row.client_id != client.id {
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was issued to another client",
+        ));
+    }
+    if row.redeemed_at.is_some() {
+        revoke_first_redemption(ctx, row).await?;
+        return Err(OAuthError::invalid_grant(
+            "the authorization code was already used",
+        ));
+    }
+    if row.expires_at <= now {
+        return Err(OAuthError::invalid_grant("the authorization code has expired"));
+    }
+    // §4.1.3: the same redirect_uri as in the authorization request, if one was sent there.
+    if let Some(expected) = &row.redirect_uri {
+        if params.get("redirect_uri") != Some(expected.as_str()) {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri does not match the authorization request",
+            ));
+        }
+    }
+    let challenge = row
+        .code_challenge
+        .clone()
+        .map(|c| CodeChallenge::from_stored(c, row.code_challenge_method.as_deref()));
+    check_pkce(challenge.as_ref(), verifier)
+}
+
+/// OpenID Connect Core §3.1.3.3: an id token when `openid` was granted.
+async fn id_token(
+    ctx: &Context,
+    client: &Client,
+    row: &tokens::CodeRow,
+    (sub, sid): (&str, Option<&str>),
+    scope: &ScopeSet,
+    access_token: &str,
+) -> Result<Option<String>, OAuthError> {
+    let id_token = if openid::is_openid(scope) {
+        let grant = IdTokenGrant {
+            client,
+            sub,
+            auth_time: row.auth_time,
+            nonce: row.nonce.as_deref(),
+            sid,
+            access_token: Some(access_token),
+            // Core §5.4: the claims are for userinfo, with the access token.
+            profile: Default::default(),
+        };
+        Some(issue::issue(ctx, grant).await?)
+    } else {
+        None
+    };
+    Ok(id_token)
+}
+
+/// A refresh token, when the client may refresh (RFC 6749 §6): the token and
+/// the row to store with the redemption.
+fn prepare_refresh(
+    ctx: &Context,
+    client: &Client,
+    row: &tokens::CodeRow,
+) -> (Option<String>, Option<tokens::RefreshRow>) {
+    if client.allows(GrantType::RefreshToken) {
+        let base = RefreshBase {
+            client_id: &client.id,
+            user_id: Some(&row.user_id),
+            session_id: row.session_id.as_deref(),
+            scope: &row.scope,
+            audience: &row.audience,
+            auth_time: row.auth_time,
+        };
+        let (token, refresh_row) = new_refresh(ctx, None, None, base);
+        (Some(token), Some(refresh_row))
+    } else {
+        (None, None)
     }
 }
 

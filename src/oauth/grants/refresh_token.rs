@@ -28,14 +28,7 @@ pub(super) async fn exchange(
         .require("refresh_token")
         .map_err(OAuthError::invalid_request)?;
     let hash = secrets::hash(presented);
-    let lookup = hash.clone();
-    let Some(row) = ctx
-        .db
-        .run(move |conn| tokens::refresh_by_hash(conn, &lookup))
-        .await?
-    else {
-        return Err(OAuthError::invalid_grant("the refresh token is invalid"));
-    };
+    let row = stored(ctx, &hash).await?;
     // Bound to its client: another client's token is simply invalid here.
     if row.client_id != client.id {
         return Err(OAuthError::invalid_grant("the refresh token is invalid"));
@@ -46,6 +39,28 @@ pub(super) async fn exchange(
             "the refresh token is expired or revoked",
         ));
     }
+    let scope = narrowed_scope(&row, params)?;
+    still_authorized(ctx, &row).await?;
+    let refresh = rotate(ctx, client, &row, hash, now).await?;
+    respond(ctx, client, &row, &scope, refresh).await
+}
+
+/// The stored refresh token with this hash; an unknown one is invalid.
+async fn stored(ctx: &Context, hash: &str) -> Result<tokens::RefreshRow, OAuthError> {
+    let lookup = hash.to_string();
+    let Some(row) = ctx
+        .db
+        .run(move |conn| tokens::refresh_by_hash(conn, &lookup))
+        .await?
+    else {
+        return Err(OAuthError::invalid_grant("the refresh token is invalid"));
+    };
+    Ok(row)
+}
+
+/// RFC 6749 §6: the scope asked for, which may narrow the granted scope but
+/// never widen it; none asked for is the whole granted scope.
+fn narrowed_scope(row: &tokens::RefreshRow, params: &Params) -> Result<ScopeSet, OAuthError> {
     let granted = ScopeSet::parse(&row.scope).unwrap_or_default();
     let scope = match params.get("scope") {
         None => granted.clone(),
@@ -58,6 +73,12 @@ pub(super) async fn exchange(
             asked
         }
     };
+    Ok(scope)
+}
+
+/// Whether what the token stood for still holds: its sign-in has not ended,
+/// its user is active and has not withdrawn consent (RFC 9700 §4.14.2).
+async fn still_authorized(ctx: &Context, row: &tokens::RefreshRow) -> Result<(), OAuthError> {
     // Logout ends the session behind a token: its refresh tokens end with it.
     if let Some(sid) = row.session_id.clone() {
         if ctx
@@ -92,7 +113,19 @@ pub(super) async fn exchange(
             ));
         }
     }
+    Ok(())
+}
 
+/// RFC 9700 §4.14.2: rotates the presented token into a new one of the same
+/// family; a rotated-out token presented again, past the grace window or
+/// once too often, revokes the whole family.
+async fn rotate(
+    ctx: &Context,
+    client: &Client,
+    row: &tokens::RefreshRow,
+    hash: String,
+    now: i64,
+) -> Result<String, OAuthError> {
     let base = RefreshBase {
         client_id: &row.client_id,
         user_id: row.user_id.as_deref(),
@@ -151,6 +184,18 @@ pub(super) async fn exchange(
             return Err(OAuthError::invalid_grant(why));
         }
     };
+    Ok(refresh)
+}
+
+/// The response: a new access token for the same subject, and an id token
+/// when `openid` is still in scope.
+async fn respond(
+    ctx: &Context,
+    client: &Client,
+    row: &tokens::RefreshRow,
+    scope: &ScopeSet,
+    refresh: String,
+) -> Result<TokenResponse, OAuthError> {
     let sub = match row.user_id.as_deref() {
         Some(user_id) => subject::for_client(ctx, client, user_id).await?,
         None => row.client_id.clone(),
@@ -160,13 +205,13 @@ pub(super) async fn exchange(
     let grant = Grant {
         sub: &sub,
         client_id: &client.id,
-        scope: &scope,
+        scope,
         aud: &row.audience,
         sid: sid.as_deref(),
     };
     let access = issue_access(ctx, &grant).await?;
     // Core §12.2: the same `sub` and `auth_time` as at first, no `nonce`.
-    let id_token = if openid::is_openid(&scope) && row.user_id.is_some() {
+    let id_token = if openid::is_openid(scope) && row.user_id.is_some() {
         let grant = IdTokenGrant {
             client,
             sub: &sub,

@@ -167,16 +167,31 @@ impl NewClient {
             .map_err(field("description"))?;
         let homepage_uri = web_uri(&self.homepage_uri, "homepage_uri")?;
         let logo_uri = web_uri(&self.logo_uri, "logo_uri")?;
-        if self.redirect_uris.len() > 20 {
-            return Err(refuse("redirect_uris", "at most 20 redirect URIs"));
-        }
-        let mut redirect_uris = Vec::new();
-        for raw in &self.redirect_uris {
-            let uri = RedirectUri::parse(raw.trim()).map_err(field("redirect_uris"))?;
-            if !redirect_uris.contains(&uri) {
-                redirect_uris.push(uri);
-            }
-        }
+        let redirect_uris = redirect_uris(&self.redirect_uris)?;
+        let grant_types = self.grant_types(&redirect_uris)?;
+        let scopes = ScopeSet::from_names(self.scopes.iter().map(String::as_str)).map_err(field("scopes"))?;
+        let resources = resources(&self.resources)?;
+        self_service_limits(who, self.trusted, &grant_types, &scopes)?;
+        let openid = self.openid.validate(&redirect_uris)?;
+        Ok(ValidClient {
+            name,
+            description,
+            homepage_uri,
+            logo_uri,
+            redirect_uris,
+            grant_types,
+            scopes,
+            resources,
+            public: self.public,
+            trusted: self.trusted,
+            owner_id: self.owner_id,
+            openid,
+        })
+    }
+
+    /// The grant types (default: authorization_code and refresh_token), and
+    /// the combinations no registrant may have.
+    fn grant_types(&self, redirect_uris: &[RedirectUri]) -> Result<Vec<GrantType>, FieldError> {
         let mut grant_types: Vec<GrantType> = self
             .grant_types
             .iter()
@@ -207,77 +222,94 @@ impl NewClient {
                 "the password grant is only for trusted (first-party) clients",
             ));
         }
-        let scopes = ScopeSet::from_names(self.scopes.iter().map(String::as_str)).map_err(field("scopes"))?;
-        let mut resources = Vec::new();
-        for r in &self.resources {
-            // RFC 8707 §2: an absolute URI without a fragment.
-            let ok =
-                url::Url::parse(r).is_ok_and(|u| u.fragment().is_none()) && !r.contains(char::is_whitespace);
-            if !ok {
-                return Err(refuse(
-                    "resources",
-                    format!("{r:?} is not an absolute URI without a fragment"),
-                ));
-            }
-            if !resources.contains(r) {
-                resources.push(r.clone());
-            }
-        }
-        if let Registrant::SelfService {
-            implicit_allowed,
-            client_credentials_allowed,
-            catalogue,
-        } = who
-        {
-            if self.trusted {
-                return Err(refuse(
-                    "trusted",
-                    "only an administrator can mark a client trusted",
-                ));
-            }
-            if grant_types.contains(&GrantType::Password) {
-                return Err(refuse(
-                    "grant_types",
-                    "the password grant is not available to self-registered clients",
-                ));
-            }
-            // Client credentials skip every user's consent: with open
-            // sign-up or registration, an operator may want them reviewed.
-            if grant_types.contains(&GrantType::ClientCredentials) && !client_credentials_allowed {
-                return Err(refuse(
-                    "grant_types",
-                    "client credentials are not available to self-registered clients on this server",
-                ));
-            }
-            if grant_types.contains(&GrantType::Implicit) && !implicit_allowed {
-                return Err(refuse(
-                    "grant_types",
-                    "the implicit grant is not enabled on this server",
-                ));
-            }
-            if let Some(unknown) = scopes.iter().find(|s| !catalogue.iter().any(|c| c == s.as_str())) {
-                return Err(refuse(
-                    "scopes",
-                    format!("{unknown} is not a scope this server offers"),
-                ));
-            }
-        }
-        let openid = self.openid.validate(&redirect_uris)?;
-        Ok(ValidClient {
-            name,
-            description,
-            homepage_uri,
-            logo_uri,
-            redirect_uris,
-            grant_types,
-            scopes,
-            resources,
-            public: self.public,
-            trusted: self.trusted,
-            owner_id: self.owner_id,
-            openid,
-        })
+        Ok(grant_types)
     }
+}
+
+/// The redirect URIs (RFC 9700 §4.1.3: compared exactly later), at most 20,
+/// each once.
+fn redirect_uris(raw_uris: &[String]) -> Result<Vec<RedirectUri>, FieldError> {
+    if raw_uris.len() > 20 {
+        return Err(refuse("redirect_uris", "at most 20 redirect URIs"));
+    }
+    let mut redirect_uris = Vec::new();
+    for raw in raw_uris {
+        let uri = RedirectUri::parse(raw.trim()).map_err(field("redirect_uris"))?;
+        if !redirect_uris.contains(&uri) {
+            redirect_uris.push(uri);
+        }
+    }
+    Ok(redirect_uris)
+}
+
+/// RFC 8707 §2: the resources, each an absolute URI without a fragment, each once.
+fn resources(raw: &[String]) -> Result<Vec<String>, FieldError> {
+    let mut resources = Vec::new();
+    for r in raw {
+        // RFC 8707 §2: an absolute URI without a fragment.
+        let ok = url::Url::parse(r).is_ok_and(|u| u.fragment().is_none()) && !r.contains(char::is_whitespace);
+        if !ok {
+            return Err(refuse(
+                "resources",
+                format!("{r:?} is not an absolute URI without a fragment"),
+            ));
+        }
+        if !resources.contains(r) {
+            resources.push(r.clone());
+        }
+    }
+    Ok(resources)
+}
+
+/// What self-service registrants (portal, RFC 7591) may not have: trust,
+/// the password grant, grants the operator has not enabled, scopes outside
+/// the catalogue.
+fn self_service_limits(
+    who: &Registrant,
+    trusted: bool,
+    grant_types: &[GrantType],
+    scopes: &ScopeSet,
+) -> Result<(), FieldError> {
+    if let Registrant::SelfService {
+        implicit_allowed,
+        client_credentials_allowed,
+        catalogue,
+    } = who
+    {
+        if trusted {
+            return Err(refuse(
+                "trusted",
+                "only an administrator can mark a client trusted",
+            ));
+        }
+        if grant_types.contains(&GrantType::Password) {
+            return Err(refuse(
+                "grant_types",
+                "the password grant is not available to self-registered clients",
+            ));
+        }
+        // Client credentials skip every user's consent: with open
+        // sign-up or registration, an operator may want them reviewed.
+        if grant_types.contains(&GrantType::ClientCredentials) && !client_credentials_allowed {
+            return Err(refuse(
+                "grant_types",
+                "client credentials are not available to self-registered clients on this server",
+            ));
+        }
+        if grant_types.contains(&GrantType::Implicit) && !implicit_allowed {
+            return Err(refuse(
+                "grant_types",
+                "the implicit grant is not enabled on this server",
+            ));
+        }
+        if let Some(unknown) = scopes.iter().find(|s| !catalogue.iter().any(|c| c == s.as_str())) {
+            return Err(refuse(
+                "scopes",
+                format!("{unknown} is not a scope this server offers"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A back-channel logout URI (Back-Channel Logout 1.0 §2.2): absolute,

@@ -1,0 +1,191 @@
+//! `tollgate client …`: registering, listing and deleting clients.
+
+use super::{block_on, open};
+use crate::config::Settings;
+use crate::domain::Clock;
+use crate::oauth::audit::Actor;
+use crate::oauth::registry;
+use crate::storage;
+use clap::Subcommand;
+use secrecy::ExposeSecret;
+use serde_json::json;
+use std::io::Write;
+
+/// `tollgate client …`
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Register a client and print its id (and secret, once).
+    Create(Box<CreateClient>),
+    /// List clients.
+    List {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a client, with its codes, tokens and consents.
+    Delete {
+        /// The client id.
+        client_id: String,
+    },
+}
+
+/// `tollgate client create`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct CreateClient {
+    /// Display name.
+    #[arg(long)]
+    name: String,
+    /// A redirect URI (repeat for several).
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    redirect_uris: Vec<String>,
+    /// An allowed grant type (repeat; default: authorization_code and refresh_token).
+    #[arg(long = "grant-type", value_name = "GRANT")]
+    grant_types: Vec<String>,
+    /// An allowed scope (repeat for several).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// An RFC 8707 resource (audience) the client may ask tokens for (repeat for several).
+    #[arg(long = "resource", value_name = "URI")]
+    resources: Vec<String>,
+    /// A public client (no secret): single-page and native apps.
+    #[arg(long)]
+    public: bool,
+    /// A trusted first-party client: skips consent, may use the password grant.
+    #[arg(long)]
+    trusted: bool,
+    /// Where RP-initiated logout may return the user (repeat for several).
+    #[arg(long = "post-logout-redirect-uri", value_name = "URI")]
+    post_logout_redirect_uris: Vec<String>,
+    /// Where back-channel logout tokens are posted (https; http on loopback).
+    #[arg(long, value_name = "URI")]
+    backchannel_logout_uri: Option<String>,
+    /// Logout tokens must carry the session id (`sid`).
+    #[arg(long)]
+    backchannel_logout_session_required: bool,
+    /// The `sub` the client sees: `public` (the user id) or `pairwise` (one per redirect host).
+    #[arg(long, value_name = "TYPE")]
+    subject_type: Option<String>,
+    /// Seconds after which the user must sign in again for this client.
+    #[arg(long, value_name = "SECONDS")]
+    default_max_age: Option<i64>,
+    /// Id tokens always carry `auth_time`.
+    #[arg(long)]
+    require_auth_time: bool,
+    /// The algorithm id tokens are signed with (one a signing key has).
+    #[arg(long, value_name = "ALG")]
+    id_token_signed_response_alg: Option<String>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl CreateClient {
+    /// The registration these arguments ask for (an operator's: no owner).
+    pub fn new_client(&self) -> registry::NewClient {
+        registry::NewClient {
+            name: self.name.clone(),
+            redirect_uris: self.redirect_uris.clone(),
+            grant_types: self.grant_types.clone(),
+            scopes: self.scopes.clone(),
+            resources: self.resources.clone(),
+            public: self.public,
+            trusted: self.trusted,
+            owner_id: None,
+            openid: registry::NewOpenId {
+                post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+                backchannel_logout_uri: self.backchannel_logout_uri.clone(),
+                backchannel_logout_session_required: self.backchannel_logout_session_required,
+                subject_type: self.subject_type.clone(),
+                sector_identifier_uri: None,
+                default_max_age: self.default_max_age,
+                require_auth_time: self.require_auth_time,
+                id_token_signed_response_alg: self.id_token_signed_response_alg.clone(),
+            },
+            ..Default::default()
+        }
+    }
+}
+
+/// `tollgate client create`
+pub fn create_client(settings: &Settings, new: registry::NewClient, as_json: bool) -> anyhow::Result<()> {
+    let valid = new.clone().validate(&registry::Registrant::Operator)?;
+    let db = open(settings)?;
+    let registered = block_on(registry::register(
+        &db,
+        &Actor::operator(),
+        valid,
+        false,
+        Clock::system().now(),
+    ))?;
+    let secret = registered
+        .client_secret
+        .as_ref()
+        .map(|s| s.expose_secret().to_string());
+    if as_json {
+        let mut out = json!({ "client_id": registered.client_id, "client_name": new.name.trim() });
+        if let Some(secret) = secret {
+            out["client_secret"] = json!(secret);
+        }
+        out!("{out}");
+    } else {
+        out!("client_id:     {}", registered.client_id);
+        match secret {
+            Some(secret) => {
+                out!("client_secret: {secret}");
+                out!("Keep the secret now: it is stored only as a hash and cannot be shown again.");
+            }
+            None => out!("(public client: no secret)"),
+        }
+    }
+    Ok(())
+}
+
+/// `tollgate client list`
+pub fn list_clients(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    let clients = db.run_sync(storage::clients::all)?;
+    if as_json {
+        let list: Vec<_> = clients
+            .iter()
+            .map(|c| {
+                json!({
+                    "client_id": c.id, "client_name": c.name, "public": c.is_public,
+                    "trusted": c.is_trusted, "suspended": c.suspended,
+                    "grant_types": c.grant_types.split_whitespace().collect::<Vec<_>>(),
+                    "redirect_uris": c.redirect_uris.split_whitespace().collect::<Vec<_>>(),
+                    "scope": c.scopes,
+                    "post_logout_redirect_uris": c.openid.post_logout_redirect_uris.split_whitespace().collect::<Vec<_>>(),
+                    "backchannel_logout_uri": c.openid.backchannel_logout_uri,
+                    "backchannel_logout_session_required": c.openid.backchannel_logout_session_required,
+                    "subject_type": c.openid.subject_type,
+                    "sector_identifier": c.openid.sector_identifier,
+                    "default_max_age": c.openid.default_max_age,
+                    "require_auth_time": c.openid.require_auth_time,
+                    "id_token_signed_response_alg": c.openid.id_token_signed_response_alg,
+                })
+            })
+            .collect();
+        out!("{}", serde_json::Value::Array(list));
+    } else {
+        for c in clients {
+            let kind = if c.is_public { "public" } else { "confidential" };
+            out!("{}\t{}\t{kind}\t{}", c.id, c.name, c.grant_types);
+        }
+    }
+    Ok(())
+}
+
+/// `tollgate client delete`
+pub fn delete_client(settings: &Settings, client_id: &str) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    if !block_on(registry::delete_from(
+        &db,
+        &Actor::operator(),
+        client_id,
+        Clock::system().now(),
+    ))? {
+        anyhow::bail!("no client with id {client_id:?}");
+    }
+    out!("deleted client {client_id}");
+    Ok(())
+}
