@@ -194,7 +194,7 @@ pub const KEYS: &[Key] = &[
     },
     Key {
         name: "backchannel_logout_max_attempts",
-        default: "8",
+        default: "20",
         help: "attempts at one back-channel logout notice before it is abandoned (1-50)",
     },
     Key {
