@@ -30,14 +30,22 @@ fn refusal(r: Refusal) -> HttpResponse {
     }
 }
 
-/// The query string without `prompt` and `max_age`, for the way back from
-/// the sign-in page they sent the user to: the sign-in just made satisfies
-/// them, and asking again would send the user round in circles.
+/// Seconds the way back from the sign-in page allows between that sign-in
+/// and the request it returns to (the redirect right after it).
+const WAY_BACK_MAX_AGE: &str = "60";
+
+/// The query string for the way back from the sign-in page that `prompt`
+/// or `max_age` sent the user to: without `prompt`, and with a `max_age`
+/// the sign-in just made satisfies. Without that `max_age`, a client's
+/// `default_max_age` of 0 or 1 would apply again on the way back and, once
+/// a second boundary passed, send the user round in circles; the id
+/// token's `auth_time` still shows when the user signed in.
 fn without_prompt(query: &str) -> String {
     url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(
             url::form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k != "prompt" && k != "max_age"),
         )
+        .append_pair("max_age", WAY_BACK_MAX_AGE)
         .finish()
 }
 

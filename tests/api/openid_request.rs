@@ -396,3 +396,26 @@ async fn standard_scopes_nothing_is_released_for_are_ignored_in_an_openid_reques
     assert_eq!(tokens.body["scope"], "openid profile", "{}", tokens.body);
     assert!(tokens.body["id_token"].is_string());
 }
+
+#[tokio::test]
+async fn a_default_max_age_of_zero_signs_in_once_not_round_in_circles() {
+    let app = crate::helpers::spawn_app_with_clock(crate::helpers::TestDb::new(), |_| {}).await;
+    let client = relying_party(&app);
+    set_openid(&app, &client, |o| o.default_max_age = Some(0));
+    let agent = signed_in(&app, "alice").await;
+    app.clock.advance(std::time::Duration::from_secs(2));
+    let to_login = agent
+        .get(&authorize_path(&client, &[("scope", "openid")]).0)
+        .await;
+    let back = return_to(to_login.location.as_deref().expect("sent to sign in"));
+    let signed_in = agent.sign_in("alice", PASSWORD, &back).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    // The redirect back lands a second later.
+    app.clock.advance(std::time::Duration::from_secs(1));
+    let page = agent.follow(&signed_in).await;
+    assert_eq!(
+        page.status, 200,
+        "the consent page, not the login page again: {:?}",
+        page.location
+    );
+}
