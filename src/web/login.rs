@@ -5,6 +5,7 @@ use super::pages::{self, read_form, see_other, LoginPage};
 use super::session;
 use super::AppState;
 use crate::oauth::accounts::{self, SignInOutcome, Via};
+use crate::oauth::form::Params;
 use crate::oauth::{secrets, sessions};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -59,40 +60,10 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
         Err(e) => return e.error_response(),
     };
     let return_to = session::safe_return_path(form.get("return_to"));
-    let username = form.get("username").unwrap_or("");
-    // Double-submit: the form's token must equal the cookie set with the form.
-    let cookie = session::login_csrf(&state, &req);
-    let csrf_ok = match (cookie.as_deref(), form.get("csrf_token")) {
-        (Some(c), Some(f)) => bool::from(c.as_bytes().ct_eq(f.as_bytes())),
-        _ => false,
+    let (name, password) = match checked_fields(&state, &req, &form, &return_to) {
+        Ok(fields) => fields,
+        Err(page) => return *page,
     };
-    if !csrf_ok {
-        return render_login(
-            &state,
-            StatusCode::FORBIDDEN,
-            &return_to,
-            username,
-            Some("The form expired or was not sent from this page. Please try again."),
-        );
-    }
-    let (Some(name), Some(password)) = (form.get("username"), form.get("password")) else {
-        return render_login(
-            &state,
-            StatusCode::BAD_REQUEST,
-            &return_to,
-            username,
-            Some("Enter your username and password."),
-        );
-    };
-    if name.len() > 64 || password.len() > accounts::MAX_PASSWORD_LEN * 4 {
-        return render_login(
-            &state,
-            StatusCode::BAD_REQUEST,
-            &return_to,
-            "",
-            Some("The username or password is incorrect."),
-        );
-    }
     let ctx = &state.oauth;
     let address = super::body::client_address(&req);
     let password = SecretString::from(password.to_string());
@@ -128,19 +99,70 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
         Ok(SignInOutcome::Busy { retry_after }) => return pages::busy(retry_after as i64),
         Err(e) => return PageError::from(e).error_response(),
     };
+    start_session(&state, &req, &user.id, &return_to).await
+}
+
+/// The form's fields, checked before any password work: the CSRF token
+/// (double-submit), both fields present, neither absurdly long.
+fn checked_fields<'f>(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &'f Params,
+    return_to: &str,
+) -> Result<(&'f str, &'f str), Box<HttpResponse>> {
+    let username = form.get("username").unwrap_or("");
+    // Double-submit: the form's token must equal the cookie set with the form.
+    let cookie = session::login_csrf(state, req);
+    let csrf_ok = match (cookie.as_deref(), form.get("csrf_token")) {
+        (Some(c), Some(f)) => bool::from(c.as_bytes().ct_eq(f.as_bytes())),
+        _ => false,
+    };
+    if !csrf_ok {
+        return Err(Box::new(render_login(
+            state,
+            StatusCode::FORBIDDEN,
+            return_to,
+            username,
+            Some("The form expired or was not sent from this page. Please try again."),
+        )));
+    }
+    let (Some(name), Some(password)) = (form.get("username"), form.get("password")) else {
+        return Err(Box::new(render_login(
+            state,
+            StatusCode::BAD_REQUEST,
+            return_to,
+            username,
+            Some("Enter your username and password."),
+        )));
+    };
+    if name.len() > 64 || password.len() > accounts::MAX_PASSWORD_LEN * 4 {
+        return Err(Box::new(render_login(
+            state,
+            StatusCode::BAD_REQUEST,
+            return_to,
+            "",
+            Some("The username or password is incorrect."),
+        )));
+    }
+    Ok((name, password))
+}
+
+/// Starts the session of a user who signed in and sends them on.
+async fn start_session(state: &AppState, req: &HttpRequest, user_id: &str, return_to: &str) -> HttpResponse {
+    let ctx = &state.oauth;
     // A new cookie value at every sign-in (no session fixation); the same
     // user signing in again keeps their session, another user's ends.
-    let signed_in = match session::current(&state, &req).await {
-        Ok(current) => sessions::sign_in(ctx, current.as_ref(), &user.id).await,
+    let signed_in = match session::current(state, req).await {
+        Ok(current) => sessions::sign_in(ctx, current.as_ref(), user_id).await,
         Err(e) => Err(e),
     };
     let value = match signed_in {
         Ok(v) => v,
         Err(e) => return PageError::from(e).error_response(),
     };
-    let mut response = see_other(&return_to);
-    let _ = response.add_cookie(&session::session_cookie(&state, value));
-    let mut clear = session::login_csrf_cookie(&state, String::new());
+    let mut response = see_other(return_to);
+    let _ = response.add_cookie(&session::session_cookie(state, value));
+    let mut clear = session::login_csrf_cookie(state, String::new());
     clear.make_removal();
     let _ = response.add_cookie(&clear);
     response

@@ -1,0 +1,276 @@
+//! The security events and what each records: its kind, whom and which
+//! client it concerns, and its typed details.
+
+use super::Via;
+use crate::domain::ScopeSet;
+use serde_json::{json, Value};
+
+/// A security event. Every field is an id, a name or a flag.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A user signed in.
+    SignedIn {
+        /// The user.
+        user_id: String,
+        /// The client they signed in for, if one asked.
+        client_id: Option<String>,
+        /// How.
+        via: Via,
+    },
+    /// A sign-in was refused (unknown user or wrong password).
+    SignInFailed {
+        /// The account named, if the name is an account's.
+        user_id: Option<String>,
+        /// The client, if one asked.
+        client_id: Option<String>,
+        /// How.
+        via: Via,
+    },
+    /// A sign-in was refused because the account, client or address is locked out.
+    LockedOut {
+        /// The account named, if the name is an account's.
+        user_id: Option<String>,
+        /// The client, if one asked.
+        client_id: Option<String>,
+        /// How.
+        via: Via,
+    },
+    /// A user signed out (their session ended).
+    LoggedOut {
+        /// The user.
+        user_id: String,
+        /// The session's public id.
+        session_id: String,
+    },
+    /// A user allowed a client scopes.
+    ConsentGranted {
+        /// The user.
+        user_id: String,
+        /// The client.
+        client_id: String,
+        /// What they allowed (all of it, with what they allowed before).
+        scope: ScopeSet,
+    },
+    /// A user withdrew their consent to a client.
+    ConsentWithdrawn {
+        /// The user.
+        user_id: String,
+        /// The client.
+        client_id: String,
+    },
+    /// A client was registered.
+    ClientRegistered {
+        /// The client.
+        client_id: String,
+        /// Its owner, if a developer registered it.
+        owner_id: Option<String>,
+    },
+    /// A client's registration was edited.
+    ClientUpdated {
+        /// The client.
+        client_id: String,
+        /// Whether the edit withdrew the trust an administrator gave.
+        trust_withdrawn: bool,
+    },
+    /// An administrator's flag on a client changed.
+    ClientFlagChanged {
+        /// The client.
+        client_id: String,
+        /// Which flag.
+        flag: ClientFlag,
+        /// Its new value.
+        set: bool,
+    },
+    /// A client's secret was rotated.
+    ClientSecretRotated {
+        /// The client.
+        client_id: String,
+        /// Seconds the old secret keeps working.
+        overlap: i64,
+    },
+    /// A client was deleted.
+    ClientDeleted {
+        /// The client.
+        client_id: String,
+    },
+    /// A user account was created.
+    UserCreated {
+        /// The user.
+        user_id: String,
+        /// Their login name.
+        username: String,
+        /// Whether they administer the registry.
+        admin: bool,
+    },
+    /// A user was suspended (banned).
+    UserSuspended {
+        /// The user.
+        user_id: String,
+    },
+    /// A suspension was lifted.
+    UserReinstated {
+        /// The user.
+        user_id: String,
+    },
+    /// An account's sign-in lockouts and slowdowns were lifted.
+    UserUnlocked {
+        /// The user.
+        user_id: String,
+        /// How many throttle counters were cleared.
+        cleared: usize,
+    },
+    /// A user's password was set by the operator.
+    PasswordChanged {
+        /// The user.
+        user_id: String,
+    },
+    /// A user's profile changed (the names of the fields, not their values).
+    ProfileUpdated {
+        /// The user.
+        user_id: String,
+        /// The fields that changed: `email`, `email_verified`, `name`, …
+        fields: Vec<&'static str>,
+        /// Whether the address is verified now.
+        email_verified: bool,
+    },
+    /// A user was deleted.
+    UserDeleted {
+        /// The user.
+        user_id: String,
+        /// Their login name.
+        username: String,
+    },
+    /// A new signing key was made.
+    KeyRotated {
+        /// The key's id.
+        kid: String,
+        /// Its algorithm.
+        alg: &'static str,
+    },
+    /// A rotated-out refresh token was presented again; its family was revoked.
+    RefreshReuseDetected {
+        /// The client.
+        client_id: String,
+        /// The user, unless the family is a client's own.
+        user_id: Option<String>,
+        /// The refresh token family (an id, not a token).
+        family_id: String,
+    },
+}
+
+/// The flags only an administrator sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientFlag {
+    /// First-party: skips consent.
+    Trusted,
+    /// No new tokens.
+    Suspended,
+    /// Vouched for.
+    Verified,
+}
+
+impl Event {
+    /// The stored `kind`.
+    pub fn kind(&self) -> &'static str {
+        use ClientFlag::*;
+        match self {
+            Event::SignedIn { .. } => "signin.succeeded",
+            Event::SignInFailed { .. } => "signin.failed",
+            Event::LockedOut { .. } => "signin.locked_out",
+            Event::LoggedOut { .. } => "session.logged_out",
+            Event::ConsentGranted { .. } => "consent.granted",
+            Event::ConsentWithdrawn { .. } => "consent.withdrawn",
+            Event::ClientRegistered { .. } => "client.registered",
+            Event::ClientUpdated { .. } => "client.updated",
+            Event::ClientFlagChanged { flag, set, .. } => match (flag, set) {
+                (Trusted, true) => "client.trusted",
+                (Trusted, false) => "client.untrusted",
+                (Suspended, true) => "client.suspended",
+                (Suspended, false) => "client.reinstated",
+                (Verified, true) => "client.verified",
+                (Verified, false) => "client.unverified",
+            },
+            Event::ClientSecretRotated { .. } => "client.secret_rotated",
+            Event::ClientDeleted { .. } => "client.deleted",
+            Event::UserCreated { .. } => "user.created",
+            Event::UserSuspended { .. } => "user.suspended",
+            Event::UserReinstated { .. } => "user.reinstated",
+            Event::UserUnlocked { .. } => "user.unlocked",
+            Event::PasswordChanged { .. } => "user.password_changed",
+            Event::ProfileUpdated { .. } => "user.profile_updated",
+            Event::UserDeleted { .. } => "user.deleted",
+            Event::KeyRotated { .. } => "key.rotated",
+            Event::RefreshReuseDetected { .. } => "refresh.reuse_detected",
+        }
+    }
+
+    /// The user it concerns, the client it concerns, and its details.
+    pub(super) fn parts(&self) -> (Option<&str>, Option<&str>, Value) {
+        fn s(v: &str) -> Option<&str> {
+            Some(v)
+        }
+        fn o(v: &Option<String>) -> Option<&str> {
+            v.as_deref()
+        }
+        match self {
+            Event::SignedIn {
+                user_id,
+                client_id,
+                via,
+            } => (s(user_id), o(client_id), json!({"via": via.as_str()})),
+            Event::SignInFailed {
+                user_id,
+                client_id,
+                via,
+            }
+            | Event::LockedOut {
+                user_id,
+                client_id,
+                via,
+            } => (o(user_id), o(client_id), json!({"via": via.as_str()})),
+            Event::LoggedOut { user_id, session_id } => (s(user_id), None, json!({"session_id": session_id})),
+            Event::ConsentGranted {
+                user_id,
+                client_id,
+                scope,
+            } => (s(user_id), s(client_id), json!({"scope": scope.to_string()})),
+            Event::ConsentWithdrawn { user_id, client_id } => (s(user_id), s(client_id), json!({})),
+            Event::ClientRegistered { client_id, owner_id } => (o(owner_id), s(client_id), json!({})),
+            Event::ClientUpdated {
+                client_id,
+                trust_withdrawn,
+            } => (None, s(client_id), json!({"trust_withdrawn": trust_withdrawn})),
+            Event::ClientFlagChanged { client_id, .. } | Event::ClientDeleted { client_id } => {
+                (None, s(client_id), json!({}))
+            }
+            Event::ClientSecretRotated { client_id, overlap } => {
+                (None, s(client_id), json!({"overlap_seconds": overlap}))
+            }
+            Event::UserCreated {
+                user_id,
+                username,
+                admin,
+            } => (s(user_id), None, json!({"username": username, "admin": admin})),
+            Event::UserSuspended { user_id }
+            | Event::UserReinstated { user_id }
+            | Event::PasswordChanged { user_id } => (s(user_id), None, json!({})),
+            Event::UserUnlocked { user_id, cleared } => (s(user_id), None, json!({"cleared": cleared})),
+            Event::ProfileUpdated {
+                user_id,
+                fields,
+                email_verified,
+            } => (
+                s(user_id),
+                None,
+                json!({"fields": fields, "email_verified": email_verified}),
+            ),
+            Event::UserDeleted { user_id, username } => (s(user_id), None, json!({"username": username})),
+            Event::KeyRotated { kid, alg } => (None, None, json!({"kid": kid, "alg": alg})),
+            Event::RefreshReuseDetected {
+                client_id,
+                user_id,
+                family_id,
+            } => (o(user_id), s(client_id), json!({"family_id": family_id})),
+        }
+    }
+}
