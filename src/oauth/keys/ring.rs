@@ -9,6 +9,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+/// Most bytes a JWT of this server's may have when it comes back.
+pub const MAX_OWN_JWT_LEN: usize = 8192;
+
 type VerificationKeys = HashMap<String, (jsonwebtoken::DecodingKey, jsonwebtoken::Algorithm)>;
 
 struct Cached {
@@ -72,6 +75,41 @@ impl KeyRing {
     pub async fn active_created_at(&self) -> Option<i64> {
         let _ = self.active().await;
         self.active.read().ok()?.as_ref().map(|c| c.created_at)
+    }
+
+    /// The claims of `token` if this server signed it as a JWT of type
+    /// `typ`: at most [`MAX_OWN_JWT_LEN`] bytes, the key its `kid` names with
+    /// the one algorithm that key has (RFC 8725 §3.1), `iss` this `issuer`,
+    /// and the `required` claims present. No time claim is checked here:
+    /// callers compare `exp` with the context's clock where it matters. The
+    /// one place this server's own JWTs are read back (access tokens,
+    /// id-token hints).
+    pub async fn verify_own<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        typ: &str,
+        issuer: &str,
+        required: &[&str],
+    ) -> Option<T> {
+        if token.len() > MAX_OWN_JWT_LEN {
+            return None;
+        }
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        if header.typ.as_deref() != Some(typ) {
+            return None;
+        }
+        let (key, alg) = self.verification_key(header.kid.as_deref()?).await?;
+        if header.alg != alg {
+            return None;
+        }
+        let mut validation = jsonwebtoken::Validation::new(alg);
+        validation.set_issuer(&[issuer]);
+        validation.validate_aud = false;
+        validation.validate_exp = false;
+        validation.set_required_spec_claims(required);
+        jsonwebtoken::decode::<T>(token, &key, &validation)
+            .ok()
+            .map(|d| d.claims)
     }
 
     /// The public key with id `kid` and the one algorithm it verifies, if
