@@ -48,6 +48,9 @@ struct LogoutPage<'a> {
     client_name: Option<&'a str>,
     /// The hint names another account or session than the signed-in one.
     other_account: bool,
+    /// Carried to the confirmation, which is checked as the request was:
+    /// a valid hint is what allows the redirect afterwards.
+    id_token_hint: &'a str,
     client_id: &'a str,
     post_logout_redirect_uri: &'a str,
     state: &'a str,
@@ -161,6 +164,7 @@ async fn ask(state: &AppState, req: &HttpRequest, params: &Params) -> HttpRespon
         &LogoutPage {
             client_name: request.client.as_ref().map(|c| c.name.as_str()),
             other_account,
+            id_token_hint: params.get("id_token_hint").unwrap_or(""),
             client_id,
             post_logout_redirect_uri: params.get("post_logout_redirect_uri").unwrap_or(""),
             state: params.get("state").unwrap_or(""),

@@ -78,6 +78,12 @@ pub async fn log_out(agent: &Agent<'_>) {
 
 /// An id token as this server issues them, signed with its active key.
 pub fn id_token(app: &TestApp, aud: &str, sub: &str, sid: Option<&str>) -> String {
+    id_token_issued_at(app, aud, sub, sid, tollgate::domain::Clock::system().now())
+}
+
+/// An id token as [`id_token`] makes, issued at `iat` and expiring 300 s
+/// later (in the past, for a hint kept since then).
+pub fn id_token_issued_at(app: &TestApp, aud: &str, sub: &str, sid: Option<&str>, iat: i64) -> String {
     use tollgate::oauth::keys::SigningKey;
     use tollgate::oauth::openid::id_token::{IdTokenClaims, ID_TOKEN_TYP};
     let rows = app.database().run_sync(tollgate::storage::keys::all).unwrap();
@@ -86,13 +92,12 @@ pub fn id_token(app: &TestApp, aud: &str, sub: &str, sid: Option<&str>) -> Strin
         .find(|r| r.retired_at.is_none())
         .expect("an active key");
     let key = SigningKey::from_pkcs8(row.kid.clone(), row.alg.parse().unwrap(), &row.private_pkcs8).unwrap();
-    let now = tollgate::domain::Clock::system().now();
     let claims = IdTokenClaims {
         iss: app.address.clone(),
         sub: sub.to_string(),
         aud: aud.to_string(),
-        exp: now + 300,
-        iat: now,
+        exp: iat + 300,
+        iat,
         sid: sid.map(str::to_string),
         ..Default::default()
     };

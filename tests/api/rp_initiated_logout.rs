@@ -259,3 +259,68 @@ async fn an_unverified_app_without_a_hint_gets_a_link_back_not_a_redirect() {
     );
     assert_eq!(agent.get("/account").await.status, 303, "the session ended");
 }
+
+#[tokio::test]
+async fn a_hint_kept_past_its_expiry_still_names_the_session_and_allows_the_redirect() {
+    let app =
+        crate::helpers::spawn_app_on(crate::helpers::TestDb::new(), |s| s.open_registration = true).await;
+    // Self-registered, so unverified: only the hint allows the redirect.
+    let registered = app
+        .http
+        .post(app.url("/oauth2/register"))
+        .json(&serde_json::json!({
+            "client_name": "Notes",
+            "redirect_uris": [REDIRECT],
+            "post_logout_redirect_uris": [SIGNED_OUT],
+            "token_endpoint_auth_method": "none",
+        }))
+        .send()
+        .await
+        .unwrap();
+    let registered = crate::helpers::answer(registered).await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+    let client_id = registered.body["client_id"].as_str().unwrap();
+    let agent = signed_in(&app, "alice").await;
+    let alice = app
+        .database()
+        .run_sync(|conn| tollgate::storage::users::by_username(conn, "alice"))
+        .unwrap()
+        .unwrap()
+        .id;
+    // Issued two hours ago: long expired, as an app's id token usually is
+    // by the time its user signs out.
+    let issued = tollgate::domain::Clock::system().now() - 7200;
+    let hint = crate::logout_support::id_token_issued_at(&app, client_id, &alice, None, issued);
+    let confirm = agent
+        .get(&end_session(&[
+            ("id_token_hint", &hint),
+            ("post_logout_redirect_uri", SIGNED_OUT),
+            ("state", "bye"),
+        ]))
+        .await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(
+        !confirm.body.contains("other-account"),
+        "the hint names this user"
+    );
+    let done = agent
+        .post(
+            "/oauth2/logout",
+            &[
+                ("csrf_token", &confirm.hidden("csrf_token")),
+                ("id_token_hint", &confirm.hidden("id_token_hint")),
+                ("client_id", &confirm.hidden("client_id")),
+                (
+                    "post_logout_redirect_uri",
+                    &confirm.hidden("post_logout_redirect_uri"),
+                ),
+                ("state", &confirm.hidden("state")),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert_eq!(
+        done.location.as_deref(),
+        Some(format!("{SIGNED_OUT}?state=bye").as_str())
+    );
+}
