@@ -45,6 +45,8 @@ fn claims() -> AccessClaims {
         client_id: "c_Q2xpZW50SWRFeGFtcGxlMDE".into(),
         scope: "read write".into(),
         sid: None,
+        roles: Vec::new(),
+        act: None,
     }
 }
 

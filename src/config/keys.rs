@@ -203,6 +203,16 @@ pub const KEYS: &[Key] = &[
         help: "whether back-channel logout notices may be posted to loopback, private or link-local addresses (development only)",
     },
     Key {
+        name: "session_store_url",
+        default: "",
+        help: "`redis://HOST:PORT/DB`: every login session is projected to this Redis for the services behind Tollgate (empty: none)",
+    },
+    Key {
+        name: "events_url",
+        default: "",
+        help: "`nats://HOST:PORT`: security events are published to this NATS JetStream (stream `TOLLGATE`) (empty: none)",
+    },
+    Key {
         name: "log_format",
         default: "text",
         help: "`text` or `json`",

@@ -123,6 +123,8 @@ impl Settings {
             })?,
             backchannel_logout_private_addresses: src
                 .parse("backchannel_logout_private_addresses", boolean)?,
+            session_store_url: src.parse("session_store_url", |v| url_of(v, &["redis", "rediss"]))?,
+            events_url: src.parse("events_url", |v| url_of(v, &["nats", "tls"]))?,
             log_format: src.parse("log_format", |v| match v {
                 "text" => Ok(LogFormat::Text),
                 "json" => Ok(LogFormat::Json),
@@ -134,5 +136,21 @@ impl Settings {
                     .map_err(|e| format!("not a valid tracing filter: {e}"))
             })?,
         })
+    }
+}
+
+/// Empty, or a URL with one of `schemes`.
+fn url_of(v: &str, schemes: &[&str]) -> Result<Option<String>, String> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    match url::Url::parse(v) {
+        Ok(u) if schemes.contains(&u.scheme()) && u.host_str().is_some_and(|h| !h.is_empty()) => {
+            Ok(Some(v.to_string()))
+        }
+        _ => Err(format!(
+            "expected empty or a URL like {}://127.0.0.1, got {v:?}",
+            schemes[0]
+        )),
     }
 }

@@ -102,6 +102,10 @@ pub struct Settings {
     pub backchannel_logout_max_attempts: i32,
     /// Whether back-channel logout may reach loopback, private or link-local addresses.
     pub backchannel_logout_private_addresses: bool,
+    /// The Redis sessions are projected to (`redis://…`); `None`: none.
+    pub session_store_url: Option<String>,
+    /// The NATS server events are published to (`nats://…`); `None`: none.
+    pub events_url: Option<String>,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.

@@ -2,8 +2,8 @@
 
 use crate::domain::{Invalid, Username};
 use crate::oauth::audit::{self, Actor, Event};
-use crate::oauth::openid::backchannel;
 use crate::oauth::profile::{self, FieldError, ValidEdit};
+use crate::oauth::sessions::{self, EndReason};
 use crate::oauth::throttle;
 use crate::oauth::{hasher, Context};
 use crate::storage::{self, users::UserRow, Database, StorageError};
@@ -235,9 +235,8 @@ pub fn set_suspended(
         };
         storage::users::set_suspended(conn, username, suspended)?;
         if suspended {
-            storage::sessions::end_all_for_user(conn, &user.id, now)?;
+            sessions::end_all_for_user_in(conn, &user.id, EndReason::UserSuspended, now)?;
             storage::tokens::revoke_for_user(conn, &user.id, now)?;
-            backchannel::user_sessions_ended(conn, &user.id, now)?;
         }
         let user_id = user.id;
         let event = if suspended {
@@ -285,9 +284,8 @@ pub fn change_password(
             return Ok(false);
         };
         storage::users::set_password(conn, &user.id, &hash, now)?;
-        storage::sessions::end_all_for_user(conn, &user.id, now)?;
+        sessions::end_all_for_user_in(conn, &user.id, EndReason::PasswordChanged, now)?;
         storage::tokens::revoke_for_user(conn, &user.id, now)?;
-        backchannel::user_sessions_ended(conn, &user.id, now)?;
         audit::record_in(conn, actor, Event::PasswordChanged { user_id: user.id }, now);
         Ok(true)
     })?;
@@ -322,7 +320,7 @@ pub fn delete_user(
         let clients_kept = storage::clients::count_owned_by(conn, &user.id)?;
         // Before the user's rows go: a pairwise client's notice names the
         // user by a subject deleted with them.
-        backchannel::user_sessions_ended(conn, &user.id, now)?;
+        sessions::end_all_for_user_in(conn, &user.id, EndReason::UserDeleted, now)?;
         storage::users::delete(conn, &user.id)?;
         let (user_id, username) = (user.id.clone(), user.username);
         audit::record_in(conn, actor, Event::UserDeleted { user_id, username }, now);

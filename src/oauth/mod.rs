@@ -8,6 +8,7 @@ pub mod authorize;
 pub mod clients;
 pub mod dynamic_registration;
 pub mod error;
+pub mod events;
 pub mod form;
 pub mod grants;
 pub mod hasher;

@@ -11,8 +11,9 @@
 
 use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::openid::backchannel;
-use crate::oauth::{secrets, Context};
-use crate::storage::{self, sessions::SessionRow, StorageError};
+use crate::oauth::{events, secrets, Context};
+use crate::storage::{self, sessions::SessionRow, DbConnection, QueryError, StorageError};
+use serde_json::json;
 use subtle::ConstantTimeEq;
 
 /// A live session and its user.
@@ -78,19 +79,20 @@ pub async fn sign_in(
                         expires_at: fresh.expires_at,
                     };
                     if storage::sessions::renew(conn, &public_id, &fresh.user_id, &renewal)? {
+                        renewed_in(conn, &public_id, now)?;
                         return Ok(0);
                     }
                     // Ended or lapsed meanwhile: a new session, below.
-                    storage::sessions::insert(conn, &fresh)?;
+                    started_in(conn, &fresh, now)?;
                     return Ok(0);
                 }
                 storage::sessions::end(conn, &public_id, now)?;
                 storage::tokens::revoke_for_session(conn, &public_id, now)?;
-                let owed = backchannel::session_ended(conn, &public_id, &current_user, now)?;
-                storage::sessions::insert(conn, &fresh)?;
+                let owed = ended_in(conn, &public_id, &current_user, EndReason::Replaced, now)?;
+                started_in(conn, &fresh, now)?;
                 return Ok(owed);
             }
-            storage::sessions::insert(conn, &fresh)?;
+            started_in(conn, &fresh, now)?;
             Ok(0)
         })
         .await?;
@@ -150,15 +152,18 @@ fn wake_if(ctx: &Context, owed: usize) {
 /// access tokens (which carry its `sid`) introspect inactive from now on,
 /// and the clients that took part in it are owed a back-channel logout
 /// notice, written in the same transaction.
-pub async fn end(ctx: &Context, session: &Session) -> Result<(), StorageError> {
+pub async fn end(ctx: &Context, session: &Session, reason: EndReason) -> Result<(), StorageError> {
     let (public_id, user_id) = (session.public_id.clone(), session.user_id.clone());
     let now = ctx.clock.now();
     let owed = ctx
         .db
         .transaction(move |conn| {
-            storage::sessions::end(conn, &public_id, now)?;
+            if !storage::sessions::end(conn, &public_id, now)? {
+                // Ended meanwhile (another tab, a ban): already told.
+                return Ok(0);
+            }
             storage::tokens::revoke_for_session(conn, &public_id, now)?;
-            let owed = backchannel::session_ended(conn, &public_id, &user_id, now)?;
+            let owed = ended_in(conn, &public_id, &user_id, reason, now)?;
             let actor = Actor::user(&user_id);
             audit::record_in(
                 conn,
@@ -224,4 +229,119 @@ pub async fn withdraw_consent(ctx: &Context, user_id: &str, client_id: &str) -> 
         .await?;
     wake_if(ctx, owed);
     Ok(had)
+}
+
+/// Why a session ended: the `reason` of the `session.ended` event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// The user signed out at Tollgate.
+    Logout,
+    /// A relying party asked Tollgate to sign the user out (RP-initiated logout).
+    RpLogout,
+    /// A different user signed in on the same browser.
+    Replaced,
+    /// The user was suspended.
+    UserSuspended,
+    /// The user's password was changed.
+    PasswordChanged,
+    /// The user was deleted.
+    UserDeleted,
+    /// The session lapsed (its lifetime ran out).
+    Expired,
+}
+
+impl EndReason {
+    /// The reason as events name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Logout => "logout",
+            EndReason::RpLogout => "rp_logout",
+            EndReason::Replaced => "replaced",
+            EndReason::UserSuspended => "user_suspended",
+            EndReason::PasswordChanged => "password_changed",
+            EndReason::UserDeleted => "user_deleted",
+            EndReason::Expired => "expired",
+        }
+    }
+}
+
+// What every session change owes the world outside the database, written in
+// the transaction of the change: the shared session store is brought up to
+// date (`storage::session_store_queue`) and other services are told
+// (`events`). Every path that starts, renews or ends a session goes through
+// one of these.
+
+/// A session was stored: queued for the session store, `session.created` owed.
+pub(crate) fn started_in(conn: &mut DbConnection, row: &SessionRow, now: i64) -> Result<(), QueryError> {
+    storage::sessions::insert(conn, row)?;
+    storage::session_store_queue::enqueue(conn, &row.public_id, now)?;
+    let username = storage::users::by_id(conn, &row.user_id)?.map(|u| u.username);
+    events::emit_in(
+        conn,
+        "session.created",
+        Some(&row.user_id),
+        json!({
+            "sid": row.public_id,
+            "username": username,
+            "auth_time": row.authenticated_at,
+            "expires_at": row.expires_at,
+            "amr": ["pwd"],
+        }),
+        now,
+    )
+}
+
+/// A live session was renewed by a new sign-in: queued for the session store.
+pub(crate) fn renewed_in(conn: &mut DbConnection, public_id: &str, now: i64) -> Result<(), QueryError> {
+    storage::session_store_queue::enqueue(conn, public_id, now)
+}
+
+/// The session `sid` of `user_id` ended (the caller ended it in this
+/// transaction): queued for the session store (which deletes it),
+/// `session.ended` owed, and its clients owed back-channel logout notices.
+/// Returns how many notices were written.
+pub(crate) fn ended_in(
+    conn: &mut DbConnection,
+    sid: &str,
+    user_id: &str,
+    reason: EndReason,
+    now: i64,
+) -> Result<usize, QueryError> {
+    announce_end(conn, sid, user_id, reason, now)?;
+    backchannel::session_ended(conn, sid, user_id, now)
+}
+
+fn announce_end(
+    conn: &mut DbConnection,
+    sid: &str,
+    user_id: &str,
+    reason: EndReason,
+    now: i64,
+) -> Result<(), QueryError> {
+    storage::session_store_queue::enqueue(conn, sid, now)?;
+    events::emit_in(
+        conn,
+        "session.ended",
+        Some(user_id),
+        json!({"sid": sid, "reason": reason.as_str()}),
+        now,
+    )
+}
+
+/// Ends every session of `user_id` in the caller's transaction (a ban, a
+/// password change, the user's deletion): each live one is announced as
+/// [`ended_in`] does, and every session with participants owes its notices.
+/// Returns how many notices were written.
+pub(crate) fn end_all_for_user_in(
+    conn: &mut DbConnection,
+    user_id: &str,
+    reason: EndReason,
+    now: i64,
+) -> Result<usize, QueryError> {
+    let live = storage::sessions::live_ids_of(conn, user_id, now)?;
+    storage::sessions::end_all_for_user(conn, user_id, now)?;
+    for sid in &live {
+        announce_end(conn, sid, user_id, reason, now)?;
+    }
+    backchannel::user_sessions_ended(conn, user_id, now)
 }

@@ -36,6 +36,14 @@ pub struct AccessClaims {
     /// derived from the session cookie.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// The subject's roles for this token's audience (RFC 9068 §2.2.3.1,
+    /// RFC 7643 `roles`): only the roles of the API the token is for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
+    /// Who acts for the subject (RFC 8693 §4.1): set on exchanged tokens,
+    /// nested when a token is exchanged again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<serde_json::Value>,
 }
 
 /// What an access token is issued for.
@@ -50,6 +58,10 @@ pub struct Grant<'a> {
     pub aud: &'a str,
     /// The public id of the browser session behind it, if any.
     pub sid: Option<&'a str>,
+    /// The subject's roles for `aud`.
+    pub roles: &'a [String],
+    /// The actor chain of an exchanged token (RFC 8693 `act`).
+    pub act: Option<&'a serde_json::Value>,
 }
 
 /// A signed access token and its claims.
@@ -74,6 +86,8 @@ pub async fn issue_access(ctx: &Context, grant: &Grant<'_>) -> Result<IssuedAcce
         client_id: grant.client_id.to_string(),
         scope: grant.scope.to_string(),
         sid: grant.sid.map(str::to_string),
+        roles: grant.roles.to_vec(),
+        act: grant.act.cloned(),
     };
     let token = key.sign_jwt(ACCESS_TOKEN_TYP, &claims)?;
     Ok(IssuedAccess { token, claims })

@@ -22,10 +22,13 @@ pub mod consents;
 pub mod keys;
 pub mod logout_deliveries;
 pub mod notifications;
+pub mod outbox;
 pub mod pairwise;
+pub mod roles;
 #[allow(missing_docs)]
 pub mod schema;
 pub mod scopes;
+pub mod session_store_queue;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;

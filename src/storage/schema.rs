@@ -50,6 +50,7 @@ diesel::table! {
         default_max_age -> Nullable<BigInt>,
         require_auth_time -> Bool,
         id_token_signed_response_alg -> Nullable<Text>,
+        introspection_audiences -> Text,
     }
 }
 
@@ -162,6 +163,7 @@ diesel::table! {
         name -> Text,
         description -> Text,
         created_at -> BigInt,
+        api_id -> Nullable<Text>,
     }
 }
 
@@ -222,3 +224,76 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(sessions, session_clients);
+
+diesel::table! {
+    apis (id) {
+        id -> Text,
+        identifier -> Text,
+        name -> Text,
+        introspection_client_id -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_roles (api_id, role) {
+        api_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    user_roles (user_id, api_id, role) {
+        user_id -> Text,
+        api_id -> Text,
+        role -> Text,
+        granted_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    client_roles (client_id, api_id, role) {
+        client_id -> Text,
+        api_id -> Text,
+        role -> Text,
+        granted_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    event_outbox (seq) {
+        seq -> BigInt,
+        id -> Text,
+        event_type -> Text,
+        subject -> Nullable<Text>,
+        data -> Text,
+        created_at -> BigInt,
+        attempts -> Integer,
+        sent_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    session_store_queue (session_id) {
+        session_id -> Text,
+        version -> BigInt,
+        queued_at -> BigInt,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+    }
+}
+
+diesel::joinable!(api_roles -> apis (api_id));
+diesel::joinable!(user_roles -> apis (api_id));
+diesel::joinable!(client_roles -> apis (api_id));
+diesel::joinable!(scopes -> apis (api_id));
+
+diesel::allow_tables_to_appear_in_same_query!(apis, api_roles, user_roles, client_roles, session_store_queue);
+diesel::allow_tables_to_appear_in_same_query!(apis, scopes);
+diesel::allow_tables_to_appear_in_same_query!(apis, users);
+diesel::allow_tables_to_appear_in_same_query!(apis, clients);
+diesel::allow_tables_to_appear_in_same_query!(user_roles, users);
+diesel::allow_tables_to_appear_in_same_query!(user_roles, sessions);
+diesel::allow_tables_to_appear_in_same_query!(client_roles, clients);
+diesel::allow_tables_to_appear_in_same_query!(session_store_queue, sessions);

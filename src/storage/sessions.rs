@@ -288,6 +288,17 @@ pub fn purge_participants(conn: &mut DbConnection, limit: i64) -> QueryResult<us
     Ok(deleted)
 }
 
+/// The public ids of the sessions of `user_id` that have neither ended nor lapsed.
+pub fn live_ids_of(conn: &mut DbConnection, user_id: &str, now: i64) -> QueryResult<Vec<String>> {
+    s::sessions
+        .filter(s::user_id.eq(user_id))
+        .filter(s::ended_at.is_null())
+        .filter(s::expires_at.gt(now))
+        .select(s::public_id)
+        .order(s::public_id.asc())
+        .load(conn)
+}
+
 /// The public ids of every stored session of `user_id`, ended or not.
 pub fn public_ids_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
     s::sessions

@@ -191,7 +191,13 @@ async fn confirm(state: &AppState, req: &HttpRequest, form: &Params) -> HttpResp
                     "The form expired or was not sent from this site. Nothing was changed.",
                 );
             }
-            if let Err(e) = sessions::end(&state.oauth, &current).await {
+            // Asked by a relying party (it named itself or gave a hint), or by the user here.
+            let reason = if request.client.is_some() || request.hint.is_some() {
+                sessions::EndReason::RpLogout
+            } else {
+                sessions::EndReason::Logout
+            };
+            if let Err(e) = sessions::end(&state.oauth, &current, reason).await {
                 return PageError::from(e).error_response();
             }
             true

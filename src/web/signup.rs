@@ -195,7 +195,7 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
     };
     // Whoever was signed in on this browser is signed out: one session per browser.
     if let Ok(Some(old)) = session::current(&state, &req).await {
-        let _ = sessions::end(&ctx, &old).await;
+        let _ = sessions::end(&ctx, &old, sessions::EndReason::Replaced).await;
     }
     let value = match sessions::start(&ctx, &user_id).await {
         Ok(v) => v,

@@ -414,6 +414,8 @@ async fn sign_access(app: &TestApp, client: &TestClient, sub: &str, scope: &str)
         scope: &scope,
         aud: &app.settings.issuer,
         sid: None,
+        roles: &[],
+        act: None,
     };
     tokens::issue_access(&context(app), &grant).await.unwrap().token
 }

@@ -121,6 +121,8 @@ impl AuthorizationRequest {
                 scope: &self.scope,
                 aud: &audience,
                 sid: Some(&session_sid),
+                roles: &[],
+                act: None,
             };
             let access = issue_access(ctx, &grant).await?;
             ctx.metrics.token_issued(GrantType::Implicit);

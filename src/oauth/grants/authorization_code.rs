@@ -47,6 +47,8 @@ pub(super) async fn exchange(
         scope: &scope,
         aud: &row.audience,
         sid: sid.as_deref(),
+        roles: &[],
+        act: None,
     };
     let access = issue_access(ctx, &grant).await?;
     let id_token = id_token(ctx, client, &row, (&sub, sid.as_deref()), &scope, &access.token).await?;

@@ -29,6 +29,8 @@ pub(super) async fn exchange(
             scope: &scope,
             aud: &aud,
             sid: None,
+            roles: &[],
+            act: None,
         },
     )
     .await?;

@@ -61,6 +61,8 @@ pub(super) async fn exchange(
             scope: &scope,
             aud: &aud,
             sid: None,
+            roles: &[],
+            act: None,
         },
     )
     .await?;

@@ -208,6 +208,8 @@ async fn respond(
         scope,
         aud: &row.audience,
         sid: sid.as_deref(),
+        roles: &[],
+        act: None,
     };
     let access = issue_access(ctx, &grant).await?;
     // Core §12.2: the same `sub` and `auth_time` as at first, no `nonce`.
