@@ -63,13 +63,51 @@ impl RootSpanBuilder for RequestSpan {
                     .extensions()
                     .get::<Started>()
                     .map_or(0.0, |s| s.0.elapsed().as_secs_f64() * 1000.0);
-                if response.status().is_server_error() {
+                // A 503 is load shed or a dependency away: its cause is logged
+                // where it arose (sampled when it comes in floods), so the
+                // request's own line stays at info and a flood of refusals
+                // does not become a flood of error lines.
+                if response.status().is_server_error() && status != 503 {
                     tracing::error!(status, latency_ms, "request failed")
                 } else {
                     tracing::info!(status, latency_ms, "request finished")
                 }
             }
             Err(error) => tracing::error!(error = %error, "request failed"),
+        }
+    }
+}
+
+/// A log line for something that may happen thousands of times a second
+/// (load shedding): the first occurrence is reported at once, later ones
+/// are counted and reported together at most once per interval.
+pub struct Sampled {
+    every: std::time::Duration,
+    state: std::sync::Mutex<(Option<Instant>, u64)>,
+}
+
+impl Sampled {
+    /// A line written at most once per `every`.
+    pub const fn new(every: std::time::Duration) -> Sampled {
+        Sampled {
+            every,
+            state: std::sync::Mutex::new((None, 0)),
+        }
+    }
+
+    /// Counts one occurrence; returns how many to report (this one and
+    /// those held back since the last report) when a line is due now.
+    pub fn tick(&self) -> Option<u64> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.1 += 1;
+        let now = Instant::now();
+        match state.0 {
+            Some(last) if now.duration_since(last) < self.every => None,
+            _ => {
+                let count = state.1;
+                *state = (Some(now), 0);
+                Some(count)
+            }
         }
     }
 }
@@ -91,4 +129,25 @@ pub async fn request_id_header(
             .insert(HeaderName::from_static("x-request-id"), value);
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sampled;
+    use std::time::Duration;
+
+    #[test]
+    fn a_sampled_line_reports_the_first_occurrence_then_counts_the_rest() {
+        let line = Sampled::new(Duration::from_secs(3600));
+        assert_eq!(line.tick(), Some(1));
+        assert_eq!(line.tick(), None);
+        assert_eq!(line.tick(), None);
+    }
+
+    #[test]
+    fn a_sampled_line_reports_what_it_held_back_once_the_interval_passed() {
+        let line = Sampled::new(Duration::ZERO);
+        assert_eq!(line.tick(), Some(1));
+        assert_eq!(line.tick(), Some(1));
+    }
 }

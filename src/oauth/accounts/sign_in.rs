@@ -5,6 +5,7 @@ use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::throttle::{self, Subject};
 use crate::oauth::{hasher, Context};
 use crate::storage::{self, StorageError};
+use crate::telemetry::Sampled;
 use secrecy::SecretString;
 
 /// Who is signing in: through the login page, or through a client (the
@@ -85,8 +86,18 @@ async fn attempt_sign_in(
     via: Via<'_>,
     address: &str,
 ) -> Result<SignInOutcome, StorageError> {
-    let busy = || SignInOutcome::Busy {
-        retry_after: ctx.settings.password_queue_wait.max(1) as u64,
+    let busy = || {
+        // A flood is refused thousands of times a second: one line per 10 s.
+        static SATURATED: Sampled = Sampled::new(std::time::Duration::from_secs(10));
+        if let Some(refused) = SATURATED.tick() {
+            tracing::warn!(
+                refused,
+                "password hashing is saturated: sign-ins answered 503 with Retry-After since the last report"
+            );
+        }
+        SignInOutcome::Busy {
+            retry_after: ctx.settings.password_queue_wait.max(1) as u64,
+        }
     };
     let queue_key = throttle::address_key(address);
     if !ctx.passwords.has_room(&queue_key) {
