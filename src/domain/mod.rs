@@ -35,3 +35,17 @@ impl Invalid {
         Invalid(reason.into())
     }
 }
+
+/// How many cases each property test runs: a few thousand by default;
+/// `PROPTEST_CASES` asks for more (a longer local run) or fewer.
+#[cfg(test)]
+pub(crate) fn proptest_config() -> proptest::test_runner::Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    proptest::test_runner::Config {
+        cases,
+        ..proptest::test_runner::Config::default()
+    }
+}

@@ -116,6 +116,9 @@ impl std::fmt::Debug for CodeVerifier {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -148,6 +148,9 @@ impl fmt::Display for RedirectUri {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -87,6 +87,9 @@ impl fmt::Display for ScopeSet {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

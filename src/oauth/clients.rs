@@ -380,6 +380,9 @@ impl ClientCache {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

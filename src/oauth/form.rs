@@ -75,6 +75,9 @@ fn decode(raw: &[u8]) -> Result<String, String> {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
