@@ -17,6 +17,7 @@ mod configuration;
 mod database_faults;
 mod discovery;
 mod dynamic_registration;
+mod fuzz;
 mod hostile_input;
 mod hostile_pages;
 mod in_chromium;
