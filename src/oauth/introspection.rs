@@ -1,5 +1,10 @@
 //! Token introspection (RFC 7662): whether a token is live, and what it
-//! carries. Only confidential clients may ask.
+//! carries. Only confidential clients an operator allowed may ask (an
+//! API's introspection credentials, or a client marked with
+//! `--introspect-for`), and each only about access tokens for the
+//! audiences it was allowed: any other access token is answered
+//! `{"active": false}`, so a client cannot probe other APIs' tokens. A
+//! client may also ask about its own refresh tokens.
 
 use crate::oauth::clients::Client;
 use crate::oauth::error::OAuthError;
@@ -17,12 +22,17 @@ pub async fn introspect(ctx: &Context, client: &Client, params: &Params) -> Resu
             "only confidential clients may introspect tokens",
         ));
     }
+    if client.introspection_audiences.is_empty() {
+        return Err(OAuthError::unauthorized_client(
+            "this client is not allowed to introspect tokens",
+        ));
+    }
     let token = params
         .require("token")
         .map_err(OAuthError::invalid_request)?
         .to_string();
     if params.get("token_type_hint") != Some("refresh_token") {
-        if let Some(answer) = access_token(ctx, &token).await? {
+        if let Some(answer) = access_token(ctx, client, &token).await? {
             return Ok(answer);
         }
     }
@@ -36,13 +46,17 @@ fn inactive() -> Value {
 /// The answer for an access token, or `None` if `token` is not one of ours
 /// (it may then be a refresh token). Liveness is decided in one place,
 /// shared with the userinfo endpoint; the answer shows `sub` as issued
-/// (pairwise for a pairwise client).
-async fn access_token(ctx: &Context, token: &str) -> Result<Option<Value>, OAuthError> {
+/// (pairwise for a pairwise client). A token for an audience the client
+/// may not introspect is inactive to it.
+async fn access_token(ctx: &Context, client: &Client, token: &str) -> Result<Option<Value>, OAuthError> {
     let claims = match liveness::check(ctx, token).await? {
         Verdict::NotOurs => return Ok(None),
         Verdict::Dead => return Ok(Some(inactive())),
         Verdict::Live(live) => live.claims,
     };
+    if !client.introspection_audiences.contains(&claims.aud) {
+        return Ok(Some(inactive()));
+    }
     let mut answer = json!({
         "active": true,
         "token_type": "Bearer",
@@ -59,6 +73,9 @@ async fn access_token(ctx: &Context, token: &str) -> Result<Option<Value>, OAuth
     }
     if let Some(sid) = claims.sid {
         answer["sid"] = json!(sid);
+    }
+    if !claims.roles.is_empty() {
+        answer["roles"] = json!(claims.roles);
     }
     Ok(Some(answer))
 }
