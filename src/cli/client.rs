@@ -217,7 +217,7 @@ pub fn delete_client(settings: &Settings, client_id: &str) -> anyhow::Result<()>
 
 fn set_introspection(db: &storage::Database, client_id: &str, audiences: &[String]) -> anyhow::Result<()> {
     let now = Clock::system().now();
-    let set = block_on(crate::oauth::clients::set_introspection_audiences(
+    let set = block_on(crate::oauth::introspection::allow(
         db,
         &Actor::operator(),
         client_id,

@@ -382,40 +382,6 @@ impl ClientCache {
     }
 }
 
-/// Sets the audiences whose access tokens the client `id` may introspect
-/// (none: it may not introspect at all). Each must be an absolute URI
-/// without a fragment. Returns whether the client exists.
-pub async fn set_introspection_audiences(
-    db: &Database,
-    actor: &crate::oauth::audit::Actor,
-    id: &str,
-    audiences: &[String],
-    now: i64,
-) -> Result<Result<bool, String>, storage::StorageError> {
-    let mut list: Vec<String> = audiences.iter().filter(|a| !a.is_empty()).cloned().collect();
-    if let Some(bad) = list.iter().find(|a| {
-        !url::Url::parse(a).is_ok_and(|u| u.fragment().is_none()) || a.contains(char::is_whitespace)
-    }) {
-        return Ok(Err(format!("{bad:?} is not an absolute URI without a fragment")));
-    }
-    list.sort();
-    list.dedup();
-    let (id, actor) = (id.to_string(), actor.clone());
-    db.transaction(move |conn| {
-        let set = storage::clients::set_introspection_audiences(conn, &id, &list.join(" "), now)?;
-        if set {
-            storage::notifications::client_changed(conn, &id)?;
-            let event = crate::oauth::audit::Event::ClientUpdated {
-                client_id: id,
-                trust_withdrawn: false,
-            };
-            crate::oauth::audit::record_in(conn, &actor, event, now);
-        }
-        Ok(Ok(set))
-    })
-    .await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use crate::oauth::form::Params;
 use crate::oauth::liveness::{self, Verdict};
 use crate::oauth::openid::subject;
 use crate::oauth::{secrets, Context};
-use crate::storage::{self, tokens as stored};
+use crate::storage::{self, tokens as stored, Database};
 use serde_json::{json, Value};
 
 /// The introspection answer for the token in `params`.
@@ -126,4 +126,38 @@ async fn refresh_token(ctx: &Context, client: &Client, token: &str) -> Result<Op
         "exp": row.expires_at,
         "iat": row.created_at,
     })))
+}
+
+/// Sets the audiences whose access tokens the client `id` may introspect
+/// (none: it may not introspect at all). Each must be an absolute URI
+/// without a fragment. Returns whether the client exists.
+pub async fn allow(
+    db: &Database,
+    actor: &crate::oauth::audit::Actor,
+    id: &str,
+    audiences: &[String],
+    now: i64,
+) -> Result<Result<bool, String>, crate::storage::StorageError> {
+    let mut list: Vec<String> = audiences.iter().filter(|a| !a.is_empty()).cloned().collect();
+    if let Some(bad) = list.iter().find(|a| {
+        !url::Url::parse(a).is_ok_and(|u| u.fragment().is_none()) || a.contains(char::is_whitespace)
+    }) {
+        return Ok(Err(format!("{bad:?} is not an absolute URI without a fragment")));
+    }
+    list.sort();
+    list.dedup();
+    let (id, actor) = (id.to_string(), actor.clone());
+    db.transaction(move |conn| {
+        let set = storage::clients::set_introspection_audiences(conn, &id, &list.join(" "), now)?;
+        if set {
+            storage::notifications::client_changed(conn, &id)?;
+            let event = crate::oauth::audit::Event::ClientUpdated {
+                client_id: id,
+                trust_withdrawn: false,
+            };
+            crate::oauth::audit::record_in(conn, &actor, event, now);
+        }
+        Ok(Ok(set))
+    })
+    .await
 }
