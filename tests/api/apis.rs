@@ -328,3 +328,37 @@ async fn the_api_pages_are_not_there_for_someone_who_is_not_an_administrator() {
     agent.sign_in("alice", PASSWORD, "/account").await;
     assert_eq!(agent.get("/admin/apis").await.status, 404);
 }
+
+#[tokio::test]
+async fn the_authorization_endpoint_follows_the_same_audience_rule() {
+    use crate::browser::{authorize_path, Agent, REDIRECT};
+    let app = spawn_app().await;
+    register_two_apis(&app);
+    let client = app.create_client(&[
+        "--redirect-uri",
+        REDIRECT,
+        "--scope",
+        "orders:read",
+        "--scope",
+        "billing:read",
+    ]);
+    let (path, _) = authorize_path(&client, &[("scope", "orders:read billing:read")]);
+    let refused = Agent::new(&app).get(&path).await;
+    assert_eq!(
+        refused.query_param("error").as_deref(),
+        Some("invalid_scope"),
+        "{:?}",
+        refused.location
+    );
+    let (path, _) = authorize_path(
+        &client,
+        &[("scope", "orders:read"), ("resource", "https://other.example")],
+    );
+    let refused = Agent::new(&app).get(&path).await;
+    assert_eq!(
+        refused.query_param("error").as_deref(),
+        Some("invalid_target"),
+        "{:?}",
+        refused.location
+    );
+}
