@@ -175,7 +175,7 @@ for alg in "${ALGS[@]}"; do
     export TOLLGATE_LOG_FILTER=$LOG_FILTER
     base=http://127.0.0.1:$port
 
-    created=$("$bin" client create --name load --grant-type client_credentials --scope read --json)
+    created=$("$bin" client create --name load --grant-type client_credentials --scope read --introspect-for "$TOLLGATE_ISSUER" --json)
     client_id=$(echo "$created" | sed -n 's/.*"client_id" *: *"\([^"]*\)".*/\1/p')
     client_secret=$(echo "$created" | sed -n 's/.*"client_secret" *: *"\([^"]*\)".*/\1/p')
     [ -n "$client_id" ] && [ -n "$client_secret" ] \

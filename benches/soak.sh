@@ -59,7 +59,7 @@ redirect=http://127.0.0.1:9/callback
 
 echo "$password" | "$bin" user create --username alice --password-stdin >/dev/null
 json_field() { sed -n "s/.*\"$1\" *: *\"\\([^\"]*\\)\".*/\\1/p"; }
-svc=$("$bin" client create --name svc --grant-type client_credentials --scope read --json)
+svc=$("$bin" client create --name svc --grant-type client_credentials --scope read --introspect-for "$TOLLGATE_ISSUER" --json)
 web=$("$bin" client create --name web --public --redirect-uri "$redirect" --scope profile --json)
 export CC_ID=$(echo "$svc" | json_field client_id) CC_SECRET=$(echo "$svc" | json_field client_secret)
 export WEB_CLIENT_ID=$(echo "$web" | json_field client_id) WEB_REDIRECT=$redirect

@@ -22,14 +22,18 @@ macro_rules! out {
     };
 }
 
+mod api;
 mod client;
 mod keys;
 mod profile;
+mod role;
 mod scope;
 mod user;
-pub use client::{create_client, delete_client, list_clients, ClientCommand, CreateClient};
+pub use api::{api, ApiCommand};
+pub use client::{create_client, delete_client, list_clients, update_client, ClientCommand, CreateClient};
 pub use keys::{list_keys, rotate_keys, KeysCommand};
 pub use profile::{NewProfileArgs, UpdateUser};
+pub use role::{client_role, user_role, ClientRoleCommand, UserRoleCommand};
 pub use scope::{add_scope, list_scopes, remove_scope, ScopeCommand};
 pub use user::{
     change_password, create_user, delete_user, list_users, suspend_user, unlock_user, update_user,
@@ -96,6 +100,9 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage the APIs (resource servers) tokens are issued for.
+    #[command(subcommand)]
+    Api(ApiCommand),
     /// Manage the scope catalogue (what self-service clients may ask for).
     #[command(subcommand)]
     Scope(ScopeCommand),

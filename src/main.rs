@@ -38,9 +38,16 @@ fn main() -> ExitCode {
         }) => cli::change_password(&settings, &username, password_stdin),
         Command::User(UserCommand::Delete { username }) => cli::delete_user(&settings, &username),
         Command::User(UserCommand::Unlock { username }) => cli::unlock_user(&settings, &username),
+        Command::User(UserCommand::Role(command)) => cli::user_role(&settings, command),
         Command::Client(ClientCommand::Create(args)) => {
-            cli::create_client(&settings, args.new_client(), args.json)
+            cli::create_client(&settings, args.new_client(), &args.introspect_for, args.json)
         }
+        Command::Client(ClientCommand::Update {
+            client_id,
+            introspect_for,
+        }) => cli::update_client(&settings, &client_id, &introspect_for),
+        Command::Client(ClientCommand::Role(command)) => cli::client_role(&settings, command),
+        Command::Api(command) => cli::api(&settings, command),
         Command::Client(ClientCommand::List { json }) => cli::list_clients(&settings, json),
         Command::Client(ClientCommand::Delete { client_id }) => cli::delete_client(&settings, &client_id),
         Command::Keys(KeysCommand::Rotate { alg }) => cli::rotate_keys(&settings, alg),

@@ -27,6 +27,19 @@ pub enum ClientCommand {
         /// The client id.
         client_id: String,
     },
+    /// Change what an operator decides about a client.
+    Update {
+        /// The client id.
+        #[arg(long)]
+        client_id: String,
+        /// An audience whose access tokens the client may introspect (repeat
+        /// for several; replaces the list; `''` alone clears it).
+        #[arg(long = "introspect-for", value_name = "URI", required = true)]
+        introspect_for: Vec<String>,
+    },
+    /// Give or take roles of an API (shown in its client-credentials tokens).
+    #[command(subcommand)]
+    Role(super::role::ClientRoleCommand),
 }
 
 /// `tollgate client create`'s arguments.
@@ -74,6 +87,10 @@ pub struct CreateClient {
     /// The algorithm id tokens are signed with (one a signing key has).
     #[arg(long, value_name = "ALG")]
     id_token_signed_response_alg: Option<String>,
+    /// An audience whose access tokens the client may introspect (repeat
+    /// for several; none: it may not introspect).
+    #[arg(long = "introspect-for", value_name = "URI")]
+    pub introspect_for: Vec<String>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -107,7 +124,12 @@ impl CreateClient {
 }
 
 /// `tollgate client create`
-pub fn create_client(settings: &Settings, new: registry::NewClient, as_json: bool) -> anyhow::Result<()> {
+pub fn create_client(
+    settings: &Settings,
+    new: registry::NewClient,
+    introspect_for: &[String],
+    as_json: bool,
+) -> anyhow::Result<()> {
     let valid = new.clone().validate(&registry::Registrant::Operator)?;
     let db = open(settings)?;
     let registered = block_on(registry::register(
@@ -117,6 +139,9 @@ pub fn create_client(settings: &Settings, new: registry::NewClient, as_json: boo
         false,
         Clock::system().now(),
     ))?;
+    if !introspect_for.is_empty() {
+        set_introspection(&db, &registered.client_id, introspect_for)?;
+    }
     let secret = registered
         .client_secret
         .as_ref()
@@ -187,5 +212,37 @@ pub fn delete_client(settings: &Settings, client_id: &str) -> anyhow::Result<()>
         anyhow::bail!("no client with id {client_id:?}");
     }
     out!("deleted client {client_id}");
+    Ok(())
+}
+
+fn set_introspection(db: &storage::Database, client_id: &str, audiences: &[String]) -> anyhow::Result<()> {
+    let now = Clock::system().now();
+    let set = block_on(crate::oauth::introspection::allow(
+        db,
+        &Actor::operator(),
+        client_id,
+        audiences,
+        now,
+    ))?
+    .map_err(anyhow::Error::msg)?;
+    if !set {
+        anyhow::bail!("no client with id {client_id:?}");
+    }
+    Ok(())
+}
+
+/// `tollgate client update`
+pub fn update_client(settings: &Settings, client_id: &str, introspect_for: &[String]) -> anyhow::Result<()> {
+    let db = open(settings)?;
+    set_introspection(&db, client_id, introspect_for)?;
+    let list: Vec<&str> = introspect_for
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.is_empty())
+        .collect();
+    match list.as_slice() {
+        [] => out!("client {client_id} may not introspect tokens"),
+        _ => out!("client {client_id} may introspect tokens for: {}", list.join(" ")),
+    }
     Ok(())
 }

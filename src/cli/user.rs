@@ -76,6 +76,9 @@ pub enum UserCommand {
         #[arg(long)]
         username: String,
     },
+    /// Give or take roles of an API.
+    #[command(subcommand)]
+    Role(super::role::UserRoleCommand),
 }
 
 /// A new password: the first line of standard input with

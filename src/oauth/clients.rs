@@ -40,6 +40,8 @@ pub struct Client {
     pub scopes: ScopeSet,
     /// Allowed RFC 8707 resources.
     pub resources: Vec<String>,
+    /// The audiences whose access tokens it may introspect.
+    pub introspection_audiences: Vec<String>,
     /// No secret (SPA, native app).
     pub is_public: bool,
     /// First-party.
@@ -83,6 +85,7 @@ impl Client {
                 .collect(),
             scopes: ScopeSet::parse(&row.scopes).unwrap_or_default(),
             resources: words(&row.resources),
+            introspection_audiences: words(&row.introspection_audiences),
             id: row.id,
             name: row.name,
             is_public: row.is_public,
@@ -415,6 +418,7 @@ mod tests {
             updated_at: 0,
             openid: Default::default(),
             verified: true,
+            introspection_audiences: String::new(),
         }))
     }
 

@@ -3,6 +3,7 @@
 //! the database only through `storage`.
 
 pub mod accounts;
+pub mod apis;
 pub mod audit;
 pub mod authorize;
 pub mod clients;
@@ -43,6 +44,8 @@ pub struct Context {
     pub keys: keys::KeyRing,
     /// Registered clients, cached briefly.
     pub clients: clients::ClientCache,
+    /// Registered APIs (audiences, owned scopes, client roles), cached briefly.
+    pub apis: apis::ApiCache,
     /// Password hashing: a fixed set of threads behind a bounded, fair queue.
     pub passwords: hasher::HashPool,
     /// This server's Prometheus series.
@@ -66,6 +69,7 @@ impl Context {
         Context {
             keys: keys::KeyRing::new(db.clone(), settings.key_lifecycle, clock.clone()),
             clients: clients::ClientCache::new(db.clone(), clock.clone()),
+            apis: apis::ApiCache::new(db.clone()),
             passwords: hasher::HashPool::new(
                 settings.password_hash_concurrency as usize,
                 settings.password_queue_length as usize,

@@ -63,6 +63,9 @@ pub struct ClientRow {
     /// What the client registered as an OpenID Connect relying party.
     #[diesel(embed)]
     pub openid: OpenIdSettings,
+    /// The audiences whose access tokens it may introspect, space-separated
+    /// (empty: none).
+    pub introspection_audiences: String,
 }
 
 /// What a client registered as an OpenID Connect relying party (Dynamic
@@ -253,4 +256,18 @@ pub fn set_flags(conn: &mut DbConnection, id: &str, flags: ClientFlags, now: i64
 /// How many clients a user registered.
 pub fn count_owned_by(conn: &mut DbConnection, owner: &str) -> QueryResult<i64> {
     c::clients.filter(c::owner_id.eq(owner)).count().get_result(conn)
+}
+
+/// Sets the audiences whose access tokens the client may introspect
+/// (space-separated; empty: none); returns whether the client exists.
+pub fn set_introspection_audiences(
+    conn: &mut DbConnection,
+    id: &str,
+    audiences: &str,
+    now: i64,
+) -> QueryResult<bool> {
+    diesel::update(c::clients.find(id))
+        .set((c::introspection_audiences.eq(audiences), c::updated_at.eq(now)))
+        .execute(conn)
+        .map(|n| n == 1)
 }

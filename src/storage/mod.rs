@@ -15,6 +15,7 @@
 //! [`StorageError::Disconnected`]. Both are answered 503, like a pool that
 //! cannot connect; none of them is a 500.
 
+pub mod apis;
 pub mod audit;
 pub mod clients;
 mod connection;

@@ -12,18 +12,23 @@ pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
         .load(conn)
 }
 
-/// Adds a scope or changes its description.
+/// Adds a scope or changes its description (the API owning it, if any,
+/// stays its owner).
 pub fn put(conn: &mut DbConnection, name: &str, description: &str, now: i64) -> QueryResult<()> {
     conn.transaction(|conn| {
-        diesel::delete(s::scopes.find(name)).execute(conn)?;
-        diesel::insert_into(s::scopes)
-            .values((
-                s::name.eq(name),
-                s::description.eq(description),
-                s::created_at.eq(now),
-            ))
-            .execute(conn)
-            .map(|_| ())
+        let n = diesel::update(s::scopes.find(name))
+            .set(s::description.eq(description))
+            .execute(conn)?;
+        if n == 0 {
+            diesel::insert_into(s::scopes)
+                .values((
+                    s::name.eq(name),
+                    s::description.eq(description),
+                    s::created_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
     })
 }
 

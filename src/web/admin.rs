@@ -34,7 +34,11 @@ struct UsersPage<'a> {
 }
 
 /// The signed-in administrator; anyone else is sent to sign in, or gets a 404.
-async fn administrator(state: &AppState, req: &HttpRequest, back: &str) -> Result<Session, PageError> {
+pub(super) async fn administrator(
+    state: &AppState,
+    req: &HttpRequest,
+    back: &str,
+) -> Result<Session, PageError> {
     match session::current(state, req).await? {
         Some(s) if s.is_admin => Ok(s),
         Some(_) => Err(PageError::not_found("There is no page at this address.")),

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod admin_apis;
 mod app_form;
 mod authorize;
 mod body;
@@ -57,6 +58,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     account::routes(cfg);
     portal::routes(cfg);
     admin::routes(cfg);
+    admin_apis::routes(cfg);
     signup::routes(cfg);
     registration_endpoint::routes(cfg);
     cfg.route("/static/style.css", web::get().to(pages::stylesheet));

@@ -294,7 +294,21 @@ impl TestApp {
     /// NAME ARGS` would: the arguments are parsed by the CLI's own parser
     /// and the client registered through the library in this process
     /// (`tests/api/cli.rs` runs the binary itself).
+    ///
+    /// A confidential client may introspect tokens for the default audience
+    /// (as an operator's `--introspect-for` would allow), unless `args`
+    /// name other audiences with `--introspect-for`.
     pub fn create_named_client(&self, name: &str, args: &[&str]) -> TestClient {
+        self.register_client(name, args, true)
+    }
+
+    /// A client registered like [`TestApp::create_client`], but with no
+    /// right to introspect unless `args` give it one.
+    pub fn create_client_without_introspection(&self, args: &[&str]) -> TestClient {
+        self.register_client("Test app", args, false)
+    }
+
+    fn register_client(&self, name: &str, args: &[&str], may_introspect: bool) -> TestClient {
         use clap::Parser;
         use secrecy::ExposeSecret;
         use tollgate::cli::{Cli, ClientCommand, Command};
@@ -318,6 +332,23 @@ impl TestApp {
             self.clock.now(),
         ))
         .unwrap_or_else(|e| panic!("client create failed: {e}"));
+        let mut audiences = args.introspect_for.clone();
+        if audiences.is_empty() && may_introspect && registered.client_secret.is_some() {
+            let default = self.settings.default_audience.as_deref();
+            audiences.push(default.unwrap_or(&self.settings.issuer).to_string());
+        }
+        if !audiences.is_empty() {
+            // Written as part of the registration: no audit record of its own.
+            let (id, list, now) = (
+                registered.client_id.clone(),
+                audiences.join(" "),
+                self.clock.now(),
+            );
+            db.run_sync(move |conn| {
+                tollgate::storage::clients::set_introspection_audiences(conn, &id, &list, now)
+            })
+            .unwrap();
+        }
         TestClient {
             id: registered.client_id,
             secret: registered.client_secret.map(|s| s.expose_secret().to_string()),

@@ -127,3 +127,147 @@ async fn an_access_token_of_a_deleted_user_is_inactive() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(app.introspect(&token, &client).await["active"], false);
 }
+
+#[tokio::test]
+async fn a_client_with_no_right_to_introspect_is_refused() {
+    let app = spawn_app().await;
+    let service = app.service_client();
+    let token = app.client_credentials_token(&service, None).await;
+    let unmarked = app.create_client_without_introspection(&["--grant-type", "client_credentials"]);
+    let answer = app
+        .post_form("/oauth2/introspect", &[("token", &token)], Some(&unmarked))
+        .await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert_eq!(answer.error(), "unauthorized_client");
+}
+
+#[tokio::test]
+async fn a_marked_client_sees_its_audiences_tokens_and_not_others() {
+    let app = spawn_app().await;
+    crate::apis::register_two_apis(&app);
+    let service = crate::apis::service(&app);
+    let orders = app.client_credentials_token(&service, Some("orders:read")).await;
+    let billing = app.client_credentials_token(&service, Some("billing:read")).await;
+    let gate = app.create_client_without_introspection(&[
+        "--grant-type",
+        "client_credentials",
+        "--introspect-for",
+        crate::apis::ORDERS,
+    ]);
+    let seen = app.introspect(&orders, &gate).await;
+    assert_eq!(seen["active"], true, "{seen}");
+    assert_eq!(seen["aud"], crate::apis::ORDERS);
+    assert_eq!(
+        app.introspect(&billing, &gate).await,
+        serde_json::json!({"active": false})
+    );
+}
+
+#[tokio::test]
+async fn an_apis_introspection_credentials_see_its_tokens_with_their_roles() {
+    let app = spawn_app().await;
+    let created = app.cli(
+        &[
+            "api",
+            "create",
+            "--identifier",
+            "https://orders.example/api",
+            "--name",
+            "Orders",
+            "--scope",
+            "orders:read",
+            "--role",
+            "clerk",
+            "--introspection",
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    let created: serde_json::Value = serde_json::from_str(&created.stdout).unwrap();
+    let api = crate::helpers::TestClient {
+        id: created["introspection_client_id"].as_str().unwrap().to_string(),
+        secret: Some(
+            created["introspection_client_secret"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        ),
+    };
+    let service = app.service_client();
+    let out = app.cli(
+        &[
+            "client",
+            "role",
+            "add",
+            "--client-id",
+            &service.id,
+            "--api",
+            "https://orders.example/api",
+            "--role",
+            "clerk",
+        ],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("scope", "read"),
+        ("resource", "https://orders.example/api"),
+    ];
+    let answer = app.post_form("/oauth2/token", &form, Some(&service)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let token = answer.body["access_token"].as_str().unwrap();
+    let seen = app.introspect(token, &api).await;
+    assert_eq!(seen["active"], true, "{seen}");
+    assert_eq!(seen["roles"], serde_json::json!(["clerk"]));
+    // A token for the default audience is not the API's to see.
+    let other = app.client_credentials_token(&service, Some("read")).await;
+    assert_eq!(app.introspect(&other, &api).await["active"], false);
+}
+
+#[tokio::test]
+async fn introspection_rights_are_set_and_cleared_with_client_update() {
+    let app = spawn_app().await;
+    let service = app.service_client();
+    let token = app.client_credentials_token(&service, None).await;
+    let gate = app.create_client_without_introspection(&["--grant-type", "client_credentials"]);
+    let issuer = app.settings.issuer.clone();
+    let out = app.cli(
+        &[
+            "client",
+            "update",
+            "--client-id",
+            &gate.id,
+            "--introspect-for",
+            &issuer,
+        ],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(app.introspect(&token, &gate).await["active"], true);
+    let out = app.cli(
+        &[
+            "client",
+            "update",
+            "--client-id",
+            &gate.id,
+            "--introspect-for",
+            "",
+        ],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bad = app.cli(
+        &[
+            "client",
+            "update",
+            "--client-id",
+            &gate.id,
+            "--introspect-for",
+            "nope",
+        ],
+        None,
+    );
+    assert_ne!(bad.code, 0);
+}

@@ -5,6 +5,7 @@
 mod browser;
 mod helpers;
 
+mod apis;
 mod audit;
 mod authorization_code_grant;
 mod authorization_endpoint;
@@ -44,6 +45,7 @@ mod registry_integrity;
 mod relay;
 mod resource_server;
 mod revocation;
+mod roles;
 mod rp_initiated_logout;
 mod sessions;
 mod sign_in_throttle;

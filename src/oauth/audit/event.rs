@@ -51,6 +51,18 @@ pub enum Event {
         /// What they allowed (all of it, with what they allowed before).
         scope: ScopeSet,
     },
+    /// An operator or administrator gave or took roles of an API: the
+    /// user's (with `user_id`) or the client's (without).
+    RolesChanged {
+        /// The user whose roles changed, if a user's.
+        user_id: Option<String>,
+        /// The client whose roles changed, if a client's.
+        client_id: Option<String>,
+        /// The API's identifier.
+        api: String,
+        /// All of the holder's roles for that API after the change.
+        roles: Vec<String>,
+    },
     /// A user withdrew their consent to a client.
     ConsentWithdrawn {
         /// The user.
@@ -180,6 +192,8 @@ impl Event {
             Event::LoggedOut { .. } => "session.logged_out",
             Event::ConsentGranted { .. } => "consent.granted",
             Event::ConsentWithdrawn { .. } => "consent.withdrawn",
+            Event::RolesChanged { user_id: Some(_), .. } => "user.roles_changed",
+            Event::RolesChanged { user_id: None, .. } => "client.roles_changed",
             Event::ClientRegistered { .. } => "client.registered",
             Event::ClientUpdated { .. } => "client.updated",
             Event::ClientFlagChanged { flag, set, .. } => match (flag, set) {
@@ -235,6 +249,12 @@ impl Event {
                 scope,
             } => (s(user_id), s(client_id), json!({"scope": scope.to_string()})),
             Event::ConsentWithdrawn { user_id, client_id } => (s(user_id), s(client_id), json!({})),
+            Event::RolesChanged {
+                user_id,
+                client_id,
+                api,
+                roles,
+            } => (o(user_id), o(client_id), json!({"api": api, "roles": roles})),
             Event::ClientRegistered { client_id, owner_id } => (o(owner_id), s(client_id), json!({})),
             Event::ClientUpdated {
                 client_id,

@@ -3,6 +3,7 @@
 
 use super::{AuthorizationRequest, ResponseType};
 use crate::domain::{GrantType, ScopeSet};
+use crate::oauth::apis;
 use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::error::OAuthError;
 use crate::oauth::openid::issue::{self, IdTokenGrant};
@@ -78,7 +79,7 @@ impl AuthorizationRequest {
                 .redirect_uri_sent
                 .then(|| self.redirect_uri.as_str().to_string()),
             scope: self.scope.to_string(),
-            audience: ctx.settings.default_audience().to_string(),
+            audience: self.audience.clone(),
             code_challenge: self.code_challenge.as_ref().map(|c| c.as_str().to_string()),
             code_challenge_method: self
                 .code_challenge
@@ -114,14 +115,15 @@ impl AuthorizationRequest {
         let session_sid = subject::sid_for(&self.client, &session.public_id);
         let mut fields: Vec<(&str, String)> = Vec::new();
         let access = if self.response_type.has_access_token() {
-            let audience = ctx.settings.default_audience().to_string();
+            let directory = ctx.apis.get().await?;
+            let roles = apis::user_roles(ctx, &directory, &session.user_id, &self.audience).await?;
             let grant = Grant {
                 sub: &sub,
                 client_id: &self.client.id,
                 scope: &self.scope,
-                aud: &audience,
+                aud: &self.audience,
                 sid: Some(&session_sid),
-                roles: &[],
+                roles: &roles,
                 act: None,
             };
             let access = issue_access(ctx, &grant).await?;

@@ -59,6 +59,9 @@ pub struct AuthorizationRequest {
     pub login_hint: Option<String>,
     /// Who the `id_token_hint` names, if one was sent.
     pub id_token_hint: Option<Hint>,
+    /// The audience of the access tokens this request leads to (the rule
+    /// the token endpoint follows: `oauth::apis::audience`).
+    pub audience: String,
 }
 
 /// Why a request cannot go on.
@@ -114,6 +117,7 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
         max_age: None,
         login_hint: None,
         id_token_hint: None,
+        audience: String::new(),
     };
     // 2. From here on, errors go back to the client.
     let fail = |request: &AuthorizationRequest, code: &str, why: &str| request.refuse(ctx, code, why, false);
@@ -133,6 +137,15 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
     }
     request.scope = requested_scope(&client, params).map_err(|(code, why)| fail(&request, code, &why))?;
     request.openid = crate::oauth::openid::is_openid(&request.scope);
+    let directory = ctx.apis.get().await.map_err(|_| Refusal::Unavailable)?;
+    request.audience = crate::oauth::apis::audience(
+        &directory,
+        ctx.settings.default_audience(),
+        &client,
+        &request.scope,
+        params.resources(),
+    )
+    .map_err(|e| fail(&request, e.code.as_str(), &e.description))?;
     read_prompt(&mut request, params).map_err(|(code, why)| fail(&request, code, &why))?;
     openid::check(ctx, &mut request, params)
         .await

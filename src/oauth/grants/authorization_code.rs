@@ -2,7 +2,7 @@
 //! A code is single use: redemption is one atomic update, and a second
 //! redemption revokes what the first one issued (§4.1.2).
 
-use super::TokenResponse;
+use super::{user_roles, TokenResponse};
 use crate::domain::{CodeChallenge, CodeVerifier, GrantType, ScopeSet};
 use crate::oauth::clients::Client;
 use crate::oauth::error::OAuthError;
@@ -41,13 +41,15 @@ pub(super) async fn exchange(
     let sub = subject::for_client(ctx, client, &row.user_id).await?;
     // The session as this client knows it (per sector for a pairwise one).
     let sid = row.session_id.as_deref().map(|p| subject::sid_for(client, p));
+    let dir = ctx.apis.get().await?;
+    let roles = user_roles(ctx, &dir, &row.user_id, &row.audience).await?;
     let grant = Grant {
         sub: &sub,
         client_id: &client.id,
         scope: &scope,
         aud: &row.audience,
         sid: sid.as_deref(),
-        roles: &[],
+        roles: &roles,
         act: None,
     };
     let access = issue_access(ctx, &grant).await?;

@@ -18,7 +18,8 @@ pub(super) async fn exchange(
         ));
     }
     let scope = requested_scope(params, &client.scopes)?;
-    let aud = audience(ctx, client, params)?;
+    let (aud, dir) = audience(ctx, client, &scope, params).await?;
+    let roles = dir.client_roles(&client.id, &aud);
     // `sub` is the client id, which can never equal a user id (user ids
     // carry a prefix client ids never have): RFC 9700 §4.15.
     let access = issue_access(
@@ -29,7 +30,7 @@ pub(super) async fn exchange(
             scope: &scope,
             aud: &aud,
             sid: None,
-            roles: &[],
+            roles: &roles,
             act: None,
         },
     )

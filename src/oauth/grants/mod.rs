@@ -8,12 +8,15 @@ mod password;
 mod refresh_token;
 
 use crate::domain::{GrantType, ScopeSet};
+use crate::oauth::apis;
+pub(super) use crate::oauth::apis::user_roles;
 use crate::oauth::clients::{self, Client};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::tokens::IssuedAccess;
 use crate::oauth::Context;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// A successful token response (RFC 6749 §5.1).
 #[derive(Debug, Serialize)]
@@ -106,27 +109,21 @@ fn requested_scope(params: &Params, allowed: &ScopeSet) -> Result<ScopeSet, OAut
     Ok(asked)
 }
 
-/// The audience of the token: the RFC 8707 `resource`, if one was named and
-/// the client may ask for it; the configured default otherwise.
-fn audience(ctx: &Context, client: &Client, params: &Params) -> Result<String, OAuthError> {
-    match params.resources() {
-        [] => Ok(ctx.settings.default_audience().to_string()),
-        [resource] => {
-            let absolute = url::Url::parse(resource).is_ok_and(|u| u.fragment().is_none());
-            if !absolute {
-                return Err(OAuthError::invalid_target(
-                    "a resource must be an absolute URI without a fragment",
-                ));
-            }
-            if !client.resources.iter().any(|r| r == resource) {
-                return Err(OAuthError::invalid_target(
-                    "this client may not request tokens for that resource",
-                ));
-            }
-            Ok(resource.clone())
-        }
-        _ => Err(OAuthError::invalid_target(
-            "only one resource may be named per token request",
-        )),
-    }
+/// The audience of a token for `client` with `scope` (see
+/// [`apis::audience`], the one rule), and the directory it was read from.
+async fn audience(
+    ctx: &Context,
+    client: &Client,
+    scope: &ScopeSet,
+    params: &Params,
+) -> Result<(String, Arc<apis::Directory>), OAuthError> {
+    let dir = ctx.apis.get().await?;
+    let aud = apis::audience(
+        &dir,
+        ctx.settings.default_audience(),
+        client,
+        scope,
+        params.resources(),
+    )?;
+    Ok((aud, dir))
 }

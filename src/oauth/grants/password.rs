@@ -2,7 +2,7 @@
 //! not to use it; Tollgate keeps it for trusted first-party clients that
 //! are explicitly allowed it, and throttles failures.
 
-use super::{audience, requested_scope, TokenResponse};
+use super::{audience, requested_scope, user_roles, TokenResponse};
 use crate::domain::GrantType;
 use crate::oauth::accounts::{self, SignInOutcome, Via};
 use crate::oauth::clients::Client;
@@ -33,7 +33,7 @@ pub(super) async fn exchange(
         return Err(OAuthError::invalid_request("the password is too long"));
     }
     let scope = requested_scope(params, &client.scopes)?;
-    let aud = audience(ctx, client, params)?;
+    let (aud, dir) = audience(ctx, client, &scope, params).await?;
 
     let password = SecretString::from(password.to_string());
     let user = match accounts::sign_in(ctx, username, password, Via::Client(&client.id), peer).await? {
@@ -53,6 +53,7 @@ pub(super) async fn exchange(
     // The password was checked just now.
     let auth_time = ctx.clock.now();
     let sub = subject::for_client(ctx, client, &user.id).await?;
+    let roles = user_roles(ctx, &dir, &user.id, &aud).await?;
     let access = issue_access(
         ctx,
         &Grant {
@@ -61,7 +62,7 @@ pub(super) async fn exchange(
             scope: &scope,
             aud: &aud,
             sid: None,
-            roles: &[],
+            roles: &roles,
             act: None,
         },
     )

@@ -3,7 +3,7 @@
 //! family, except within a short grace window, so that two tabs refreshing
 //! the same token at once both succeed.
 
-use super::TokenResponse;
+use super::{user_roles, TokenResponse};
 use crate::domain::ScopeSet;
 use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::clients::Client;
@@ -202,13 +202,19 @@ async fn respond(
     };
     // The session as this client knows it (per sector for a pairwise one).
     let sid = row.session_id.as_deref().map(|p| subject::sid_for(client, p));
+    // Roles are read afresh: a change shows in the next token.
+    let dir = ctx.apis.get().await?;
+    let roles = match row.user_id.as_deref() {
+        Some(user_id) => user_roles(ctx, &dir, user_id, &row.audience).await?,
+        None => dir.client_roles(&row.client_id, &row.audience),
+    };
     let grant = Grant {
         sub: &sub,
         client_id: &client.id,
         scope,
         aud: &row.audience,
         sid: sid.as_deref(),
-        roles: &[],
+        roles: &roles,
         act: None,
     };
     let access = issue_access(ctx, &grant).await?;

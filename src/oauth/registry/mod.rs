@@ -43,7 +43,7 @@ pub enum RegisterError {
 /// A new client id: 128 random bits in base64url, never starting with `-`,
 /// so that an operator can pass it to the CLI (`tollgate client delete ID`)
 /// without it being read as an option (one id in 64 would be).
-fn new_client_id() -> String {
+pub(crate) fn new_client_id() -> String {
     loop {
         let id = secrets::random_token(16);
         if !id.starts_with('-') {
@@ -90,6 +90,7 @@ pub async fn register(
         created_at: now,
         updated_at: now,
         openid: details.openid,
+        introspection_audiences: String::new(),
     };
     let id = row.id.clone();
     let actor = actor.clone();
