@@ -182,6 +182,38 @@ const ENDPOINTS: &[(&str, &str, &[&str])] = &[
     ("GET", "/admin/users", &["q"]),
     ("POST", "/admin/users/unlock", &["csrf_token", "username"]),
     ("GET", "/admin/audit", &["kind", "user", "client", "before"]),
+    ("GET", "/admin/apis", &[]),
+    (
+        "POST",
+        "/admin/apis",
+        &[
+            "csrf_token",
+            "identifier",
+            "name",
+            "scopes",
+            "roles",
+            "introspection",
+        ],
+    ),
+    (
+        "POST",
+        "/admin/apis/update",
+        &[
+            "csrf_token",
+            "identifier",
+            "name",
+            "add_scopes",
+            "remove_scopes",
+            "add_roles",
+            "remove_roles",
+        ],
+    ),
+    ("POST", "/admin/apis/delete", &["csrf_token", "identifier"]),
+    (
+        "POST",
+        "/admin/users/roles",
+        &["csrf_token", "username", "api", "role", "change"],
+    ),
     ("GET", "/.well-known/oauth-authorization-server", &[]),
     ("GET", "/.well-known/openid-configuration", &[]),
     ("GET", "/oauth2/jwks", &[]),
@@ -250,7 +282,15 @@ fn value(rng: &mut StdRng, name: &str, m: &Material) -> String {
             "99999999999999999999".into(),
             "abc".into(),
         ],
-        "resource" => vec!["https://api.example".into(), "not a uri".into()],
+        "resource" | "identifier" | "api" => vec![
+            "https://api.example".into(),
+            "https://notes.example".into(),
+            "not a uri".into(),
+        ],
+        "role" | "roles" | "add_roles" | "remove_roles" => {
+            vec!["reader".into(), "admin writer".into(), "bad role".into()]
+        }
+        "change" => vec!["add".into(), "remove".into()],
         "decision" => vec!["allow".into(), "deny".into()],
         _ => vec!["x".into()],
     };
@@ -571,6 +611,22 @@ async fn no_generated_request_gets_a_5xx_a_hang_or_leaves_anything_half_written(
         s.password_hash_concurrency = TASKS as u32;
     })
     .await;
+    let api = app.cli(
+        &[
+            "api",
+            "create",
+            "--identifier",
+            "https://notes.example",
+            "--name",
+            "Notes",
+            "--role",
+            "reader",
+            "--scope",
+            "notes.read",
+        ],
+        None,
+    );
+    assert_eq!(api.code, 0, "{}", api.stderr);
     let confidential = app.first_party_client();
     let public = app.create_client(&["--public", "--redirect-uri", REDIRECT, "--scope", "openid"]);
     let access_token = app.client_credentials_token(&app.service_client(), None).await;
