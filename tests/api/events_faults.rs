@@ -217,20 +217,19 @@ async fn relay_throughput() {
     let db = TestDb::new();
     let database = tollgate::storage::Database::open(&db.url, 1).unwrap();
     database.migrate().unwrap();
-    database
-        .transaction_sync(|conn| {
-            for i in 0..EVENTS {
-                tollgate::oauth::events::emit_in(
-                    conn,
-                    "user.created",
-                    Some(&format!("user_{i}")),
-                    serde_json::json!({"user_id": format!("user_{i}"), "username": format!("u{i}"), "admin": false}),
-                    1_796_584_875,
-                )?;
-            }
-            Ok(())
-        })
-        .unwrap();
+    for chunk in 0..EVENTS / 1000 {
+        database
+            .transaction_sync(|conn| {
+                for i in chunk * 1000..(chunk + 1) * 1000 {
+                    let user = format!("user_{i}");
+                    let data =
+                        serde_json::json!({"user_id": user, "username": format!("u{i}"), "admin": false});
+                    tollgate::oauth::events::emit_in(conn, "user.created", Some(&user), data, 1_796_584_875)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
     let started = Instant::now();
     let app: TestApp = spawn_app_on(db, |s| s.events_url = Some(nats.url())).await;
     wait_until_sent(&app, Duration::from_secs(600)).await;
