@@ -240,3 +240,34 @@ async fn relay_throughput() {
         EVENTS as f64 / elapsed.as_secs_f64()
     );
 }
+
+#[tokio::test]
+async fn the_backlog_grows_while_the_broker_is_down_and_drains_when_it_is_back() {
+    use crate::metrics::{sample, scrape, spawn_app_with_metrics_on};
+    let Some(mut nats) = Nats::start().await else {
+        return;
+    };
+    let (app, metrics) = spawn_app_with_metrics_on(TestDb::new(), |s| s.events_url = Some(nats.url())).await;
+    nats.kill();
+    for name in ["alice", "bob", "carol"] {
+        app.create_user(name, PASSWORD);
+    }
+    let metric = |body: &str, name: &str| sample(body, name, &[]).unwrap_or(-1.0);
+    let deadline = Instant::now() + WAIT;
+    while metric(&scrape(&metrics).await, "tollgate_events_outbox_pending") < 3.0 {
+        assert!(Instant::now() < deadline, "the backlog was not reported");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    nats.resume().await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let body = scrape(&metrics).await;
+        if metric(&body, "tollgate_events_outbox_pending") == 0.0 {
+            assert!(metric(&body, "tollgate_events_published_total") >= 3.0, "{body}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the backlog did not drain");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
