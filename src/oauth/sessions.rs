@@ -319,6 +319,8 @@ fn announce_end(
     now: i64,
 ) -> Result<(), QueryError> {
     storage::session_store_queue::enqueue(conn, sid, now)?;
+    // Its end is told now: the sweep must not tell it again as a lapse.
+    storage::sessions::take_lapse_announcement(conn, sid)?;
     events::emit_in(
         conn,
         "session.ended",

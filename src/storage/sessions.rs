@@ -324,8 +324,9 @@ pub fn lapsed_unannounced(
         .load(conn)
 }
 
-/// Takes the announcement of the lapse of `public_id`: true for the one
-/// caller that takes it.
+/// Takes the announcement of the end of `public_id` (by a lapse, or by
+/// anything that ends it and announces that): true for the one caller
+/// that takes it.
 pub fn take_lapse_announcement(conn: &mut DbConnection, public_id: &str) -> QueryResult<bool> {
     diesel::update(
         s::sessions

@@ -280,3 +280,30 @@ async fn an_authorization_request_needs_no_broker() {
     log_out(&agent).await;
     assert!(unsent(&app) >= 3, "the events wait in the outbox");
 }
+
+#[tokio::test]
+async fn a_session_that_lapsed_and_was_then_ended_by_a_ban_is_announced_once() {
+    let Some(nats) = Nats::start().await else { return };
+    let app = spawn_app_with_clock(TestDb::new(), |s| s.events_url = Some(nats.url())).await;
+    drop(signed_in(&app, "alice").await);
+    app.clock
+        .advance(Duration::from_secs(app.settings.session_ttl as u64 + 1));
+    let banned = tollgate::oauth::accounts::set_suspended(
+        &app.database(),
+        &Actor::operator(),
+        "alice",
+        true,
+        app.clock.now(),
+    );
+    assert!(banned.unwrap());
+    sweep(&app);
+    sweep(&app);
+
+    nats.wait_for(WAIT, |m| has(m, "session.ended") && has(m, "user.suspended"))
+        .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let messages = nats.messages().await;
+    let ended = of_kind(&messages, "session.ended");
+    assert_eq!(ended.len(), 1, "announced once");
+    assert_eq!(ended[0].json["data"]["reason"], "expired");
+}

@@ -271,3 +271,28 @@ async fn the_backlog_grows_while_the_broker_is_down_and_drains_when_it_is_back()
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// How late an event is published after its commit: 20 users created one
+/// after another, each timed until its `user.created` is in the stream.
+/// `cargo test --test api -- --ignored --nocapture relay_latency`
+#[tokio::test]
+#[ignore = "a measurement, not a check"]
+async fn relay_latency() {
+    let Some(nats) = Nats::start().await else { return };
+    let app = spawn_app_on(TestDb::new(), |s| s.events_url = Some(nats.url())).await;
+    let mut samples = Vec::new();
+    for i in 0..20 {
+        let id = app.create_user(&format!("user{i}"), PASSWORD);
+        let started = Instant::now();
+        nats.wait_for(WAIT, |m| m.iter().any(|m| m.json["subject"] == id.as_str()))
+            .await;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    println!(
+        "relay latency: median {:?}, max {:?} (poll interval {:?})",
+        samples[samples.len() / 2],
+        samples[samples.len() - 1],
+        tollgate::events::relay::POLL
+    );
+}
