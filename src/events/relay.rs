@@ -121,41 +121,41 @@ pub async fn run<P: Publisher>(ctx: Arc<Context>, publisher: P) {
 /// acknowledged, and counts what is left. Returns how many were read.
 pub async fn pass<P: Publisher>(ctx: &Context, publisher: &P) -> Result<usize, PassError> {
     let rows = ctx.db.run(|conn| storage::outbox::unsent(conn, BATCH)).await?;
-    if !rows.is_empty() {
-        let events: Vec<CloudEvent> = rows
-            .iter()
-            .map(|row| CloudEvent::from_row(row, &ctx.settings.issuer))
-            .collect();
-        let outcomes = futures_util::future::join_all(events.iter().map(|e| publisher.publish(e))).await;
-        let (mut sent, mut unsent, mut first_error) = (Vec::new(), Vec::new(), None);
-        for (row, outcome) in rows.iter().zip(outcomes) {
-            match outcome {
-                Ok(()) => sent.push(row.seq),
-                Err(e) => {
-                    unsent.push(row.seq);
-                    first_error.get_or_insert(e);
-                }
+    if rows.is_empty() {
+        ctx.metrics.events_pending(0);
+        return Ok(0);
+    }
+    let events: Vec<CloudEvent> = rows
+        .iter()
+        .map(|row| CloudEvent::from_row(row, &ctx.settings.issuer))
+        .collect();
+    let outcomes = futures_util::future::join_all(events.iter().map(|e| publisher.publish(e))).await;
+    let (mut sent, mut unsent, mut first_error) = (Vec::new(), Vec::new(), None);
+    for (row, outcome) in rows.iter().zip(outcomes) {
+        match outcome {
+            Ok(()) => sent.push(row.seq),
+            Err(e) => {
+                unsent.push(row.seq);
+                first_error.get_or_insert(e);
             }
         }
-        let now = ctx.clock.now();
-        let acked = sent.len();
-        ctx.db
-            .run(move |conn| {
-                storage::outbox::mark_sent(conn, &sent, now)?;
-                storage::outbox::count_attempt(conn, &unsent)
-            })
-            .await?;
-        ctx.metrics.events_published(acked as u64);
-        if let Some(error) = first_error {
-            ctx.metrics
-                .events_pending(ctx.db.run(storage::outbox::count_unsent).await?);
-            return Err(PassError::Broker {
-                failed: rows.len() - acked,
-                error,
-            });
-        }
     }
+    let now = ctx.clock.now();
+    let acked = sent.len();
+    ctx.db
+        .run(move |conn| {
+            storage::outbox::mark_sent(conn, &sent, now)?;
+            storage::outbox::count_attempt(conn, &unsent)
+        })
+        .await?;
+    ctx.metrics.events_published(acked as u64);
     let pending = ctx.db.run(storage::outbox::count_unsent).await?;
     ctx.metrics.events_pending(pending);
-    Ok(rows.len())
+    match first_error {
+        Some(error) => Err(PassError::Broker {
+            failed: rows.len() - acked,
+            error,
+        }),
+        None => Ok(rows.len()),
+    }
 }
