@@ -61,6 +61,11 @@ pub async fn connect(url: &str) -> Result<jetstream::Context, PublishError> {
     let client = async_nats::ConnectOptions::new()
         .name("tollgate")
         .connection_timeout(CONNECT_TIMEOUT)
+        // The relay reconnects by itself, with its backoff, and logs an
+        // outage once; the client's own reconnection, tried for ever, would
+        // log every attempt. It gives up after a few, and the relay's next
+        // publish finds it closed.
+        .max_reconnects(3)
         .connect(url)
         .await
         .map_err(|e| unavailable(&e))?;
