@@ -46,6 +46,8 @@ pub struct Application {
     _sweeper: crate::oauth::sweeper::Sweeper,
     /// Sends back-channel logout notices while the server runs.
     _logout_notices: crate::oauth::openid::backchannel::deliver::Deliverer,
+    /// Publishes the event outbox while the server runs (if `events_url` is set).
+    _events: crate::events::relay::Relay,
     metrics: Option<MetricsServer>,
 }
 
@@ -104,6 +106,7 @@ impl Application {
             settings: web_settings(&settings),
         });
         let logout_notices = crate::oauth::openid::backchannel::deliver::start(state.oauth.clone());
+        let events = crate::events::relay::start(state.oauth.clone(), settings.events_url.clone());
         // Other instances' client changes (PostgreSQL), followed while this
         // application exists; the cache's lifetime bounds them if this fails.
         let following = state
@@ -155,6 +158,7 @@ impl Application {
             _following: following,
             _sweeper: sweeper,
             _logout_notices: logout_notices,
+            _events: events,
             metrics,
         })
     }
@@ -231,6 +235,8 @@ pub fn protocol_settings(s: &Settings) -> ProtocolSettings {
         backchannel_logout_timeout: s.backchannel_logout_timeout,
         backchannel_logout_max_attempts: s.backchannel_logout_max_attempts,
         backchannel_logout_private_addresses: s.backchannel_logout_private_addresses,
+        events_enabled: s.events_url.is_some(),
+        events_retention: s.events_retention,
     }
 }
 

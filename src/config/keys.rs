@@ -213,6 +213,11 @@ pub const KEYS: &[Key] = &[
         help: "`nats://HOST:PORT`: security events are published to this NATS JetStream (stream `TOLLGATE`) (empty: none)",
     },
     Key {
+        name: "events_retention",
+        default: "86400",
+        help: "seconds a published event is kept in the outbox before it is purged",
+    },
+    Key {
         name: "log_format",
         default: "text",
         help: "`text` or `json`",

@@ -125,6 +125,7 @@ impl Settings {
                 .parse("backchannel_logout_private_addresses", boolean)?,
             session_store_url: src.parse("session_store_url", |v| url_of(v, &["redis", "rediss"]))?,
             events_url: src.parse("events_url", |v| url_of(v, &["nats", "tls"]))?,
+            events_retention: src.parse("events_retention", seconds(0, 31_536_000))?,
             log_format: src.parse("log_format", |v| match v {
                 "text" => Ok(LogFormat::Text),
                 "json" => Ok(LogFormat::Json),

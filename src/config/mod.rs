@@ -106,6 +106,8 @@ pub struct Settings {
     pub session_store_url: Option<String>,
     /// The NATS server events are published to (`nats://…`); `None`: none.
     pub events_url: Option<String>,
+    /// Seconds a published event stays in the outbox.
+    pub events_retention: i64,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.

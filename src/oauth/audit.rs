@@ -13,10 +13,15 @@
 //! recorded right after the change ([`record`]). Recording never fails the
 //! change it records: an event that cannot be written (in its own savepoint)
 //! is logged at error level with everything it would have said.
+//!
+//! The events other services are told of ([`Event::published`]) are
+//! written to the outbox (`oauth::events`) together with the audit row: in
+//! the same savepoint, so the trail and the outbox hold both or neither.
 
+use crate::oauth::events;
 use crate::oauth::sessions::Session;
 use crate::storage::audit::{AuditFilter, AuditRow, NewAuditRow};
-use crate::storage::{self, Database, DbConnection, StorageError};
+use crate::storage::{self, Database, DbConnection, QueryError, StorageError};
 
 mod event;
 
@@ -193,24 +198,42 @@ fn log(row: &NewAuditRow, failure: Option<&dyn std::fmt::Display>) {
     }
 }
 
-/// Records `event`, which happened at `at`, on `conn`, inside the caller's transaction, in a
-/// savepoint of its own: a failure to write it is logged and leaves the
-/// caller's transaction as it was.
+/// Writes the audit row of `event` and, if it is published, its outbox row.
+fn write(conn: &mut DbConnection, row: &NewAuditRow, event: &Event, at: i64) -> Result<(), QueryError> {
+    storage::audit::insert(conn, row)?;
+    match event.published() {
+        Some((kind, subject, data)) => events::emit_in(conn, kind, subject, data, at),
+        None => Ok(()),
+    }
+}
+
+/// Records `event`, which happened at `at`, on `conn`, inside the caller's
+/// transaction, in a savepoint of its own (the audit row and, if the event
+/// is published, its outbox row): a failure to write them is logged and
+/// leaves the caller's transaction as it was.
+///
+/// Why the change is not failed instead: both rows are plain inserts with
+/// no constraint a caller can break, in the transaction that already wrote
+/// the change, so the savepoint fails only when the database does — and
+/// then the commit fails too and the change is gone with them. Failing
+/// every account, client and consent change for a trail write would make
+/// the trail a new way for them to fail, with nothing gained.
 pub fn record_in(conn: &mut DbConnection, actor: &Actor, event: Event, at: i64) {
     use diesel::Connection;
     let row = event.row(actor, at);
-    match conn.transaction(|conn| storage::audit::insert(conn, &row)) {
+    match conn.transaction(|conn| write(conn, &row, &event, at)) {
         Ok(()) => log(&row, None),
         Err(e) => log(&row, Some(&e)),
     }
 }
 
-/// Records `event` (at `at`) right after the change it reports, in a statement of
-/// its own. A failure is logged, never returned.
+/// Records `event` (at `at`) right after the change it reports, in a
+/// transaction of its own (the audit row and, if it is published, its
+/// outbox row). A failure is logged, never returned.
 pub async fn record(db: &Database, actor: &Actor, event: Event, at: i64) {
     let row = event.row(actor, at);
     let stored = row.clone();
-    match db.run(move |conn| storage::audit::insert(conn, &stored)).await {
+    match db.transaction(move |conn| write(conn, &stored, &event, at)).await {
         Ok(()) => log(&row, None),
         Err(e) => log(&row, Some(&e)),
     }
@@ -219,7 +242,7 @@ pub async fn record(db: &Database, actor: &Actor, event: Event, at: i64) {
 /// [`record`] for the command line and other synchronous callers.
 pub fn record_sync(db: &Database, actor: &Actor, event: Event, at: i64) {
     let row = event.row(actor, at);
-    match db.run_sync(|conn| storage::audit::insert(conn, &row)) {
+    match db.transaction_sync(|conn| write(conn, &row, &event, at)) {
         Ok(()) => log(&row, None),
         Err(e) => log(&row, Some(&e)),
     }

@@ -319,6 +319,8 @@ fn announce_end(
     now: i64,
 ) -> Result<(), QueryError> {
     storage::session_store_queue::enqueue(conn, sid, now)?;
+    // Its end is told now: the sweep must not tell it again as a lapse.
+    storage::sessions::take_lapse_announcement(conn, sid)?;
     events::emit_in(
         conn,
         "session.ended",
@@ -344,4 +346,21 @@ pub(crate) fn end_all_for_user_in(
         announce_end(conn, sid, user_id, reason, now)?;
     }
     backchannel::user_sessions_ended(conn, user_id, now)
+}
+
+/// Announces, once, that the session `sid` of `user_id` lapsed (its
+/// lifetime ran out before anything ended it): queued for the session store
+/// (which deletes it) and `session.ended` (reason `expired`) owed, in the
+/// caller's transaction. False if it was announced already.
+pub(crate) fn lapsed_in(
+    conn: &mut DbConnection,
+    sid: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<bool, QueryError> {
+    if !storage::sessions::take_lapse_announcement(conn, sid)? {
+        return Ok(false);
+    }
+    announce_end(conn, sid, user_id, EndReason::Expired, now)?;
+    Ok(true)
 }

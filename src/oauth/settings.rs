@@ -61,6 +61,11 @@ pub struct ProtocolSettings {
     /// Whether back-channel logout notices may go to loopback, private or
     /// link-local addresses (development).
     pub backchannel_logout_private_addresses: bool,
+    /// Whether events are published (`events_url` is set): if not, the
+    /// sweeper deletes unpublished events too.
+    pub events_enabled: bool,
+    /// Seconds a published event stays in the outbox.
+    pub events_retention: i64,
 }
 
 impl ProtocolSettings {

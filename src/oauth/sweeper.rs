@@ -31,10 +31,19 @@
 //! - **Signing keys** are not swept: there are a handful, and a retired
 //!   key drops out of the JWKS by itself (see `keys`).
 //!
+//! - **Events** (the outbox) go `events_retention` after they were
+//!   published. Where events are not published (`events_url` unset), every
+//!   event goes at the next sweep, published or not: nobody would ever
+//!   send it. Every instance on one database must therefore agree on
+//!   `events_url`.
+//!
 //! Before anything is deleted, a sweep ends what lapsed for the clients
 //! too: sessions past `expires_at` that were never ended and still have
 //! participants on record get their back-channel logout notices written
-//! (once: the participant records go as the notices are written), so a
+//! (once: the participant records go as the notices are written), and
+//! every session that lapsed without being ended first is announced to the
+//! session store and as `session.ended` (reason `expired`), once (its
+//! `lapse_announced` flag is taken in the announcing transaction). So a
 //! lapsed session is announced at most one `purge_interval` late and
 //! always before it is purged.
 //!
@@ -80,6 +89,8 @@ struct Cutoffs {
     withdrawals: i64,
     login_windows: i64,
     notices: i64,
+    events: i64,
+    events_unsent: bool,
 }
 
 impl Cutoffs {
@@ -92,6 +103,11 @@ impl Cutoffs {
             withdrawals: now - settings.refresh_token_ttl - settings.access_token_ttl - MARGIN,
             login_windows: now - settings.login_lockout,
             notices: now - settings.session_retention,
+            events: match settings.events_enabled {
+                true => now - settings.events_retention,
+                false => now + 1,
+            },
+            events_unsent: !settings.events_enabled,
         }
     }
 }
@@ -121,14 +137,37 @@ const TABLES: &[(&str, Purge)] = &[
     ("session_clients", |c, _, n| {
         storage::sessions::purge_participants(c, n)
     }),
+    ("event_outbox", |c, t, n| {
+        storage::outbox::purge(c, t.events, t.events_unsent, n)
+    }),
 ];
 
-fn log_announced(announced: usize) {
+type Announce = fn(&mut DbConnection, i64, i64) -> Result<usize, QueryError>;
+
+/// What lapsed sessions owe before they can be purged: back-channel logout
+/// notices, then their announcement (session store and `session.ended`).
+const ANNOUNCEMENTS: &[(&str, Announce)] = &[
+    (
+        "lapsed sessions: back-channel logout notices written",
+        crate::oauth::openid::backchannel::lapsed_sessions,
+    ),
+    ("lapsed sessions: ends announced", announce_lapses),
+];
+
+/// Announces up to `limit` sessions that lapsed by `now`, each in a
+/// transaction of its own; returns how many were looked at.
+fn announce_lapses(conn: &mut DbConnection, now: i64, limit: i64) -> Result<usize, QueryError> {
+    use diesel::Connection;
+    let lapsed = storage::sessions::lapsed_unannounced(conn, now, limit)?;
+    for (sid, user_id) in &lapsed {
+        conn.transaction(|conn| crate::oauth::sessions::lapsed_in(conn, sid, user_id, now))?;
+    }
+    Ok(lapsed.len())
+}
+
+fn log_announced(what: &str, announced: usize) {
     if announced > 0 {
-        tracing::info!(
-            sessions = announced,
-            "lapsed sessions: back-channel logout notices written"
-        );
+        tracing::info!(sessions = announced, "{what}");
     }
 }
 
@@ -137,16 +176,17 @@ pub fn sweep_sync(db: &Database, settings: &Settings, now: i64) -> Result<Report
     let cutoffs = Cutoffs::at(settings, now);
     let limit = settings.purge_batch_size;
     let mut report = Report::default();
-    let mut announced = 0;
-    loop {
-        let n =
-            db.run_sync(|conn| crate::oauth::openid::backchannel::lapsed_sessions(conn, cutoffs.now, limit))?;
-        announced += n;
-        if (n as i64) < limit {
-            break;
+    for (what, announce) in ANNOUNCEMENTS {
+        let mut announced = 0;
+        loop {
+            let n = db.run_sync(|conn| announce(conn, cutoffs.now, limit))?;
+            announced += n;
+            if (n as i64) < limit {
+                break;
+            }
         }
+        log_announced(what, announced);
     }
-    log_announced(announced);
     for (table, purge) in TABLES {
         let mut deleted = 0;
         loop {
@@ -167,19 +207,19 @@ pub async fn sweep(db: &Database, settings: &Settings, now: i64) -> Result<Repor
     let cutoffs = Arc::new(Cutoffs::at(settings, now));
     let limit = settings.purge_batch_size;
     let mut report = Report::default();
-    let mut announced = 0;
-    loop {
-        let now = cutoffs.now;
-        let n = db
-            .run(move |conn| crate::oauth::openid::backchannel::lapsed_sessions(conn, now, limit))
-            .await?;
-        announced += n;
-        if (n as i64) < limit {
-            break;
+    for (what, announce) in ANNOUNCEMENTS {
+        let mut announced = 0;
+        loop {
+            let (now, announce) = (cutoffs.now, *announce);
+            let n = db.run(move |conn| announce(conn, now, limit)).await?;
+            announced += n;
+            if (n as i64) < limit {
+                break;
+            }
+            tokio::task::yield_now().await;
         }
-        tokio::task::yield_now().await;
+        log_announced(what, announced);
     }
-    log_announced(announced);
     for (table, purge) in TABLES {
         let mut deleted = 0;
         loop {

@@ -52,3 +52,68 @@ pub fn insert(conn: &mut DbConnection, row: &NewOutboxRow) -> QueryResult<()> {
         .execute(conn)
         .map(|_| ())
 }
+
+/// Up to `limit` events not sent yet, oldest first.
+pub fn unsent(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<OutboxRow>> {
+    o::event_outbox
+        .filter(o::sent_at.is_null())
+        .order(o::seq.asc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+/// How many events are not sent yet.
+pub fn count_unsent(conn: &mut DbConnection) -> QueryResult<i64> {
+    o::event_outbox
+        .filter(o::sent_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// Marks the events `seqs` sent at `now` (the broker acknowledged them).
+pub fn mark_sent(conn: &mut DbConnection, seqs: &[i64], now: i64) -> QueryResult<usize> {
+    diesel::update(
+        o::event_outbox
+            .filter(o::seq.eq_any(seqs))
+            .filter(o::sent_at.is_null()),
+    )
+    .set(o::sent_at.eq(now))
+    .execute(conn)
+}
+
+/// Counts a failed publishing attempt for the events `seqs`.
+pub fn count_attempt(conn: &mut DbConnection, seqs: &[i64]) -> QueryResult<usize> {
+    diesel::update(
+        o::event_outbox
+            .filter(o::seq.eq_any(seqs))
+            .filter(o::sent_at.is_null()),
+    )
+    .set(o::attempts.eq(o::attempts + 1))
+    .execute(conn)
+}
+
+/// Deletes up to `limit` events sent before `cutoff`, or, with `unsent`,
+/// any events written before `cutoff`, sent or not (nobody publishes
+/// them). Returns how many went.
+pub fn purge(conn: &mut DbConnection, cutoff: i64, unsent: bool, limit: i64) -> QueryResult<usize> {
+    let seqs: Vec<i64> = if unsent {
+        o::event_outbox
+            .filter(o::created_at.lt(cutoff))
+            .select(o::seq)
+            .order(o::seq.asc())
+            .limit(limit)
+            .load(conn)?
+    } else {
+        o::event_outbox
+            .filter(o::sent_at.lt(cutoff))
+            .select(o::seq)
+            .order(o::seq.asc())
+            .limit(limit)
+            .load(conn)?
+    };
+    if seqs.is_empty() {
+        return Ok(0);
+    }
+    diesel::delete(o::event_outbox.filter(o::seq.eq_any(&seqs))).execute(conn)
+}

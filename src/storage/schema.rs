@@ -74,6 +74,7 @@ diesel::table! {
         expires_at -> BigInt,
         ended_at -> Nullable<BigInt>,
         public_id -> Text,
+        lapse_announced -> Bool,
     }
 }
 

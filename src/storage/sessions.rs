@@ -306,3 +306,34 @@ pub fn public_ids_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<
         .select(s::public_id)
         .load(conn)
 }
+
+/// Up to `limit` sessions that lapsed by `now` without being ended first
+/// and whose end was not announced yet: (public id, user id).
+pub fn lapsed_unannounced(
+    conn: &mut DbConnection,
+    now: i64,
+    limit: i64,
+) -> QueryResult<Vec<(String, String)>> {
+    s::sessions
+        .filter(s::lapse_announced.eq(false))
+        .filter(s::expires_at.le(now))
+        .filter(s::ended_at.is_null().or(s::ended_at.ge(s::expires_at.nullable())))
+        .order(s::expires_at.asc())
+        .limit(limit)
+        .select((s::public_id, s::user_id))
+        .load(conn)
+}
+
+/// Takes the announcement of the end of `public_id` (by a lapse, or by
+/// anything that ends it and announces that): true for the one caller
+/// that takes it.
+pub fn take_lapse_announcement(conn: &mut DbConnection, public_id: &str) -> QueryResult<bool> {
+    diesel::update(
+        s::sessions
+            .filter(s::public_id.eq(public_id))
+            .filter(s::lapse_announced.eq(false)),
+    )
+    .set(s::lapse_announced.eq(true))
+    .execute(conn)
+    .map(|n| n > 0)
+}

@@ -41,6 +41,8 @@ pub struct Metrics {
     tokens_issued: IntCounterVec,
     sign_ins: IntCounterVec,
     lockouts: IntCounterVec,
+    events_pending: IntGauge,
+    events_published: IntCounter,
 }
 
 impl Default for Metrics {
@@ -86,11 +88,23 @@ impl Metrics {
             &["subject"],
         )
         .expect("valid metric");
+        let events_pending = IntGauge::new(
+            "tollgate_events_outbox_pending",
+            "Events in the outbox not yet acknowledged by the broker, as the relay last counted (0 while events are off)",
+        )
+        .expect("valid metric");
+        let events_published = IntCounter::new(
+            "tollgate_events_published_total",
+            "Events this server published and the broker acknowledged",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(tokens_issued.clone()),
             Box::new(sign_ins.clone()),
             Box::new(lockouts.clone()),
+            Box::new(events_pending.clone()),
+            Box::new(events_published.clone()),
         ] {
             registry.register(collector).expect("distinct metric names");
         }
@@ -100,7 +114,19 @@ impl Metrics {
             tokens_issued,
             sign_ins,
             lockouts,
+            events_pending,
+            events_published,
         }
+    }
+
+    /// The relay counted `n` events waiting in the outbox.
+    pub fn events_pending(&self, n: i64) {
+        self.events_pending.set(n);
+    }
+
+    /// The broker acknowledged `n` more events.
+    pub fn events_published(&self, n: u64) {
+        self.events_published.inc_by(n);
     }
 
     /// A lockout of a `subject` kind began.

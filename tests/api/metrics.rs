@@ -11,7 +11,10 @@ async fn spawn_app_with_metrics() -> (TestApp, String) {
     spawn_app_with_metrics_on(TestDb::new(), |_| {}).await
 }
 
-async fn spawn_app_with_metrics_on(db: TestDb, adjust: impl FnOnce(&mut Settings)) -> (TestApp, String) {
+pub(crate) async fn spawn_app_with_metrics_on(
+    db: TestDb,
+    adjust: impl FnOnce(&mut Settings),
+) -> (TestApp, String) {
     let mut settings = test_settings(&db.url);
     adjust(&mut settings);
     settings.metrics_bind = Some("127.0.0.1:0".parse().unwrap());
@@ -36,7 +39,7 @@ async fn spawn_app_with_metrics_on(db: TestDb, adjust: impl FnOnce(&mut Settings
     (app, format!("http://127.0.0.1:{metrics_port}/metrics"))
 }
 
-async fn scrape(url: &str) -> String {
+pub(crate) async fn scrape(url: &str) -> String {
     let response = reqwest::get(url).await.expect("the metrics listener answers");
     assert_eq!(response.status(), 200);
     let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
@@ -45,7 +48,7 @@ async fn scrape(url: &str) -> String {
 }
 
 /// The value of the sample `name` carrying every one of `labels`.
-fn sample(body: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub(crate) fn sample(body: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     body.lines()
         .filter(|line| !line.starts_with('#'))
         .find(|line| {

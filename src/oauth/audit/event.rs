@@ -294,3 +294,128 @@ impl Event {
         }
     }
 }
+
+impl Event {
+    /// What other services are told of this event, if anything: the
+    /// published type (README, "Events"), the user or client it concerns
+    /// (the CloudEvents `subject`) and its data. The one place audit events
+    /// map to published ones; events not listed are not published (sign-ins
+    /// and logouts are told as `session.created` / `session.ended` by
+    /// `oauth::sessions`, role changes by whoever changes them).
+    pub fn published(&self) -> Option<(&'static str, Option<&str>, Value)> {
+        use ClientFlag::*;
+        Some(match self {
+            Event::SignInFailed {
+                user_id,
+                client_id,
+                via,
+            }
+            | Event::LockedOut {
+                user_id,
+                client_id,
+                via,
+            } => (
+                match self {
+                    Event::LockedOut { .. } => "login.locked",
+                    _ => "login.failed",
+                },
+                user_id.as_deref(),
+                json!({"user_id": user_id, "client_id": client_id, "via": via.as_str()}),
+            ),
+            Event::ConsentGranted {
+                user_id,
+                client_id,
+                scope,
+            } => (
+                "consent.granted",
+                Some(user_id),
+                json!({"user_id": user_id, "client_id": client_id, "scope": scope.to_string()}),
+            ),
+            Event::ConsentWithdrawn { user_id, client_id } => (
+                "consent.withdrawn",
+                Some(user_id),
+                json!({"user_id": user_id, "client_id": client_id}),
+            ),
+            Event::ClientRegistered { client_id, owner_id } => (
+                "client.registered",
+                Some(client_id),
+                json!({"client_id": client_id, "owner_id": owner_id}),
+            ),
+            Event::ClientUpdated {
+                client_id,
+                trust_withdrawn,
+            } => (
+                "client.updated",
+                Some(client_id),
+                json!({"client_id": client_id, "trust_withdrawn": trust_withdrawn}),
+            ),
+            Event::ClientFlagChanged {
+                client_id,
+                flag: Suspended,
+                set,
+            } => (
+                if *set {
+                    "client.suspended"
+                } else {
+                    "client.reinstated"
+                },
+                Some(client_id),
+                json!({"client_id": client_id}),
+            ),
+            Event::ClientFlagChanged { client_id, flag, set } => (
+                "client.updated",
+                Some(client_id),
+                json!({
+                    "client_id": client_id,
+                    "flag": if *flag == Trusted { "trusted" } else { "verified" },
+                    "set": set,
+                }),
+            ),
+            Event::ClientSecretRotated { client_id, overlap } => (
+                "client.secret_rotated",
+                Some(client_id),
+                json!({"client_id": client_id, "overlap_seconds": overlap}),
+            ),
+            Event::ClientDeleted { client_id } => {
+                ("client.deleted", Some(client_id), json!({"client_id": client_id}))
+            }
+            Event::UserCreated {
+                user_id,
+                username,
+                admin,
+            } => (
+                "user.created",
+                Some(user_id),
+                json!({"user_id": user_id, "username": username, "admin": admin}),
+            ),
+            Event::UserSuspended { user_id } => {
+                ("user.suspended", Some(user_id), json!({"user_id": user_id}))
+            }
+            Event::UserReinstated { user_id } => {
+                ("user.reinstated", Some(user_id), json!({"user_id": user_id}))
+            }
+            Event::PasswordChanged { user_id } => (
+                "user.password_changed",
+                Some(user_id),
+                json!({"user_id": user_id}),
+            ),
+            Event::UserDeleted { user_id, username } => (
+                "user.deleted",
+                Some(user_id),
+                json!({"user_id": user_id, "username": username}),
+            ),
+            Event::KeyRotated { kid, alg } => ("key.rotated", None, json!({"kid": kid, "alg": alg})),
+            Event::RefreshReuseDetected {
+                client_id,
+                user_id,
+                family_id,
+            } => (
+                "refresh.reuse_detected",
+                Some(user_id.as_deref().unwrap_or(client_id)),
+                json!({"user_id": user_id, "client_id": client_id, "family_id": family_id}),
+            ),
+            // Not published: told otherwise, or of no concern outside.
+            _ => return None,
+        })
+    }
+}

@@ -1,0 +1,2 @@
+DROP INDEX sessions_lapse;
+ALTER TABLE sessions DROP COLUMN lapse_announced;

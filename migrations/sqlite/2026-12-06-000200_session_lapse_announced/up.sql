@@ -1,0 +1,7 @@
+-- Whether the end of a session that lapsed (ran out without being ended) has
+-- been announced (`session.ended`, reason `expired`): the sweeper announces
+-- each lapsed session once. Sessions that lapsed before this migration are
+-- taken as announced: nobody was listening then.
+ALTER TABLE sessions ADD COLUMN lapse_announced BOOLEAN NOT NULL DEFAULT 0;
+UPDATE sessions SET lapse_announced = 1 WHERE expires_at <= CAST(strftime('%s', 'now') AS INTEGER);
+CREATE INDEX sessions_lapse ON sessions(lapse_announced, expires_at);
