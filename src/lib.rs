@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod gateway;
 pub mod oauth;
 pub mod startup;
 pub mod storage;

@@ -213,6 +213,16 @@ pub const KEYS: &[Key] = &[
         help: "`nats://HOST:PORT`: security events are published to this NATS JetStream (stream `TOLLGATE`) (empty: none)",
     },
     Key {
+        name: "gateway_check_path",
+        default: "/gateway/check",
+        help: "path of the forward-authentication check that nginx (`auth_request`) or Traefik (`ForwardAuth`) calls",
+    },
+    Key {
+        name: "gateway_internal_token_ttl",
+        default: "60",
+        help: "seconds the internal token handed to services by the gateway check (`X-Auth-Token`) lives, at most (5-600; never past the outside token's expiry)",
+    },
+    Key {
         name: "log_format",
         default: "text",
         help: "`text` or `json`",

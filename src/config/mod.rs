@@ -106,6 +106,10 @@ pub struct Settings {
     pub session_store_url: Option<String>,
     /// The NATS server events are published to (`nats://…`); `None`: none.
     pub events_url: Option<String>,
+    /// The path of the gateway check.
+    pub gateway_check_path: String,
+    /// Seconds an internal token from the gateway check lives at most.
+    pub gateway_internal_token_ttl: i64,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.

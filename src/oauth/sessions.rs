@@ -319,6 +319,7 @@ fn announce_end(
     now: i64,
 ) -> Result<(), QueryError> {
     storage::session_store_queue::enqueue(conn, sid, now)?;
+    storage::revocations::record(conn, storage::revocations::Kind::Session, sid, user_id, now)?;
     events::emit_in(
         conn,
         "session.ended",

@@ -24,6 +24,7 @@ pub mod logout_deliveries;
 pub mod notifications;
 pub mod outbox;
 pub mod pairwise;
+pub mod revocations;
 pub mod roles;
 #[allow(missing_docs)]
 pub mod schema;

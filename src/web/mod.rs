@@ -8,6 +8,7 @@ mod authorize;
 mod body;
 mod discovery;
 mod forwarded;
+mod gateway;
 mod health;
 mod login;
 mod logout;
@@ -21,6 +22,7 @@ mod signup;
 mod userinfo;
 
 pub use body::client_address;
+pub use gateway::routes as gateway_routes;
 
 use crate::oauth::Context;
 use actix_web::web;

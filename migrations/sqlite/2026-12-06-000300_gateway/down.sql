@@ -1,0 +1,2 @@
+DROP INDEX users_suspended;
+DROP TABLE revocation_log;
