@@ -23,11 +23,13 @@ macro_rules! out {
 }
 
 mod client;
+mod exchange;
 mod keys;
 mod profile;
 mod scope;
 mod user;
 pub use client::{create_client, delete_client, list_clients, ClientCommand, CreateClient};
+pub use exchange::{run_exchange, ExchangeCommand};
 pub use keys::{list_keys, rotate_keys, KeysCommand};
 pub use profile::{NewProfileArgs, UpdateUser};
 pub use scope::{add_scope, list_scopes, remove_scope, ScopeCommand};
@@ -99,6 +101,10 @@ pub enum Command {
     /// Manage the scope catalogue (what self-service clients may ask for).
     #[command(subcommand)]
     Scope(ScopeCommand),
+    /// Manage the token-exchange policy (RFC 8693): which client may swap a
+    /// user's access token for one for which audience.
+    #[command(subcommand)]
+    Exchange(ExchangeCommand),
     /// Read the audit trail of security events.
     #[command(subcommand)]
     Audit(AuditCommand),

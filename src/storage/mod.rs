@@ -19,6 +19,7 @@ pub mod audit;
 pub mod clients;
 mod connection;
 pub mod consents;
+pub mod exchange_policies;
 pub mod keys;
 pub mod logout_deliveries;
 pub mod notifications;

@@ -307,3 +307,11 @@ diesel::table! {
         at -> BigInt,
     }
 }
+
+diesel::table! {
+    token_exchange_policies (client_id, audience) {
+        client_id -> Text,
+        audience -> Text,
+        created_at -> BigInt,
+    }
+}

@@ -218,3 +218,65 @@ async fn after_logout_nginx_refuses_the_sessions_token_within_the_bound() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn a_service_calls_the_next_one_through_nginx_with_an_exchanged_narrower_token() {
+    let Some(stack) = stack().await else { return };
+    let app = &stack.app;
+    let first_party = app.create_client(&[
+        "--trusted",
+        "--grant-type",
+        "password",
+        "--scope",
+        "read",
+        "--scope",
+        "write",
+        "--resource",
+        NOTES,
+    ]);
+    app.create_user("alice", "correct horse battery");
+    let form = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", "correct horse battery"),
+        ("resource", NOTES),
+    ];
+    let issued = app.post_form("/oauth2/token", &form, Some(&first_party)).await;
+    let outside = issued.body["access_token"].as_str().unwrap().to_string();
+    let seen: Value = stack
+        .get("/notes/1", Some(&outside), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let internal = seen["token"]
+        .as_str()
+        .expect("notes got an internal token")
+        .to_string();
+
+    // The notes service, allowed to call the calendar for its users.
+    let notes_service = crate::gateway_exchange::service(app);
+    crate::gateway_exchange::allow(app, &notes_service, CALENDAR);
+    let exchanged = crate::gateway_exchange::exchange(
+        app,
+        &notes_service,
+        &internal,
+        &[("audience", CALENDAR), ("scope", "write")],
+    )
+    .await;
+    assert_eq!(exchanged.status, 200, "{}", exchanged.body);
+    let token = exchanged.body["access_token"].as_str().unwrap();
+
+    let reached = stack.get("/calendar/1", Some(token), &[]).await;
+    assert_eq!(reached.status(), 200);
+    let seen: Value = reached.json().await.unwrap();
+    assert_eq!(seen["service"], "calendar");
+    assert_eq!(seen["subject"], crate::helpers::claims_of(&outside)["sub"]);
+    assert_eq!(seen["client_id"], notes_service.id.as_str());
+    assert_eq!(seen["scope"], "write");
+    assert_eq!(seen["verified"]["aud"][0], CALENDAR, "{seen}");
+    assert_eq!(
+        crate::helpers::claims_of(seen["token"].as_str().unwrap())["act"]["sub"],
+        notes_service.id.as_str()
+    );
+}

@@ -18,6 +18,7 @@ mod database_faults;
 mod discovery;
 mod dynamic_registration;
 mod gateway;
+mod gateway_exchange;
 mod gateway_nginx;
 mod gateway_support;
 mod hostile_input;

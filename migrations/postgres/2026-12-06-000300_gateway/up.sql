@@ -17,3 +17,13 @@ CREATE INDEX revocation_log_at ON revocation_log(at);
 
 -- The view reloads the suspended users at every refresh.
 CREATE INDEX users_suspended ON users(suspended);
+
+-- Token exchange (RFC 8693): which client may exchange a user's access
+-- token for a token for which audience. An operator writes these
+-- (`tollgate exchange allow|deny`); a client with none may not exchange.
+CREATE TABLE token_exchange_policies (
+    client_id TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+    audience TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (client_id, audience)
+);
