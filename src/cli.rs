@@ -24,6 +24,7 @@ macro_rules! out {
 
 mod api;
 mod client;
+mod exchange;
 mod keys;
 mod profile;
 mod role;
@@ -31,6 +32,7 @@ mod scope;
 mod user;
 pub use api::{api, ApiCommand};
 pub use client::{create_client, delete_client, list_clients, update_client, ClientCommand, CreateClient};
+pub use exchange::{run_exchange, ExchangeCommand};
 pub use keys::{list_keys, rotate_keys, KeysCommand};
 pub use profile::{NewProfileArgs, UpdateUser};
 pub use role::{client_role, user_role, ClientRoleCommand, UserRoleCommand};
@@ -106,6 +108,10 @@ pub enum Command {
     /// Manage the scope catalogue (what self-service clients may ask for).
     #[command(subcommand)]
     Scope(ScopeCommand),
+    /// Manage the token-exchange policy (RFC 8693): which client may swap a
+    /// user's access token for one for which audience.
+    #[command(subcommand)]
+    Exchange(ExchangeCommand),
     /// Read the audit trail of security events.
     #[command(subcommand)]
     Audit(AuditCommand),

@@ -56,6 +56,7 @@ fn main() -> ExitCode {
             cli::add_scope(&settings, &name, &description)
         }
         Command::Scope(ScopeCommand::List) => cli::list_scopes(&settings),
+        Command::Exchange(command) => cli::run_exchange(&settings, &command),
         Command::Scope(ScopeCommand::Remove { name }) => cli::remove_scope(&settings, &name),
         Command::Audit(AuditCommand::List {
             user,

@@ -49,6 +49,10 @@ pub struct Application {
     /// Publishes the event outbox while the server runs (if `events_url` is set).
     _events: crate::events::relay::Relay,
     metrics: Option<MetricsServer>,
+    /// Keeps the gateway check's revocation view refreshing.
+    _revocations: crate::gateway::view::Refresher,
+    /// What wakes the view when PostgreSQL announces a revocation.
+    _revocations_sink: Arc<dyn crate::storage::notifications::ClientChangeSink>,
 }
 
 impl Application {
@@ -107,12 +111,37 @@ impl Application {
         });
         let logout_notices = crate::oauth::openid::backchannel::deliver::start(state.oauth.clone());
         let events = crate::events::relay::start(state.oauth.clone(), settings.events_url.clone());
-        // Other instances' client changes (PostgreSQL), followed while this
-        // application exists; the cache's lifetime bounds them if this fails.
+        // The gateway check's revocation view: read once now (a failure is
+        // logged, and the check answers 503 until a refresh succeeds), then
+        // refreshed every second and at every announced revocation.
+        let view = crate::gateway::view::View::new(
+            state.oauth.db.clone(),
+            state.oauth.clock.clone(),
+            settings.access_token_ttl,
+        );
+        if let Err(e) = view.refresh() {
+            tracing::warn!(error = %e, "cannot read the revocation view yet; retrying every second");
+        }
+        let revocations = view.start();
+        let revocations_sink = view.sink();
+        let gateway = Data::new(crate::gateway::Gateway::new(
+            view,
+            settings.gateway_internal_token_ttl,
+        ));
+        let check_path = settings.gateway_check_path.clone();
+        // Other instances' client changes and revocations (PostgreSQL),
+        // followed while this application exists; the cache's lifetime and
+        // the view's poll bound them if this fails.
         let following = state
             .oauth
             .clients
-            .follow_other_instances(&database_url)
+            .follow_other_instances(
+                &database_url,
+                vec![(
+                    crate::storage::notifications::REVOCATIONS_CHANNEL,
+                    Arc::downgrade(&revocations_sink),
+                )],
+            )
             .map_err(|e| tracing::error!(error = %e, "cannot start following client changes"))
             .ok();
         let metrics = MetricsServer::bind(settings.metrics_bind, request_timeout, state.oauth.clone())
@@ -131,6 +160,8 @@ impl Application {
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .wrap(Condition::new(measured, from_fn(metrics::record)))
                 .app_data(state.clone())
+                .app_data(gateway.clone())
+                .configure(|cfg| web::gateway_routes(cfg, &check_path))
                 .configure(web::routes)
                 .default_service(web::not_found_service())
         })
@@ -160,6 +191,8 @@ impl Application {
             _logout_notices: logout_notices,
             _events: events,
             metrics,
+            _revocations: revocations,
+            _revocations_sink: revocations_sink,
         })
     }
 

@@ -218,6 +218,16 @@ pub const KEYS: &[Key] = &[
         help: "seconds a published event is kept in the outbox before it is purged",
     },
     Key {
+        name: "gateway_check_path",
+        default: "/gateway/check",
+        help: "path of the forward-authentication check that nginx (`auth_request`) or Traefik (`ForwardAuth`) calls",
+    },
+    Key {
+        name: "gateway_internal_token_ttl",
+        default: "60",
+        help: "seconds the internal token handed to services by the gateway check (`X-Auth-Token`) lives, at most (5-600; never past the outside token's expiry)",
+    },
+    Key {
         name: "log_format",
         default: "text",
         help: "`text` or `json`",

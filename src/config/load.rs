@@ -126,6 +126,8 @@ impl Settings {
             session_store_url: src.parse("session_store_url", |v| url_of(v, &["redis", "rediss"]))?,
             events_url: src.parse("events_url", |v| url_of(v, &["nats", "tls"]))?,
             events_retention: src.parse("events_retention", seconds(0, 31_536_000))?,
+            gateway_check_path: src.parse("gateway_check_path", check_path)?,
+            gateway_internal_token_ttl: src.parse("gateway_internal_token_ttl", seconds(5, 600))?,
             log_format: src.parse("log_format", |v| match v {
                 "text" => Ok(LogFormat::Text),
                 "json" => Ok(LogFormat::Json),
@@ -141,6 +143,18 @@ impl Settings {
 }
 
 /// Empty, or a URL with one of `schemes`.
+/// An absolute path of plain characters.
+fn check_path(v: &str) -> Result<String, String> {
+    let plain = v.len() > 1
+        && v.starts_with('/')
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b));
+    if !plain {
+        return Err(format!("expected a path like /gateway/check, got {v:?}"));
+    }
+    Ok(v.to_string())
+}
+
 fn url_of(v: &str, schemes: &[&str]) -> Result<Option<String>, String> {
     if v.is_empty() {
         return Ok(None);

@@ -108,6 +108,10 @@ pub struct Settings {
     pub events_url: Option<String>,
     /// Seconds a published event stays in the outbox.
     pub events_retention: i64,
+    /// The path of the gateway check.
+    pub gateway_check_path: String,
+    /// Seconds an internal token from the gateway check lives at most.
+    pub gateway_internal_token_ttl: i64,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.

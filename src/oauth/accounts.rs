@@ -234,6 +234,7 @@ pub fn set_suspended(
             return Ok(false);
         };
         storage::users::set_suspended(conn, username, suspended)?;
+        storage::revocations::user_suspension_changed(conn, &user.id)?;
         if suspended {
             sessions::end_all_for_user_in(conn, &user.id, EndReason::UserSuspended, now)?;
             storage::tokens::revoke_for_user(conn, &user.id, now)?;
@@ -322,6 +323,7 @@ pub fn delete_user(
         // user by a subject deleted with them.
         sessions::end_all_for_user_in(conn, &user.id, EndReason::UserDeleted, now)?;
         storage::users::delete(conn, &user.id)?;
+        storage::revocations::record(conn, storage::revocations::Kind::UserDeleted, &user.id, "", now)?;
         let (user_id, username) = (user.id.clone(), user.username);
         audit::record_in(conn, actor, Event::UserDeleted { user_id, username }, now);
         Ok(Some(Deleted {

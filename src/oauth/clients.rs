@@ -325,11 +325,15 @@ impl ClientCache {
     /// On PostgreSQL (`database_url`), follows the changes other instances
     /// announce, on a connection and thread of its own, until the returned
     /// guard is dropped (the server it serves has stopped). Nothing to
-    /// follow on SQLite.
-    pub fn follow_other_instances(&self, database_url: &str) -> std::io::Result<Following> {
+    /// follow on SQLite. The same connection follows the channels of `also`.
+    pub fn follow_other_instances(
+        &self,
+        database_url: &str,
+        also: Vec<storage::notifications::Subscription>,
+    ) -> std::io::Result<Following> {
         let forward = Arc::new(Forward(Arc::downgrade(&self.entries)));
         let sink: Arc<dyn storage::notifications::ClientChangeSink> = forward.clone();
-        storage::notifications::follow_client_changes(database_url, Arc::downgrade(&sink))?;
+        storage::notifications::follow_client_changes(database_url, Arc::downgrade(&sink), also)?;
         Ok(Following { _forward: forward })
     }
 

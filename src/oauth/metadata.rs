@@ -5,6 +5,7 @@
 //! in its IANA registry, §7.1.2). It says what this server implements, and
 //! nothing it does not.
 
+use crate::domain::GrantType;
 use crate::oauth::keys::KeyError;
 use crate::oauth::openid::claims::{EMAIL_CLAIMS, EMAIL_SCOPE, PROFILE_CLAIMS, PROFILE_SCOPE};
 use crate::oauth::openid::subject::{PAIRWISE, PUBLIC};
@@ -89,7 +90,7 @@ pub fn document(settings: &Settings, signing_algs: &[&str]) -> Value {
         "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
         "userinfo_endpoint": format!("{issuer}{USERINFO_PATH}"),
         "end_session_endpoint": format!("{issuer}{END_SESSION_PATH}"),
-        "grant_types_supported": ["authorization_code", "implicit", "client_credentials", "password", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "implicit", "client_credentials", "password", "refresh_token", GrantType::TokenExchange.as_str()],
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint": format!("{issuer}{REVOCATION_PATH}"),
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,

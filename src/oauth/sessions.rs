@@ -321,6 +321,7 @@ fn announce_end(
     storage::session_store_queue::enqueue(conn, sid, now)?;
     // Its end is told now: the sweep must not tell it again as a lapse.
     storage::sessions::take_lapse_announcement(conn, sid)?;
+    storage::revocations::record(conn, storage::revocations::Kind::Session, sid, user_id, now)?;
     events::emit_in(
         conn,
         "session.ended",

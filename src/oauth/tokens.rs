@@ -74,13 +74,23 @@ pub struct IssuedAccess {
 
 /// Signs an access token for `grant`.
 pub async fn issue_access(ctx: &Context, grant: &Grant<'_>) -> Result<IssuedAccess, OAuthError> {
+    issue_access_until(ctx, grant, i64::MAX).await
+}
+
+/// Signs an access token for `grant` that expires at `not_after` at the
+/// latest (an exchanged token never outlives the token it came from).
+pub async fn issue_access_until(
+    ctx: &Context,
+    grant: &Grant<'_>,
+    not_after: i64,
+) -> Result<IssuedAccess, OAuthError> {
     let key = ctx.keys.active().await?;
     let now = ctx.clock.now();
     let claims = AccessClaims {
         iss: ctx.settings.issuer.clone(),
         sub: grant.sub.to_string(),
         aud: grant.aud.to_string(),
-        exp: now + ctx.settings.access_token_ttl,
+        exp: (now + ctx.settings.access_token_ttl).min(not_after),
         iat: now,
         jti: secrets::random_token(16),
         client_id: grant.client_id.to_string(),

@@ -76,6 +76,7 @@ pub fn record_withdrawal(
     client_id: &str,
     now: i64,
 ) -> QueryResult<()> {
+    super::revocations::record(conn, super::revocations::Kind::Consent, user_id, client_id, now)?;
     let update = |conn: &mut DbConnection| {
         diesel::update(cw::consent_withdrawals.find((user_id, client_id)))
             .set(cw::withdrawn_at.eq(now))

@@ -20,11 +20,13 @@ pub mod audit;
 pub mod clients;
 mod connection;
 pub mod consents;
+pub mod exchange_policies;
 pub mod keys;
 pub mod logout_deliveries;
 pub mod notifications;
 pub mod outbox;
 pub mod pairwise;
+pub mod revocations;
 pub mod roles;
 #[allow(missing_docs)]
 pub mod schema;

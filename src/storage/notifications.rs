@@ -1,8 +1,10 @@
-//! Telling the other instances that a client changed (PostgreSQL
-//! `LISTEN/NOTIFY`), so their caches drop it within a fraction of a second
-//! instead of serving it until their copy expires.
+//! Telling the other instances that something changed (PostgreSQL
+//! `LISTEN/NOTIFY`): a client ([`CLIENTS_CHANNEL`]), so their caches drop it
+//! within a fraction of a second instead of serving it until their copy
+//! expires; or something that kills access tokens ([`REVOCATIONS_CHANNEL`]),
+//! so their revocation views read it at once instead of at their next poll.
 //!
-//! A write sends [`client_changed`] inside its own transaction: PostgreSQL
+//! A write sends [`client_changed`] or [`revoked`] inside its own transaction: PostgreSQL
 //! delivers a notification only when the transaction commits, so a rolled
 //! back write tells nobody. Every instance follows the channel on one
 //! dedicated connection ([`follow_client_changes`]), outside the request
@@ -25,6 +27,11 @@ use std::time::{Duration, Instant};
 
 /// The channel client changes are announced on; the payload is the client id.
 pub const CLIENTS_CHANNEL: &str = "tollgate_clients";
+
+/// The channel revocations are announced on; the payload names what died
+/// (`jti:…`, `sid:…`, `user:…`), for the log: listeners read the revocation
+/// log itself.
+pub const REVOCATIONS_CHANNEL: &str = "tollgate_revocations";
 
 /// The `application_name` of the listening connection, so an operator (or a
 /// test) can find it in `pg_stat_activity`.
@@ -51,6 +58,19 @@ pub fn client_changed(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
     Ok(())
 }
 
+/// Announces, within the caller's transaction, that something which kills
+/// access tokens was written (`what`: `jti:…`, `sid:…`, `user:…`). Does
+/// nothing on SQLite.
+pub fn revoked(conn: &mut DbConnection, what: &str) -> QueryResult<()> {
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<Text, _>(REVOCATIONS_CHANNEL)
+            .bind::<Text, _>(what)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// What the listener reports to.
 pub trait ClientChangeSink: Send + Sync {
     /// The client `id` changed somewhere.
@@ -60,18 +80,28 @@ pub trait ClientChangeSink: Send + Sync {
     fn resync(&self);
 }
 
+/// A channel and who hears what arrives on it.
+pub type Subscription = (&'static str, Weak<dyn ClientChangeSink>);
+
 /// On PostgreSQL, starts the thread that follows [`CLIENTS_CHANNEL`] on its
-/// own connection to `url` and reports to `sink`, reconnecting with backoff
-/// whenever the connection is lost. The thread ends once `sink` has been
-/// dropped. On SQLite, does nothing.
-pub fn follow_client_changes(url: &str, sink: Weak<dyn ClientChangeSink>) -> std::io::Result<()> {
+/// own connection to `url` and reports to `sink` (and every channel of
+/// `also` to its own sink: one listening connection per instance),
+/// reconnecting with backoff whenever the connection is lost. The thread
+/// ends once every sink has been dropped. On SQLite, does nothing.
+pub fn follow_client_changes(
+    url: &str,
+    sink: Weak<dyn ClientChangeSink>,
+    also: Vec<Subscription>,
+) -> std::io::Result<()> {
     if Backend::of_url(url) != Backend::Postgres {
         return Ok(());
     }
     let url = listener_url(url);
+    let mut subscriptions = vec![(CLIENTS_CHANNEL, sink)];
+    subscriptions.extend(also);
     std::thread::Builder::new()
         .name("tollgate-listener".into())
-        .spawn(move || run(&url, &sink))
+        .spawn(move || run(&url, &subscriptions))
         .map(|_| ())
 }
 
@@ -107,39 +137,45 @@ fn listener_url(url: &str) -> String {
 
 /// Why following stopped.
 enum Stop {
-    /// The sink is gone: the server stopped.
+    /// Every sink is gone: the server stopped.
     SinkGone,
     /// The connection failed.
     Lost(diesel::result::Error),
 }
 
-fn run(url: &str, sink: &Weak<dyn ClientChangeSink>) {
+fn wanted(subscriptions: &[Subscription]) -> bool {
+    subscriptions.iter().any(|(_, sink)| sink.strong_count() > 0)
+}
+
+fn run(url: &str, subscriptions: &[Subscription]) {
     let mut backoff = BACKOFF_FIRST;
     // Whether a loss has been logged and its recovery not yet: each is
     // logged once, not at every attempt.
     let mut down = false;
-    while sink.strong_count() > 0 {
-        match listen(url) {
+    while wanted(subscriptions) {
+        match listen(url, subscriptions) {
             Ok(mut conn) => {
                 // After LISTEN: whatever changed before is read afresh, and
                 // whatever changes from now on is announced.
-                let Some(s) = sink.upgrade() else { return };
-                s.resync();
-                drop(s);
+                for (_, sink) in subscriptions {
+                    if let Some(s) = sink.upgrade() {
+                        s.resync();
+                    }
+                }
                 if down {
-                    tracing::info!("client change notifications are back; the client cache was cleared");
+                    tracing::info!("change notifications are back; the caches they feed were resynchronised");
                 } else {
-                    tracing::debug!(channel = CLIENTS_CHANNEL, "following client changes");
+                    tracing::debug!("following changes");
                 }
                 backoff = BACKOFF_FIRST;
                 // Only a loss ends following, and it sets `down` again.
-                match follow(&mut conn, sink) {
+                match follow(&mut conn, subscriptions) {
                     Stop::SinkGone => return,
                     Stop::Lost(e) => {
                         tracing::warn!(
                             error = %e,
-                            "lost the connection for client change notifications; \
-                             changes made elsewhere show when cached clients expire until it is back"
+                            "lost the connection for change notifications; changes made elsewhere \
+                             show when cached clients expire or the revocation view polls until it is back"
                         );
                         down = true;
                     }
@@ -149,50 +185,54 @@ fn run(url: &str, sink: &Weak<dyn ClientChangeSink>) {
                 tracing::warn!(
                     url = %redact(url),
                     error = %e,
-                    "cannot listen for client change notifications; retrying"
+                    "cannot listen for change notifications; retrying"
                 );
                 down = true;
             }
             Err(_) => {}
         }
-        sleep_while_wanted(backoff, sink);
+        sleep_while_wanted(backoff, subscriptions);
         backoff = (backoff * 2).min(BACKOFF_MAX);
     }
 }
 
-fn listen(url: &str) -> Result<PgConnection, String> {
+fn listen(url: &str, subscriptions: &[Subscription]) -> Result<PgConnection, String> {
     let mut conn = PgConnection::establish(url).map_err(|e| e.to_string())?;
-    conn.batch_execute(&format!("LISTEN {CLIENTS_CHANNEL}"))
-        .map_err(|e| e.to_string())?;
+    for (channel, _) in subscriptions {
+        conn.batch_execute(&format!("LISTEN {channel}"))
+            .map_err(|e| e.to_string())?;
+    }
     Ok(conn)
 }
 
-fn follow(conn: &mut PgConnection, sink: &Weak<dyn ClientChangeSink>) -> Stop {
+fn follow(conn: &mut PgConnection, subscriptions: &[Subscription]) -> Stop {
     loop {
         // Drains what has arrived; an error means the connection is gone.
         let mut arrived = Vec::new();
         for notification in conn.notifications_iter() {
             match notification {
-                Ok(n) if n.channel == CLIENTS_CHANNEL => arrived.push(n.payload),
-                Ok(_) => {}
+                Ok(n) => arrived.push((n.channel, n.payload)),
                 Err(e) => return Stop::Lost(e),
             }
         }
-        let Some(s) = sink.upgrade() else {
+        if !wanted(subscriptions) {
             return Stop::SinkGone;
-        };
-        for id in &arrived {
-            s.changed(id);
         }
-        drop(s);
+        for (channel, payload) in &arrived {
+            for (_, sink) in subscriptions.iter().filter(|(c, _)| c == channel) {
+                if let Some(s) = sink.upgrade() {
+                    s.changed(payload);
+                }
+            }
+        }
         std::thread::sleep(POLL_INTERVAL);
     }
 }
 
-/// Sleeps for `total`, ending early if the sink is dropped.
-fn sleep_while_wanted(total: Duration, sink: &Weak<dyn ClientChangeSink>) {
+/// Sleeps for `total`, ending early if every sink is dropped.
+fn sleep_while_wanted(total: Duration, subscriptions: &[Subscription]) {
     let until = Instant::now() + total;
-    while sink.strong_count() > 0 {
+    while wanted(subscriptions) {
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return;

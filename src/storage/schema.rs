@@ -298,3 +298,21 @@ diesel::allow_tables_to_appear_in_same_query!(user_roles, users);
 diesel::allow_tables_to_appear_in_same_query!(user_roles, sessions);
 diesel::allow_tables_to_appear_in_same_query!(client_roles, clients);
 diesel::allow_tables_to_appear_in_same_query!(session_store_queue, sessions);
+
+diesel::table! {
+    revocation_log (seq) {
+        seq -> BigInt,
+        kind -> Text,
+        subject -> Text,
+        detail -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    token_exchange_policies (client_id, audience) {
+        client_id -> Text,
+        audience -> Text,
+        created_at -> BigInt,
+    }
+}

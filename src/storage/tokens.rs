@@ -188,7 +188,7 @@ pub fn revoke_jti(conn: &mut DbConnection, jti: &str, expires_at: i64) -> QueryR
             .execute(conn)
     });
     match inserted {
-        Ok(_) => Ok(()),
+        Ok(_) => super::revocations::record(conn, super::revocations::Kind::Jti, jti, "", expires_at),
         Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
             Ok(())
         }

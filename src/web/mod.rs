@@ -9,6 +9,7 @@ mod authorize;
 mod body;
 mod discovery;
 mod forwarded;
+mod gateway;
 mod health;
 mod login;
 mod logout;
@@ -22,6 +23,7 @@ mod signup;
 mod userinfo;
 
 pub use body::client_address;
+pub use gateway::routes as gateway_routes;
 
 use crate::oauth::Context;
 use actix_web::web;

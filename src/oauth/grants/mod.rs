@@ -6,6 +6,7 @@ mod authorization_code;
 mod client_credentials;
 mod password;
 mod refresh_token;
+mod token_exchange;
 
 use crate::domain::{GrantType, ScopeSet};
 use crate::oauth::apis;
@@ -36,6 +37,9 @@ pub struct TokenResponse {
     /// Core §3.1.3.3).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
+    /// What was issued, in a token exchange (RFC 8693 §2.2.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<&'static str>,
 }
 
 impl TokenResponse {
@@ -47,6 +51,7 @@ impl TokenResponse {
             scope: access.claims.scope,
             refresh_token,
             id_token: None,
+            issued_token_type: None,
         }
     }
 
@@ -78,7 +83,9 @@ pub async fn exchange(
     let creds = clients::credentials(authorization, params)?
         .ok_or_else(|| OAuthError::invalid_client("client authentication is required"))?;
     let client = ctx.clients.authenticate(creds).await?;
-    if !client.allows(grant) {
+    // Token exchange is allowed by the operator's exchange policy, per
+    // client and audience (checked by the grant), not by grant types.
+    if grant != GrantType::TokenExchange && !client.allows(grant) {
         return Err(OAuthError::unauthorized_client(format!(
             "this client may not use the {grant} grant"
         )));
@@ -88,6 +95,7 @@ pub async fn exchange(
         GrantType::Password => password::exchange(ctx, &client, params, peer).await,
         GrantType::RefreshToken => refresh_token::exchange(ctx, &client, params).await,
         GrantType::AuthorizationCode => authorization_code::exchange(ctx, &client, params).await,
+        GrantType::TokenExchange => token_exchange::exchange(ctx, &client, params).await,
         GrantType::Implicit => unreachable!("refused above"),
     }?;
     ctx.metrics.token_issued(grant);
