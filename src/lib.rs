@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod oauth;
+pub mod session_store;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -46,6 +46,8 @@ pub struct Application {
     _sweeper: crate::oauth::sweeper::Sweeper,
     /// Sends back-channel logout notices while the server runs.
     _logout_notices: crate::oauth::openid::backchannel::deliver::Deliverer,
+    /// Keeps the shared session store up to date, when one is configured.
+    _session_store: Option<crate::session_store::Projector>,
     metrics: Option<MetricsServer>,
 }
 
@@ -104,6 +106,10 @@ impl Application {
             settings: web_settings(&settings),
         });
         let logout_notices = crate::oauth::openid::backchannel::deliver::start(state.oauth.clone());
+        let session_store = settings
+            .session_store_url
+            .as_deref()
+            .map(|url| crate::session_store::start(state.oauth.clone(), url));
         // Other instances' client changes (PostgreSQL), followed while this
         // application exists; the cache's lifetime bounds them if this fails.
         let following = state
@@ -155,6 +161,7 @@ impl Application {
             _following: following,
             _sweeper: sweeper,
             _logout_notices: logout_notices,
+            _session_store: session_store,
             metrics,
         })
     }
@@ -231,6 +238,7 @@ pub fn protocol_settings(s: &Settings) -> ProtocolSettings {
         backchannel_logout_timeout: s.backchannel_logout_timeout,
         backchannel_logout_max_attempts: s.backchannel_logout_max_attempts,
         backchannel_logout_private_addresses: s.backchannel_logout_private_addresses,
+        session_store: s.session_store_url.is_some(),
     }
 }
 

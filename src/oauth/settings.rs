@@ -61,6 +61,9 @@ pub struct ProtocolSettings {
     /// Whether back-channel logout notices may go to loopback, private or
     /// link-local addresses (development).
     pub backchannel_logout_private_addresses: bool,
+    /// Whether a shared session store is configured (`session_store_url`):
+    /// without one, the sweeper deletes the queue of sessions to project.
+    pub session_store: bool,
 }
 
 impl ProtocolSettings {

@@ -28,6 +28,8 @@
 //! - **Back-channel logout notices** go `session_retention` after they
 //!   were delivered or abandoned; owed ones stay until then.
 //! - **Session participants** (`session_clients`) go with their session.
+//! - **The session store's queue** goes at each sweep when no session store
+//!   is configured (`session_store_url` unset): nobody would take it off.
 //! - **Signing keys** are not swept: there are a handful, and a retired
 //!   key drops out of the JWKS by itself (see `keys`).
 //!
@@ -80,6 +82,7 @@ struct Cutoffs {
     withdrawals: i64,
     login_windows: i64,
     notices: i64,
+    session_store: bool,
 }
 
 impl Cutoffs {
@@ -92,6 +95,7 @@ impl Cutoffs {
             withdrawals: now - settings.refresh_token_ttl - settings.access_token_ttl - MARGIN,
             login_windows: now - settings.login_lockout,
             notices: now - settings.session_retention,
+            session_store: settings.session_store,
         }
     }
 }
@@ -120,6 +124,12 @@ const TABLES: &[(&str, Purge)] = &[
     }),
     ("session_clients", |c, _, n| {
         storage::sessions::purge_participants(c, n)
+    }),
+    // Without a session store nobody takes these rows off: every instance
+    // must share `session_store_url`.
+    ("session_store_queue", |c, t, n| match t.session_store {
+        true => Ok(0),
+        false => storage::session_store_queue::purge(c, n),
     }),
 ];
 

@@ -41,6 +41,8 @@ pub struct Metrics {
     tokens_issued: IntCounterVec,
     sign_ins: IntCounterVec,
     lockouts: IntCounterVec,
+    session_store_queue: IntGauge,
+    session_store_failures: IntCounter,
 }
 
 impl Default for Metrics {
@@ -86,11 +88,23 @@ impl Metrics {
             &["subject"],
         )
         .expect("valid metric");
+        let session_store_queue = IntGauge::new(
+            "tollgate_session_store_queue",
+            "Sessions whose copy in the shared session store is not yet up to date",
+        )
+        .expect("valid metric");
+        let session_store_failures = IntCounter::new(
+            "tollgate_session_store_failures_total",
+            "Writes or deletes in the shared session store that failed (retried)",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(tokens_issued.clone()),
             Box::new(sign_ins.clone()),
             Box::new(lockouts.clone()),
+            Box::new(session_store_queue.clone()),
+            Box::new(session_store_failures.clone()),
         ] {
             registry.register(collector).expect("distinct metric names");
         }
@@ -100,7 +114,19 @@ impl Metrics {
             tokens_issued,
             sign_ins,
             lockouts,
+            session_store_queue,
+            session_store_failures,
         }
+    }
+
+    /// The session store's queue holds `depth` sessions.
+    pub fn session_store_queue_depth(&self, depth: i64) {
+        self.session_store_queue.set(depth);
+    }
+
+    /// One write or delete in the session store failed.
+    pub fn session_store_failure(&self) {
+        self.session_store_failures.inc();
     }
 
     /// A lockout of a `subject` kind began.

@@ -44,6 +44,8 @@ mod relay;
 mod resource_server;
 mod revocation;
 mod rp_initiated_logout;
+mod session_store;
+mod session_store_faults;
 mod sessions;
 mod sign_in_throttle;
 mod slow_clients;
