@@ -42,6 +42,7 @@ mod refresh_grant;
 mod registry_integrity;
 mod relay;
 mod resource_server;
+mod resource_server_sessions;
 mod revocation;
 mod rp_initiated_logout;
 mod session_store;
