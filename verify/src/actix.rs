@@ -119,8 +119,9 @@ pub enum BearerError {
     /// 503. Not the client's fault, so no challenge.
     #[error("the authorization server cannot be reached; try again later")]
     Unavailable,
-    /// No [`Verifier`] in the app data: 500. A bug in the service's setup.
-    #[error("no Verifier in the app data")]
+    /// No [`Verifier`] in the app data (or, for `WithSession`, no
+    /// `SessionStore`): 500. A bug in the service's setup.
+    #[error("the token checks are not configured (no Verifier or SessionStore in the app data)")]
     NotConfigured,
 }
 
