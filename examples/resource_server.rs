@@ -1,11 +1,26 @@
 //! A resource server (an API) that accepts Tollgate's access tokens, checked
 //! offline by `tollgate-verify` and its actix-web extractors.
 //!
-//! Two routes:
+//! Routes:
 //!
 //! - `GET /health`: public, no token needed.
 //! - `GET /orders`: needs a valid access token granted the `orders:read`
 //!   scope; answers who called (`sub`, `client_id`).
+//! - `GET /me`: needs a valid access token (and, with a session store, a
+//!   live session); answers who called and, from the session, the user's
+//!   name and the session's extra fields.
+//! - `GET /admin`: also needs the `admin` role for this API: from the
+//!   session store's `roles:{audience}` field when one is configured (kept
+//!   current by Tollgate when roles change), else from the token's `roles`
+//!   claim. Without it: 403 `error="insufficient_scope"`.
+//!
+//! With a session store (`SESSION_STORE_URL`), every token is also checked
+//! against Tollgate's shared session store: once the user logs out (or is
+//! suspended…) and Tollgate has deleted `tollgate:session:{sid}`, the token
+//! is refused with 401 `error="invalid_token"` ("the session has ended"),
+//! without a call to Tollgate. A token without a session (client
+//! credentials) is refused by the session check: this example's session
+//! routes are for users.
 //!
 //! Refusals follow RFC 6750 §3 and are answered by the extractor before the
 //! handler runs: no token → 401 `WWW-Authenticate: Bearer realm="…"`; a bad
@@ -23,6 +38,7 @@
 //! | `TOLLGATE_ISSUER` | `--issuer`   | `http://127.0.0.1:8080` | Tollgate's issuer, exactly as in tokens' `iss` |
 //! | `API_AUDIENCE`    | `--audience` | the issuer              | this API's identifier, which tokens' `aud` must contain |
 //! | `BIND`            | `--bind`     | `127.0.0.1:9000`        | address to listen on (port 0: any free port) |
+//! | `SESSION_STORE_URL` | `--session-store` | none              | Tollgate's `session_store_url` (`redis://…`): check sessions there |
 //!
 //! Tollgate puts the issuer in `aud` when a token request names no
 //! `resource`, hence the default audience. A real API should have an
@@ -60,10 +76,11 @@
 //! gets tokens whose `aud` is the issuer: run the API without
 //! `API_AUDIENCE` to accept those.
 
-use actix_web::{get, web, App, HttpResponse, HttpServer};
+use actix_web::{get, web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::json;
-use tollgate_verify::actix::{RequiredScope, Scoped};
-use tollgate_verify::Verifier;
+use tollgate_verify::actix::{AccessToken, BearerError, RequiredScope, Scoped};
+use tollgate_verify::session::{Session, SessionStore};
+use tollgate_verify::{Claims, Verifier};
 
 /// The scope `GET /orders` requires.
 struct ReadOrders;
@@ -90,20 +107,66 @@ async fn list_orders(token: Scoped<ReadOrders>) -> HttpResponse {
     }))
 }
 
+/// The token's session, when a session store is configured: refused (401
+/// "the session has ended") once Tollgate deleted it; 503 if the store
+/// cannot be reached.
+async fn live_session(req: &HttpRequest, claims: &Claims) -> Result<Option<Session>, BearerError> {
+    let Some(store) = req.app_data::<web::Data<SessionStore>>() else {
+        return Ok(None);
+    };
+    let realm = claims.aud.first().cloned();
+    match store.check(claims).await {
+        Ok(session) => Ok(Some(session)),
+        Err(e) => Err(BearerError::from_session(e, realm)),
+    }
+}
+
+#[get("/me")]
+async fn me(req: HttpRequest, token: AccessToken) -> Result<HttpResponse, BearerError> {
+    let session = live_session(&req, &token).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "sub": token.sub,
+        "username": session.as_ref().map(|s| s.username.clone()),
+        "fields": session.map(|s| s.fields),
+    })))
+}
+
+/// The role `GET /admin` requires, for this API (the verifier's audience).
+const ADMIN: &str = "admin";
+
+#[get("/admin")]
+async fn admin(
+    req: HttpRequest,
+    token: AccessToken,
+    verifier: web::Data<Verifier>,
+) -> Result<HttpResponse, BearerError> {
+    match live_session(&req, &token).await? {
+        Some(session) => session.require_role(verifier.audience(), ADMIN)?,
+        None => token.require_role(ADMIN)?,
+    }
+    Ok(HttpResponse::Ok().json(json!({ "sub": token.sub, "admin": true })))
+}
+
 /// The routes, apart from the server, so that they can be mounted elsewhere
-/// (or in an `actix_web::test` service) next to a `web::Data<Verifier>`.
+/// (or in an `actix_web::test` service) next to a `web::Data<Verifier>`
+/// (and a `web::Data<SessionStore>` to check sessions).
 fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(health).service(list_orders);
+    cfg.service(health)
+        .service(list_orders)
+        .service(me)
+        .service(admin);
 }
 
 struct Config {
     issuer: String,
     audience: String,
     bind: String,
+    session_store: Option<String>,
 }
 
-const USAGE: &str = "usage: resource_server [--issuer URL] [--audience URI] [--bind ADDR]
-  (or TOLLGATE_ISSUER, API_AUDIENCE, BIND in the environment)";
+const USAGE: &str =
+    "usage: resource_server [--issuer URL] [--audience URI] [--bind ADDR] [--session-store URL]
+  (or TOLLGATE_ISSUER, API_AUDIENCE, BIND, SESSION_STORE_URL in the environment)";
 
 impl Config {
     /// The environment, then the command line over it.
@@ -112,12 +175,14 @@ impl Config {
         let mut issuer = var("TOLLGATE_ISSUER");
         let mut audience = var("API_AUDIENCE");
         let mut bind = var("BIND");
+        let mut session_store = var("SESSION_STORE_URL");
         let mut args = std::env::args().skip(1);
         while let Some(flag) = args.next() {
             let slot = match flag.as_str() {
                 "--issuer" => &mut issuer,
                 "--audience" => &mut audience,
                 "--bind" => &mut bind,
+                "--session-store" => &mut session_store,
                 "-h" | "--help" => {
                     println!("{USAGE}");
                     std::process::exit(0);
@@ -134,6 +199,7 @@ impl Config {
             audience: audience.unwrap_or_else(|| issuer.clone()),
             issuer,
             bind: bind.unwrap_or_else(|| "127.0.0.1:9000".to_owned()),
+            session_store,
         })
     }
 }
@@ -160,9 +226,25 @@ async fn main() -> std::io::Result<()> {
         verifier.audience()
     );
 
+    // Connects lazily: while Redis is away, session checks answer 503.
+    let store = config.session_store.as_deref().map(|url| {
+        let store = SessionStore::lazy(url).unwrap_or_else(|e| {
+            eprintln!("cannot use the session store {url}: {e}");
+            std::process::exit(1);
+        });
+        eprintln!("checking sessions in the session store");
+        web::Data::new(store)
+    });
+
     let verifier = web::Data::new(verifier);
-    let server = HttpServer::new(move || App::new().app_data(verifier.clone()).configure(routes))
-        .bind(config.bind.as_str())?;
+    let server = HttpServer::new(move || {
+        let app = App::new().app_data(verifier.clone());
+        match &store {
+            Some(store) => app.app_data(store.clone()).configure(routes),
+            None => app.configure(routes),
+        }
+    })
+    .bind(config.bind.as_str())?;
     for addr in server.addrs() {
         println!("listening on http://{addr}");
     }

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod events;
 pub mod gateway;
 pub mod oauth;
+pub mod session_store;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

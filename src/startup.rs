@@ -48,6 +48,8 @@ pub struct Application {
     _logout_notices: crate::oauth::openid::backchannel::deliver::Deliverer,
     /// Publishes the event outbox while the server runs (if `events_url` is set).
     _events: crate::events::relay::Relay,
+    /// Keeps the shared session store up to date, when one is configured.
+    _session_store: Option<crate::session_store::Projector>,
     metrics: Option<MetricsServer>,
     /// Keeps the gateway check's revocation view refreshing.
     _revocations: crate::gateway::view::Refresher,
@@ -110,6 +112,10 @@ impl Application {
             settings: web_settings(&settings),
         });
         let logout_notices = crate::oauth::openid::backchannel::deliver::start(state.oauth.clone());
+        let session_store = settings
+            .session_store_url
+            .as_deref()
+            .map(|url| crate::session_store::start(state.oauth.clone(), url));
         let events = crate::events::relay::start(state.oauth.clone(), settings.events_url.clone());
         // The gateway check's revocation view: read once now (a failure is
         // logged, and the check answers 503 until a refresh succeeds), then
@@ -190,6 +196,7 @@ impl Application {
             _sweeper: sweeper,
             _logout_notices: logout_notices,
             _events: events,
+            _session_store: session_store,
             metrics,
             _revocations: revocations,
             _revocations_sink: revocations_sink,
@@ -270,6 +277,7 @@ pub fn protocol_settings(s: &Settings) -> ProtocolSettings {
         backchannel_logout_private_addresses: s.backchannel_logout_private_addresses,
         events_enabled: s.events_url.is_some(),
         events_retention: s.events_retention,
+        session_store: s.session_store_url.is_some(),
     }
 }
 

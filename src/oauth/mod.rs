@@ -53,6 +53,9 @@ pub struct Context {
     /// Woken when a session ends here, so its back-channel logout notices
     /// go out at once (`openid::backchannel::deliver`).
     pub logout_wake: tokio::sync::Notify,
+    /// The shared session store's state as its projector last saw it
+    /// (`crate::session_store`), for `/readyz`.
+    pub session_store: crate::session_store::Health,
     /// Where "now" comes from: every timestamp written or compared.
     pub clock: Clock,
 }
@@ -77,6 +80,7 @@ impl Context {
             ),
             metrics: Default::default(),
             logout_wake: tokio::sync::Notify::new(),
+            session_store: Default::default(),
             settings,
             db,
             clock,

@@ -66,6 +66,9 @@ pub struct ProtocolSettings {
     pub events_enabled: bool,
     /// Seconds a published event stays in the outbox.
     pub events_retention: i64,
+    /// Whether a shared session store is configured (`session_store_url`):
+    /// without one, the sweeper deletes the queue of sessions to project.
+    pub session_store: bool,
 }
 
 impl ProtocolSettings {

@@ -28,6 +28,8 @@
 //! - **Back-channel logout notices** go `session_retention` after they
 //!   were delivered or abandoned; owed ones stay until then.
 //! - **Session participants** (`session_clients`) go with their session.
+//! - **The session store's queue** goes at each sweep when no session store
+//!   is configured (`session_store_url` unset): nobody would take it off.
 //! - **Signing keys** are not swept: there are a handful, and a retired
 //!   key drops out of the JWKS by itself (see `keys`).
 //!
@@ -91,6 +93,7 @@ struct Cutoffs {
     notices: i64,
     events: i64,
     events_unsent: bool,
+    session_store: bool,
 }
 
 impl Cutoffs {
@@ -108,6 +111,7 @@ impl Cutoffs {
                 false => now + 1,
             },
             events_unsent: !settings.events_enabled,
+            session_store: settings.session_store,
         }
     }
 }
@@ -139,6 +143,12 @@ const TABLES: &[(&str, Purge)] = &[
     }),
     ("event_outbox", |c, t, n| {
         storage::outbox::purge(c, t.events, t.events_unsent, n)
+    }),
+    // Without a session store nobody takes these rows off: every instance
+    // must share `session_store_url`.
+    ("session_store_queue", |c, t, n| match t.session_store {
+        true => Ok(0),
+        false => storage::session_store_queue::purge(c, n),
     }),
 ];
 

@@ -43,6 +43,8 @@ pub struct Metrics {
     lockouts: IntCounterVec,
     events_pending: IntGauge,
     events_published: IntCounter,
+    session_store_queue: IntGauge,
+    session_store_failures: IntCounter,
 }
 
 impl Default for Metrics {
@@ -98,6 +100,16 @@ impl Metrics {
             "Events this server published and the broker acknowledged",
         )
         .expect("valid metric");
+        let session_store_queue = IntGauge::new(
+            "tollgate_session_store_queue",
+            "Sessions whose copy in the shared session store is not yet up to date",
+        )
+        .expect("valid metric");
+        let session_store_failures = IntCounter::new(
+            "tollgate_session_store_failures_total",
+            "Writes or deletes in the shared session store that failed (retried)",
+        )
+        .expect("valid metric");
         for collector in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(tokens_issued.clone()),
@@ -105,6 +117,8 @@ impl Metrics {
             Box::new(lockouts.clone()),
             Box::new(events_pending.clone()),
             Box::new(events_published.clone()),
+            Box::new(session_store_queue.clone()),
+            Box::new(session_store_failures.clone()),
         ] {
             registry.register(collector).expect("distinct metric names");
         }
@@ -116,6 +130,8 @@ impl Metrics {
             lockouts,
             events_pending,
             events_published,
+            session_store_queue,
+            session_store_failures,
         }
     }
 
@@ -127,6 +143,16 @@ impl Metrics {
     /// The broker acknowledged `n` more events.
     pub fn events_published(&self, n: u64) {
         self.events_published.inc_by(n);
+    }
+
+    /// The session store's queue holds `depth` sessions.
+    pub fn session_store_queue_depth(&self, depth: i64) {
+        self.session_store_queue.set(depth);
+    }
+
+    /// One write or delete in the session store failed.
+    pub fn session_store_failure(&self) {
+        self.session_store_failures.inc();
     }
 
     /// A lockout of a `subject` kind began.

@@ -54,7 +54,7 @@ fn example_binary() -> PathBuf {
 }
 
 /// The example, running as a child process; killed when dropped.
-struct ResourceServer {
+pub(crate) struct ResourceServer {
     address: String,
     http: reqwest::Client,
     _child: tokio::process::Child,
@@ -64,7 +64,13 @@ impl ResourceServer {
     /// Starts the example against `issuer`, accepting tokens for `audience`,
     /// on a free port, and waits until it says where it listens.
     async fn start(issuer: &str, audience: &str) -> ResourceServer {
+        ResourceServer::start_with(issuer, audience, &[]).await
+    }
+
+    /// Like `start`, with more environment variables.
+    pub(crate) async fn start_with(issuer: &str, audience: &str, envs: &[(&str, &str)]) -> ResourceServer {
         let mut child = tokio::process::Command::new(example_binary())
+            .envs(envs.iter().copied())
             .env("TOLLGATE_ISSUER", issuer)
             .env("API_AUDIENCE", audience)
             .env("BIND", "127.0.0.1:0")
@@ -116,7 +122,7 @@ impl ResourceServer {
     }
 
     /// `GET path`, with `Authorization: Bearer token` if a token is given.
-    async fn get(&self, path: &str, token: Option<&str>) -> Answer {
+    pub(crate) async fn get(&self, path: &str, token: Option<&str>) -> Answer {
         let mut request = self.http.get(format!("{}{path}", self.address));
         if let Some(token) = token {
             request = request.bearer_auth(token);

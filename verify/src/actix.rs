@@ -2,7 +2,7 @@
 //! token from the `Authorization` header, verify it with the [`Verifier`] in
 //! the app data, and answer RFC 6750 §3 errors when it will not do.
 
-use crate::claims::{Claims, MissingScope};
+use crate::claims::{Claims, MissingRole, MissingScope};
 use crate::error::VerifyError;
 use crate::verifier::Verifier;
 use actix_web::dev::Payload;
@@ -108,12 +108,20 @@ pub enum BearerError {
         /// The scope(s) needed, space-separated.
         scope: String,
     },
+    /// The token (or its session) lacks a role: 403 `insufficient_scope`
+    /// (RFC 6750 §3.1: "requires higher privileges than provided").
+    #[error("the {role} role is required")]
+    InsufficientRole {
+        /// The role needed.
+        role: String,
+    },
     /// Tollgate could not be reached to get keys or an introspection answer:
     /// 503. Not the client's fault, so no challenge.
     #[error("the authorization server cannot be reached; try again later")]
     Unavailable,
-    /// No [`Verifier`] in the app data: 500. A bug in the service's setup.
-    #[error("no Verifier in the app data")]
+    /// No [`Verifier`] in the app data (or, for `WithSession`, no
+    /// `SessionStore`): 500. A bug in the service's setup.
+    #[error("the token checks are not configured (no Verifier or SessionStore in the app data)")]
     NotConfigured,
 }
 
@@ -136,7 +144,9 @@ impl BearerError {
         match self {
             BearerError::Missing { .. } | BearerError::InvalidToken { .. } => "invalid_token",
             BearerError::InvalidRequest(_) => "invalid_request",
-            BearerError::InsufficientScope { .. } => "insufficient_scope",
+            BearerError::InsufficientScope { .. } | BearerError::InsufficientRole { .. } => {
+                "insufficient_scope"
+            }
             BearerError::Unavailable => "temporarily_unavailable",
             BearerError::NotConfigured => "server_error",
         }
@@ -154,7 +164,9 @@ impl BearerError {
         }
         match self {
             BearerError::Missing { .. } => {}
-            BearerError::InvalidRequest(_) | BearerError::InvalidToken { .. } => {
+            BearerError::InvalidRequest(_)
+            | BearerError::InvalidToken { .. }
+            | BearerError::InsufficientRole { .. } => {
                 params.push(("error", self.code().to_owned()));
                 params.push(("error_description", self.to_string()));
             }
@@ -195,6 +207,22 @@ impl From<MissingScope> for BearerError {
     }
 }
 
+impl From<MissingRole> for BearerError {
+    fn from(missing: MissingRole) -> Self {
+        BearerError::InsufficientRole { role: missing.role }
+    }
+}
+
+impl ResponseError for MissingRole {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::FORBIDDEN
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        BearerError::from(self.clone()).error_response()
+    }
+}
+
 impl From<VerifyError> for BearerError {
     fn from(error: VerifyError) -> Self {
         BearerError::from_verify(error, None)
@@ -206,7 +234,9 @@ impl ResponseError for BearerError {
         match self {
             BearerError::Missing { .. } | BearerError::InvalidToken { .. } => StatusCode::UNAUTHORIZED,
             BearerError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
-            BearerError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
+            BearerError::InsufficientScope { .. } | BearerError::InsufficientRole { .. } => {
+                StatusCode::FORBIDDEN
+            }
             BearerError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             BearerError::NotConfigured => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -361,5 +391,95 @@ impl<S: RequiredScope + 'static> FromRequest for Scoped<S> {
             claims.require_scope(S::SCOPE)?;
             Ok(Scoped(claims, PhantomData))
         })
+    }
+}
+
+#[cfg(feature = "redis")]
+pub use with_session::WithSession;
+
+#[cfg(feature = "redis")]
+mod with_session {
+    use super::{AccessToken, BearerError, BoxedFuture};
+    use crate::claims::Claims;
+    use crate::session::{Session, SessionError, SessionStore};
+    use actix_web::dev::Payload;
+    use actix_web::{web, FromRequest, HttpRequest};
+
+    /// A verified bearer token whose login session still lives in Tollgate's
+    /// shared session store (features `actix` and `redis`), with the session.
+    ///
+    /// Like [`AccessToken`](super::AccessToken), and then
+    /// [`SessionStore::check`]: a session that ended answers 401
+    /// `invalid_token` ("the session has ended"), a store that cannot be
+    /// reached 503. The [`SessionStore`] is looked up in the app data, as
+    /// `web::Data<SessionStore>` or a plain `SessionStore`.
+    ///
+    /// ```no_run
+    /// use actix_web::HttpResponse;
+    /// use tollgate_verify::actix::{BearerError, WithSession};
+    ///
+    /// async fn delete_note(token: WithSession) -> Result<HttpResponse, BearerError> {
+    ///     token.session.require_role("https://notes.example.com", "editor")?;
+    ///     Ok(HttpResponse::NoContent().finish())
+    /// }
+    /// ```
+    #[derive(Debug, Clone)]
+    pub struct WithSession {
+        /// The token's claims.
+        pub claims: Claims,
+        /// Its session, as the store holds it.
+        pub session: Session,
+    }
+
+    impl std::ops::Deref for WithSession {
+        type Target = Claims;
+        fn deref(&self) -> &Claims {
+            &self.claims
+        }
+    }
+
+    impl BearerError {
+        /// Converts a session check's error, with `realm` for the challenge.
+        pub fn from_session(error: SessionError, realm: Option<String>) -> BearerError {
+            if error.is_outage() {
+                BearerError::Unavailable
+            } else {
+                BearerError::InvalidToken {
+                    realm,
+                    description: error.to_string(),
+                }
+            }
+        }
+    }
+
+    impl From<SessionError> for BearerError {
+        fn from(error: SessionError) -> Self {
+            BearerError::from_session(error, None)
+        }
+    }
+
+    fn store_of(req: &HttpRequest) -> Option<SessionStore> {
+        req.app_data::<web::Data<SessionStore>>()
+            .map(|data| data.get_ref().clone())
+            .or_else(|| req.app_data::<SessionStore>().cloned())
+    }
+
+    impl FromRequest for WithSession {
+        type Error = BearerError;
+        type Future = BoxedFuture<WithSession>;
+
+        fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+            let store = store_of(req);
+            let realm = super::verifier_of(req).map(|v| v.audience().to_owned());
+            let token = AccessToken::from_request(req, payload);
+            Box::pin(async move {
+                let AccessToken(claims) = token.await?;
+                let store = store.ok_or(BearerError::NotConfigured)?;
+                match store.check(&claims).await {
+                    Ok(session) => Ok(WithSession { claims, session }),
+                    Err(e) => Err(BearerError::from_session(e, realm)),
+                }
+            })
+        }
     }
 }

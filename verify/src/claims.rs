@@ -29,6 +29,10 @@ pub struct Claims {
     pub iat: u64,
     /// Not-before time, seconds since the Unix epoch (`nbf`), if present.
     pub nbf: Option<u64>,
+    /// The roles the token carries (`roles`, RFC 9068 §2.2.3.1): the user's
+    /// (or, for client credentials, the client's) roles for this token's
+    /// audience. Empty when the token carries none.
+    pub roles: Vec<String>,
 }
 
 /// A scope the route requires and the token was not granted. With the `actix`
@@ -41,7 +45,34 @@ pub struct MissingScope {
     pub scope: String,
 }
 
+/// A role the route requires and the token (or session) does not carry.
+/// With the `actix` feature it is an actix-web error answering 403
+/// `insufficient_scope` (RFC 6750 §3.1), so `claims.require_role("admin")?`
+/// works in a handler.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the {role} role is required")]
+pub struct MissingRole {
+    /// The role that was needed.
+    pub role: String,
+}
+
 impl Claims {
+    /// Whether the token carries `role` (exact, case-sensitive match).
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+
+    /// `Ok` when the token carries `role`, else a [`MissingRole`] error.
+    pub fn require_role(&self, role: &str) -> Result<(), MissingRole> {
+        if self.has_role(role) {
+            Ok(())
+        } else {
+            Err(MissingRole {
+                role: role.to_owned(),
+            })
+        }
+    }
+
     /// Whether the token was granted `scope` (exact, case-sensitive match, as
     /// RFC 6749 §3.3 defines scope tokens).
     pub fn has_scope(&self, scope: &str) -> bool {
@@ -95,6 +126,7 @@ struct RawClaims {
     client_id: Option<String>,
     scope: Option<String>,
     sid: Option<String>,
+    roles: Option<Vec<String>>,
 }
 
 /// What a signature-checked payload is held against.
@@ -167,5 +199,6 @@ pub(crate) fn check(payload: &[u8], expect: &Expect<'_>) -> Result<Claims, Inval
         exp,
         iat,
         nbf: raw.nbf,
+        roles: raw.roles.unwrap_or_default(),
     })
 }

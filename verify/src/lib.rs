@@ -138,6 +138,20 @@
 //! - `actix`: the [`actix`] module — extractors and RFC 6750 error responses.
 //! - `rustls`: HTTPS to the issuer. Without it only `http://` issuers can be
 //!   reached (enough for a local Tollgate).
+//! - `redis`: the `session` module — [`session::SessionStore`] checks that
+//!   the token's login session still lives in Tollgate's shared session
+//!   store and hands its roles and fields to the handler; with `actix` as
+//!   well, the `actix::WithSession` extractor does it during extraction.
+//!
+//! # Roles
+//!
+//! Tollgate puts the user's roles for the token's audience in the `roles`
+//! claim (RFC 9068 §2.2.3.1): [`Claims::has_role`] and
+//! [`Claims::require_role`] read them (a missing role is a 403
+//! `insufficient_scope` with the `actix` feature). The session store holds
+//! the same roles, per API, kept current when an operator changes them:
+//! `session.require_role(api, role)` decides on those instead of waiting
+//! for the next token.
 
 #![warn(missing_docs)]
 // The crate docs link to the `actix` module, which only exists with its feature.
@@ -151,7 +165,10 @@ mod introspect;
 mod jwks;
 mod verifier;
 
-pub use claims::{Claims, MissingScope};
+#[cfg(feature = "redis")]
+pub mod session;
+
+pub use claims::{Claims, MissingRole, MissingScope};
 pub use error::{InvalidToken, VerifyError};
 pub use verifier::{
     Verifier, VerifierBuilder, DEFAULT_HTTP_TIMEOUT, DEFAULT_INTROSPECTION_CACHE, DEFAULT_JWKS_MAX_AGE,
