@@ -46,7 +46,11 @@ pub(super) fn unknown_variables() -> Vec<String> {
     let mut unknown: Vec<String> = std::env::vars_os()
         .filter_map(|(name, _)| name.into_string().ok())
         .filter(|name| name.starts_with("TOLLGATE_"))
-        .filter(|name| !name.starts_with("TOLLGATE_TEST_") && name != "TOLLGATE_REQUIRE_BROWSER")
+        .filter(|name| {
+            !name.starts_with("TOLLGATE_TEST_")
+                && name != "TOLLGATE_REQUIRE_BROWSER"
+                && name != "TOLLGATE_REQUIRE_SERVICES"
+        })
         .filter(|name| {
             !KEYS
                 .iter()

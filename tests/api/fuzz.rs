@@ -8,8 +8,8 @@
 //! dropped without an answer (a panicking handler), the process healthy
 //! afterwards, and nothing half-written in the database.
 //!
-//! Time-boxed: `TOLLGATE_FUZZ_SECONDS` (20 by default). Seeded and
-//! reproducible per task: `TOLLGATE_FUZZ_SEED` replays a run (the seed is
+//! Time-boxed: `TOLLGATE_TEST_FUZZ_SECONDS` (20 by default). Seeded and
+//! reproducible per task: `TOLLGATE_TEST_FUZZ_SEED` replays a run (the seed is
 //! printed at the start and in every failure). Runs on SQLite only (the
 //! PostgreSQL suite skips it: the parsers and handlers are the same).
 
@@ -587,7 +587,7 @@ fn half_written(app: &TestApp) -> Vec<String> {
 }
 
 fn seconds() -> u64 {
-    std::env::var("TOLLGATE_FUZZ_SECONDS")
+    std::env::var("TOLLGATE_TEST_FUZZ_SECONDS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20)
@@ -599,11 +599,11 @@ async fn no_generated_request_gets_a_5xx_a_hang_or_leaves_anything_half_written(
         eprintln!("the endpoint fuzz runs on SQLite only; skipped on PostgreSQL");
         return;
     }
-    let seed = std::env::var("TOLLGATE_FUZZ_SEED")
+    let seed = std::env::var("TOLLGATE_TEST_FUZZ_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| rand::rng().next_u64());
-    eprintln!("endpoint fuzz: seed {seed} (TOLLGATE_FUZZ_SEED={seed} replays it)");
+    eprintln!("endpoint fuzz: seed {seed} (TOLLGATE_TEST_FUZZ_SEED={seed} replays it)");
     let app = spawn_app_on(TestDb::new(), |s| {
         s.open_registration = true;
         // As many hashing threads as requests in flight: the fuzz tests the

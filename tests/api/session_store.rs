@@ -85,69 +85,62 @@ pub fn live_sid(app: &TestApp, username: &str) -> String {
         .expect("a live session")
 }
 
-/// Gives `username` `role` of the API `api` (registered if new) straight
-/// in the tables, and queues their sessions, as the roles CLI does.
+/// Gives `username` the role `role` of the API `api` through the command
+/// line, registering the API (or adding the role to it) first.
 pub fn grant_role(app: &TestApp, username: &str, api: &str, role: &str) {
-    use diesel::prelude::*;
-    use tollgate::storage::schema::{api_roles::dsl as ar, apis::dsl as a, user_roles::dsl as ur};
-    let (name, api, role, now) = (
-        username.to_string(),
-        api.to_string(),
-        role.to_string(),
-        app.clock.now(),
+    let added = app.cli(&["api", "update", "--identifier", api, "--add-role", role], None);
+    if added.code != 0 {
+        let created = app.cli(
+            &[
+                "api",
+                "create",
+                "--identifier",
+                api,
+                "--name",
+                "Test API",
+                "--role",
+                role,
+            ],
+            None,
+        );
+        assert_eq!(created.code, 0, "{}", created.stderr);
+    }
+    let given = app.cli(
+        &[
+            "user",
+            "role",
+            "add",
+            "--username",
+            username,
+            "--api",
+            api,
+            "--role",
+            role,
+        ],
+        None,
     );
-    app.database()
-        .run_sync(move |c| {
-            let user = tollgate::storage::users::by_username(c, &name)?.expect("the user");
-            let existing: Option<String> = a::apis
-                .filter(a::identifier.eq(&api))
-                .select(a::id)
-                .first(c)
-                .optional()?;
-            let api_id = match existing {
-                Some(id) => id,
-                None => {
-                    let id = format!("api-{}", crate::helpers::random_lowercase(10));
-                    diesel::insert_into(a::apis)
-                        .values((
-                            a::id.eq(&id),
-                            a::identifier.eq(&api),
-                            a::name.eq(&api),
-                            a::created_at.eq(now),
-                            a::updated_at.eq(now),
-                        ))
-                        .execute(c)?;
-                    id
-                }
-            };
-            diesel::insert_into(ar::api_roles)
-                .values((ar::api_id.eq(&api_id), ar::role.eq(&role)))
-                .execute(c)?;
-            diesel::insert_into(ur::user_roles)
-                .values((
-                    ur::user_id.eq(&user.id),
-                    ur::api_id.eq(&api_id),
-                    ur::role.eq(&role),
-                    ur::granted_at.eq(now),
-                ))
-                .execute(c)?;
-            tollgate::storage::session_store_queue::enqueue_user(c, &user.id, now)
-        })
-        .unwrap();
+    assert_eq!(given.code, 0, "{}", given.stderr);
 }
 
-/// Takes every role of `username` away, and queues their sessions.
-pub fn revoke_roles(app: &TestApp, username: &str) {
-    use diesel::prelude::*;
-    use tollgate::storage::schema::user_roles::dsl as ur;
-    let (name, now) = (username.to_string(), app.clock.now());
-    app.database()
-        .run_sync(move |c| {
-            let user = tollgate::storage::users::by_username(c, &name)?.expect("the user");
-            diesel::delete(ur::user_roles.filter(ur::user_id.eq(&user.id))).execute(c)?;
-            tollgate::storage::session_store_queue::enqueue_user(c, &user.id, now)
-        })
-        .unwrap();
+/// Takes each of `roles` (API, role) away from `username` through the command line.
+pub fn revoke_roles(app: &TestApp, username: &str, roles: &[(&str, &str)]) {
+    for (api, role) in roles {
+        let taken = app.cli(
+            &[
+                "user",
+                "role",
+                "remove",
+                "--username",
+                username,
+                "--api",
+                api,
+                "--role",
+                role,
+            ],
+            None,
+        );
+        assert_eq!(taken.code, 0, "{}", taken.stderr);
+    }
 }
 
 async fn app_with_store() -> TestApp {
@@ -352,7 +345,15 @@ async fn role_changes_update_the_roles_fields_and_keep_foreign_fields() {
     assert_eq!(fields["roles:https://billing.example"], "viewer");
     assert_eq!(fields["attrs:plan"], "gold");
 
-    revoke_roles(&app, "alice");
+    revoke_roles(
+        &app,
+        "alice",
+        &[
+            ("https://orders.example", "admin"),
+            ("https://orders.example", "reader"),
+            ("https://billing.example", "viewer"),
+        ],
+    );
     let fields = wait_for_hash(&mut redis, &sid, "roles removed", |f| {
         !f.keys().any(|k| k.starts_with("roles:"))
     })
