@@ -88,8 +88,10 @@ async fn a_service_gets_a_narrower_token_for_the_next_service_naming_itself_as_a
     assert_eq!(issued["client_id"], service_a.id.as_str());
     assert_eq!(issued["act"], serde_json::json!({ "sub": service_a.id }));
     assert!(issued["exp"].as_i64() <= subject["exp"].as_i64());
+    // The next service introspects tokens for its own audience.
+    let next_service = app.create_client(&["--grant-type", "client_credentials", "--introspect-for", NEXT]);
     let described = app
-        .introspect(answer.body["access_token"].as_str().unwrap(), &service_a)
+        .introspect(answer.body["access_token"].as_str().unwrap(), &next_service)
         .await;
     assert_eq!(described["active"], true, "the exchanged token is live");
 }
