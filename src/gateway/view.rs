@@ -34,6 +34,12 @@ pub const POLL: Duration = Duration::from_secs(1);
 pub const STALE_AFTER: Duration = Duration::from_secs(5);
 /// How many entries each poll reads again (see the module's note).
 const OVERLAP: i64 = 256;
+/// Seconds back every refresh also reads by time: an entry whose
+/// transaction committed late, behind more than [`OVERLAP`] later ones
+/// (a burst of logouts), is still found. Its `at` is taken when the
+/// transaction writes it, and a transaction lasts at most the database
+/// call's deadline (5 s by default).
+const LATE_COMMIT: i64 = 30;
 /// The most entries one refresh reads after the overlap.
 const BATCH: i64 = 10_000;
 /// Seconds entries are kept beyond the access-token lifetime (clock skew
@@ -145,7 +151,9 @@ impl View {
             let entries = if first {
                 revocations::recent(conn, cutoff)?
             } else {
-                revocations::after(conn, from.saturating_sub(OVERLAP), BATCH)?
+                let mut entries = revocations::after(conn, from.saturating_sub(OVERLAP), BATCH)?;
+                entries.extend(revocations::recent(conn, now - LATE_COMMIT)?);
+                entries
             };
             Ok((entries, revocations::suspended_users(conn)?))
         })?;

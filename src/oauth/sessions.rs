@@ -308,7 +308,16 @@ pub(crate) fn ended_in(
     now: i64,
 ) -> Result<usize, QueryError> {
     announce_end(conn, sid, user_id, reason, now)?;
+    record_end(conn, sid, user_id, now)?;
     backchannel::session_ended(conn, sid, user_id, now)
+}
+
+/// The session `sid` has `ended_at` set now: the tokens issued under it are
+/// dead (`storage::sessions::has_ended`), and the gateway's revocation view
+/// learns it from this entry. Only for sessions really ended: one that
+/// merely lapsed is not, and its tokens live on.
+fn record_end(conn: &mut DbConnection, sid: &str, user_id: &str, now: i64) -> Result<(), QueryError> {
+    storage::revocations::record(conn, storage::revocations::Kind::Session, sid, user_id, now).map(|_| ())
 }
 
 fn announce_end(
@@ -321,7 +330,6 @@ fn announce_end(
     storage::session_store_queue::enqueue(conn, sid, now)?;
     // Its end is told now: the sweep must not tell it again as a lapse.
     storage::sessions::take_lapse_announcement(conn, sid)?;
-    storage::revocations::record(conn, storage::revocations::Kind::Session, sid, user_id, now)?;
     events::emit_in(
         conn,
         "session.ended",
@@ -333,8 +341,9 @@ fn announce_end(
 
 /// Ends every session of `user_id` in the caller's transaction (a ban, a
 /// password change, the user's deletion): each live one is announced as
-/// [`ended_in`] does, and every session with participants owes its notices.
-/// Returns how many notices were written.
+/// [`ended_in`] does, every one ended (lapsed ones too: their tokens die
+/// with the ban) is recorded for the gateway, and every session with
+/// participants owes its notices. Returns how many notices were written.
 pub(crate) fn end_all_for_user_in(
     conn: &mut DbConnection,
     user_id: &str,
@@ -342,7 +351,11 @@ pub(crate) fn end_all_for_user_in(
     now: i64,
 ) -> Result<usize, QueryError> {
     let live = storage::sessions::live_ids_of(conn, user_id, now)?;
+    let open = storage::sessions::open_ids_of(conn, user_id)?;
     storage::sessions::end_all_for_user(conn, user_id, now)?;
+    for sid in &open {
+        record_end(conn, sid, user_id, now)?;
+    }
     for sid in &live {
         announce_end(conn, sid, user_id, reason, now)?;
     }

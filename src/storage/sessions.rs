@@ -299,6 +299,16 @@ pub fn live_ids_of(conn: &mut DbConnection, user_id: &str, now: i64) -> QueryRes
         .load(conn)
 }
 
+/// The public ids of the sessions of `user_id` not ended yet, lapsed or not.
+pub fn open_ids_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
+    s::sessions
+        .filter(s::user_id.eq(user_id))
+        .filter(s::ended_at.is_null())
+        .select(s::public_id)
+        .order(s::public_id.asc())
+        .load(conn)
+}
+
 /// The public ids of every stored session of `user_id`, ended or not.
 pub fn public_ids_of(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<String>> {
     s::sessions

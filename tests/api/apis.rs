@@ -210,7 +210,7 @@ async fn a_resource_naming_a_registered_api_is_the_tokens_audience() {
     let client = service(&app);
     let form = [
         ("grant_type", "client_credentials"),
-        ("scope", "read"),
+        ("scope", "billing:read read"),
         ("resource", BILLING),
     ];
     let answer = app.post_form("/oauth2/token", &form, Some(&client)).await;
@@ -219,9 +219,21 @@ async fn a_resource_naming_a_registered_api_is_the_tokens_audience() {
         claims_of(answer.body["access_token"].as_str().unwrap())["aud"],
         BILLING
     );
+    // Not without one of its scopes (nobody was asked about that API), and
+    // never with another API's.
+    for scope in ["read", "orders:read"] {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("scope", scope),
+            ("resource", BILLING),
+        ];
+        let answer = app.post_form("/oauth2/token", &form, Some(&client)).await;
+        assert_eq!(answer.error(), "invalid_target", "{scope}: {}", answer.body);
+    }
     // A resource that is neither an API nor on the client's list is refused.
     let form = [
         ("grant_type", "client_credentials"),
+        ("scope", "read"),
         ("resource", "https://other.example"),
     ];
     let answer = app.post_form("/oauth2/token", &form, Some(&client)).await;

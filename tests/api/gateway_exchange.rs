@@ -13,6 +13,19 @@ pub fn service(app: &TestApp) -> TestClient {
     app.create_client(&["--grant-type", "client_credentials", "--scope", "read"])
 }
 
+/// A service that serves `audience`: the tokens for it are its own to
+/// exchange (it may introspect them).
+pub fn service_serving(app: &TestApp, audience: &str) -> TestClient {
+    app.create_client(&[
+        "--grant-type",
+        "client_credentials",
+        "--scope",
+        "read",
+        "--introspect-for",
+        audience,
+    ])
+}
+
 /// Lets `client` exchange tokens for `audience`, with the CLI.
 pub fn allow(app: &TestApp, client: &TestClient, audience: &str) {
     let out = app.cli(
@@ -100,7 +113,7 @@ async fn a_service_gets_a_narrower_token_for_the_next_service_naming_itself_as_a
 async fn exchanging_an_exchanged_token_again_nests_the_actors() {
     let app = spawn_app().await;
     let token = alices_token(&app).await;
-    let (service_a, service_b) = (service(&app), service(&app));
+    let (service_a, service_b) = (service(&app), service_serving(&app, NEXT));
     allow(&app, &service_a, NEXT);
     allow(&app, &service_b, "https://third.example");
     let first = exchange(&app, &service_a, &token, &[("resource", NEXT)]).await;
@@ -195,4 +208,27 @@ async fn the_metadata_advertises_token_exchange() {
         .unwrap()
         .iter()
         .any(|g| g == GRANT));
+}
+
+#[tokio::test]
+async fn a_token_neither_issued_to_the_caller_nor_for_an_audience_it_serves_is_not_exchanged() {
+    let app = spawn_app().await;
+    // Alice's token is for the default audience (the issuer); this service
+    // serves another audience and was not issued the token.
+    let token = alices_token(&app).await;
+    let bystander =
+        app.create_client_without_introspection(&["--grant-type", "client_credentials", "--scope", "read"]);
+    allow(&app, &bystander, NEXT);
+    let refused = exchange(&app, &bystander, &token, &[("audience", NEXT)]).await;
+    assert_eq!(
+        (refused.status, refused.error()),
+        (400, "invalid_request"),
+        "{}",
+        refused.body
+    );
+    // The service that serves the token's audience may.
+    let server = service_serving(&app, &app.settings.issuer);
+    allow(&app, &server, NEXT);
+    let allowed = exchange(&app, &server, &token, &[("audience", NEXT)]).await;
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
 }

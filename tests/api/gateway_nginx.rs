@@ -255,7 +255,7 @@ async fn a_service_calls_the_next_one_through_nginx_with_an_exchanged_narrower_t
         .to_string();
 
     // The notes service, allowed to call the calendar for its users.
-    let notes_service = crate::gateway_exchange::service(app);
+    let notes_service = crate::gateway_exchange::service_serving(app, NOTES);
     crate::gateway_exchange::allow(app, &notes_service, CALENDAR);
     let exchanged = crate::gateway_exchange::exchange(
         app,

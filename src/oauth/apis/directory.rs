@@ -88,13 +88,18 @@ impl ApiCache {
 }
 
 /// The audience of a token for `client` with `scope`, asked with the RFC
-/// 8707 `resources` (at most one):
-/// - a `resource` that is a registered API's identifier: that API, whatever
-///   the client's own list of resources says; one on the client's list:
-///   that resource; any other: `invalid_target`;
-/// - no `resource`, and scopes owned by exactly one API: that API; scopes
-///   of two APIs: `invalid_scope` (one token is for one API);
-/// - otherwise the configured default audience.
+/// 8707 `resources` (at most one). One token is for one API: scopes owned
+/// by two APIs are `invalid_scope`. Then:
+/// - a `resource` that is a registered API's identifier: allowed when the
+///   scope includes a scope that API owns (the client is allowed it, and a
+///   user consented to it), or when the operator put it on the client's own
+///   list of resources or gave the client roles of that API; never with another API's scopes (`invalid_target`):
+///   a token must not carry a user's roles for an API they were never asked
+///   about;
+/// - another `resource`: only one on the client's list, and not with an
+///   API's scopes;
+/// - no `resource`: the API whose scopes were asked for, else the configured
+///   default audience.
 pub fn audience(
     dir: &Directory,
     default_audience: &str,
@@ -102,34 +107,53 @@ pub fn audience(
     scope: &ScopeSet,
     resources: &[String],
 ) -> Result<String, OAuthError> {
-    match resources {
-        [] => {}
-        [resource] => {
-            let absolute = url::Url::parse(resource).is_ok_and(|u| u.fragment().is_none());
-            if !absolute {
-                return Err(OAuthError::invalid_target(
-                    "a resource must be an absolute URI without a fragment",
-                ));
-            }
-            if !dir.is_api(resource) && !client.resources.iter().any(|r| r == resource) {
-                return Err(OAuthError::invalid_target(
-                    "this client may not request tokens for that resource",
-                ));
-            }
-            return Ok(resource.clone());
-        }
+    let owner = single_owner(dir, scope)?;
+    let resource = match resources {
+        [] => return Ok(owner.unwrap_or(default_audience).to_string()),
+        [resource] => resource,
         _ => {
             return Err(OAuthError::invalid_target(
                 "only one resource may be named per token request",
             ))
         }
+    };
+    let absolute = url::Url::parse(resource).is_ok_and(|u| u.fragment().is_none());
+    if !absolute {
+        return Err(OAuthError::invalid_target(
+            "a resource must be an absolute URI without a fragment",
+        ));
     }
+    if let Some(api) = owner.filter(|api| *api != resource) {
+        return Err(OAuthError::invalid_target(format!(
+            "the scopes asked for belong to {api}, not to that resource"
+        )));
+    }
+    // The operator's word: the resource on the client's list, or roles of
+    // that API given to the client.
+    let listed = client.resources.iter().any(|r| r == resource)
+        || (dir.is_api(resource) && !dir.client_roles(&client.id, resource).is_empty());
+    if dir.is_api(resource) && owner.is_none() && !listed {
+        return Err(OAuthError::invalid_target(
+            "a token for that API needs one of its scopes in the request",
+        ));
+    }
+    if !dir.is_api(resource) && !listed {
+        return Err(OAuthError::invalid_target(
+            "this client may not request tokens for that resource",
+        ));
+    }
+    Ok(resource.clone())
+}
+
+/// The one API that owns scopes of `scope`, if any; scopes of two APIs are
+/// `invalid_scope`.
+fn single_owner<'d>(dir: &'d Directory, scope: &ScopeSet) -> Result<Option<&'d str>, OAuthError> {
     let mut owners: Vec<&str> = scope.iter().filter_map(|s| dir.owner_of(s.as_str())).collect();
     owners.sort_unstable();
     owners.dedup();
     match owners.as_slice() {
-        [] => Ok(default_audience.to_string()),
-        [api] => Ok(api.to_string()),
+        [] => Ok(None),
+        [api] => Ok(Some(api)),
         _ => {
             let mut by_api: Vec<String> = owners
                 .iter()

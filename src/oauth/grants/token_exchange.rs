@@ -6,6 +6,10 @@
 //!   rule of introspection: [`liveness::check`]) issued for a user;
 //!   `subject_token_type` must say so (§2.1). A client's own token is not
 //!   exchanged: a service acting for itself uses client credentials.
+//! - The subject token must be the caller's: issued to it, or for an
+//!   audience it serves (one it may introspect: `--introspect-for`). A
+//!   service cannot turn a token it merely came across — another app's,
+//!   another API's — into one for the next service (RFC 8693 §5).
 //! - The target is one `audience` or `resource` (§2.1; RFC 8707); the
 //!   operator's policy must allow this client that audience
 //!   (`tollgate exchange allow`): a client with no permission at all gets
@@ -24,7 +28,7 @@ use crate::oauth::form::Params;
 use crate::oauth::liveness::{self, Verdict};
 use crate::oauth::openid::subject;
 use crate::oauth::tokens::{self, Grant};
-use crate::oauth::Context;
+use crate::oauth::{apis, Context};
 use crate::storage;
 use serde_json::json;
 
@@ -86,6 +90,12 @@ pub async fn exchange(ctx: &Context, client: &Client, params: &Params) -> Result
             return Err(OAuthError::invalid_request("the subject token is not active"))
         }
     };
+    let serves = client.introspection_audiences.contains(&live.claims.aud);
+    if live.claims.client_id != client.id && !serves {
+        return Err(OAuthError::invalid_request(
+            "the subject token was neither issued to this client nor for an audience it serves",
+        ));
+    }
     let Some(user) = &live.user else {
         return Err(OAuthError::invalid_request(
             "only a token issued for a user is exchanged; a client acting for itself uses client credentials",
@@ -122,15 +132,9 @@ pub async fn exchange(ctx: &Context, client: &Client, params: &Params) -> Result
             Some(subject::sid_for(client, &public_id))
         }
     };
-    let (user_id, api) = (user.id.clone(), audience.clone());
-    let roles: Vec<String> = ctx
-        .db
-        .run(move |conn| storage::roles::of_user(conn, &user_id))
-        .await?
-        .into_iter()
-        .filter(|(identifier, _)| *identifier == api)
-        .map(|(_, role)| role)
-        .collect();
+    // The user's roles for the new audience, as every grant reads them.
+    let directory = ctx.apis.get().await?;
+    let roles = apis::user_roles(ctx, &directory, &user.id, &audience).await?;
     let act = match &live.claims.act {
         Some(earlier) => json!({ "sub": client.id, "act": earlier }),
         None => json!({ "sub": client.id }),
