@@ -261,3 +261,52 @@ pub async fn second_instance(app: &TestApp) -> String {
     tokio::spawn(built.run_until_stopped());
     format!("http://127.0.0.1:{port}")
 }
+
+/// An app whose sessions lapse after a minute and whose sweeper runs every
+/// second, on a manual clock.
+async fn app_with_short_sessions() -> TestApp {
+    crate::helpers::spawn_app_with_clock(TestDb::new(), |s| {
+        s.session_ttl = 60;
+        s.purge_interval = 1;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_session_that_merely_lapsed_does_not_end_its_tokens_at_the_check() {
+    let app = app_with_short_sessions().await;
+    let client = crate::browser::web_app(&app);
+    let agent = signed_in(&app, "alice").await;
+    let token = tokens(&app, &agent, &client).await.body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.clock.advance(Duration::from_secs(61));
+    // The sweeper (every second, real time) announces the lapse.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Introspection and the check agree: a lapsed session is not an ended one.
+    let introspected = app.introspect(&token, &app.service_client()).await;
+    assert_eq!(introspected["active"], true, "{introspected}");
+    assert_eq!(check(&app, Some(&token), "").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_password_change_ends_a_lapsed_sessions_tokens_at_the_check_too() {
+    let app = app_with_short_sessions().await;
+    let client = crate::browser::web_app(&app);
+    let agent = signed_in(&app, "alice").await;
+    let token = tokens(&app, &agent, &client).await.body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.clock.advance(Duration::from_secs(61));
+    assert_eq!(check(&app, Some(&token), "").await.status, 200);
+    let out = app.cli(
+        &["user", "passwd", "--username", "alice", "--password-stdin"],
+        Some("another long passphrase\n"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(time_until_refused(&app.address, &token).await.is_some());
+    let introspected = app.introspect(&token, &app.service_client()).await;
+    assert_eq!(introspected["active"], false, "{introspected}");
+}
