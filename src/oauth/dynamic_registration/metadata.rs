@@ -257,6 +257,9 @@ fn grant_types(
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
