@@ -64,8 +64,13 @@ const ENDPOINTS: &[(&str, &str, &[&str])] = &[
             "client_id",
             "client_secret",
             "resource",
+            "subject_token",
+            "subject_token_type",
+            "audience",
+            "actor_token",
         ],
     ),
+    ("GET", "/gateway/check", &["audience", "scope", "role"]),
     (
         "POST",
         "/oauth2/introspect",
@@ -247,12 +252,20 @@ fn value(rng: &mut StdRng, name: &str, m: &Material) -> String {
             "password",
             "implicit",
             "urn:ietf:params:oauth:grant-type:device_code",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
         ]
         .map(String::from)
         .to_vec(),
         "client_id" => vec![m.confidential.id.clone(), m.public.id.clone(), "nope".into()],
         "client_secret" => vec![m.confidential.secret.clone().unwrap_or_default(), "wrong".into()],
-        "token" | "access_token" => vec![m.access_token.clone(), m.refresh_token.clone()],
+        "token" | "access_token" | "subject_token" | "actor_token" => {
+            vec![m.access_token.clone(), m.refresh_token.clone()]
+        }
+        "subject_token_type" => vec![
+            "urn:ietf:params:oauth:token-type:access_token".into(),
+            "urn:ietf:params:oauth:token-type:refresh_token".into(),
+        ],
+        "audience" => vec!["https://notes.example".into(), "https://other.example".into()],
         "refresh_token" => vec![m.refresh_token.clone()],
         "redirect_uri" | "post_logout_redirect_uri" | "return_to" | "homepage_uri" | "redirect_uris" => vec![
             REDIRECT.into(),
@@ -628,6 +641,18 @@ async fn no_generated_request_gets_a_5xx_a_hang_or_leaves_anything_half_written(
     );
     assert_eq!(api.code, 0, "{}", api.stderr);
     let confidential = app.first_party_client();
+    let exchange = app.cli(
+        &[
+            "exchange",
+            "allow",
+            "--client-id",
+            &confidential.id,
+            "--audience",
+            "https://notes.example",
+        ],
+        None,
+    );
+    assert_eq!(exchange.code, 0, "{}", exchange.stderr);
     let public = app.create_client(&["--public", "--redirect-uri", REDIRECT, "--scope", "openid"]);
     let access_token = app.client_credentials_token(&app.service_client(), None).await;
     let refresh_token = app.alice_refresh_token(&confidential).await;
