@@ -315,3 +315,121 @@ async fn code_flow_token(app: &TestApp, agent: &Agent<'_>, client: &TestClient) 
     assert_eq!(tokens.status, 200, "{}", tokens.body);
     tokens.body["access_token"].as_str().unwrap().to_string()
 }
+
+#[tokio::test]
+async fn an_opaque_token_can_be_exchanged_and_a_client_set_to_opaque_exchanges_into_one() {
+    use crate::gateway_exchange::{allow, exchange, NEXT};
+    let app = spawn_app().await;
+    app.create_user("alice", PASSWORD);
+    let first_party = app.create_client(&[
+        "--trusted",
+        "--grant-type",
+        "password",
+        "--scope",
+        "profile",
+        "--access-token-format",
+        "opaque",
+    ]);
+    let form = [
+        ("grant_type", "password"),
+        ("username", "alice"),
+        ("password", PASSWORD),
+    ];
+    let issued = app.post_form("/oauth2/token", &form, Some(&first_party)).await;
+    let token = issued.body["access_token"].as_str().unwrap();
+    assert!(is_opaque(token));
+    // A JWT service exchanges the opaque token: a JWT for the next service.
+    let service_a = crate::gateway_exchange::service(&app);
+    allow(&app, &service_a, NEXT);
+    let answer = exchange(&app, &service_a, token, &[("audience", NEXT)]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let exchanged = claims_of(answer.body["access_token"].as_str().unwrap());
+    assert_eq!(exchanged["aud"], NEXT);
+    assert_eq!(exchanged["scope"], "profile");
+    assert_eq!(exchanged["act"]["sub"], service_a.id);
+    // An opaque service exchanging it gets an opaque token with the same claims.
+    let service_b = opaque_service(&app);
+    allow(&app, &service_b, NEXT);
+    let answer = exchange(&app, &service_b, token, &[("audience", NEXT)]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let opaque = answer.body["access_token"].as_str().unwrap();
+    assert!(is_opaque(opaque), "{opaque}");
+    let next = app.create_client(&["--grant-type", "client_credentials", "--introspect-for", NEXT]);
+    let described = app.introspect(opaque, &next).await;
+    assert_eq!(described["active"], true, "{described}");
+    assert_eq!(described["sub"], exchanged["sub"]);
+    assert_eq!(described["client_id"], service_b.id);
+}
+
+#[tokio::test]
+async fn dynamic_registration_ignores_an_access_token_format_the_operator_did_not_set() {
+    let app = crate::helpers::spawn_app_on(crate::helpers::TestDb::new(), |s| {
+        s.open_registration = true;
+        s.self_service_client_credentials = true;
+    })
+    .await;
+    let out = app.cli(&["scope", "add", "read", "--description", "Read"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let metadata = serde_json::json!({
+        "client_name": "Report service",
+        "grant_types": ["client_credentials"],
+        "scope": "read",
+        "access_token_format": "opaque",
+    });
+    let registered = app
+        .http
+        .post(app.url("/oauth2/register"))
+        .json(&metadata)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    let registered: serde_json::Value = registered.json().await.unwrap();
+    assert!(registered.get("access_token_format").is_none());
+    let client = TestClient {
+        id: registered["client_id"].as_str().unwrap().to_string(),
+        secret: registered["client_secret"].as_str().map(str::to_string),
+    };
+    let token = app.client_credentials_token(&client, Some("read")).await;
+    assert_eq!(
+        token.split('.').count(),
+        3,
+        "a JWT, as for every registered client"
+    );
+}
+
+#[tokio::test]
+async fn purge_deletes_expired_opaque_tokens_and_keeps_live_ones() {
+    use tollgate::storage::opaque_tokens::{self as stored, OpaqueRow};
+    let app = spawn_app().await;
+    let client = opaque_service(&app);
+    let now = tollgate::domain::Clock::system().now();
+    let row = |hash: &str, expires_at: i64| OpaqueRow {
+        token_hash: hash.into(),
+        jti: format!("jti-{hash}"),
+        client_id: client.id.clone(),
+        claims: "{}".into(),
+        expires_at,
+    };
+    let (expired, alive) = (row("expired", now - 60), row("alive", now + 600));
+    app.database()
+        .run_sync(move |c| {
+            stored::insert(c, &expired)?;
+            stored::insert(c, &alive)
+        })
+        .unwrap();
+    let out = app.cli(&["purge"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.lines().any(|l| l == "opaque_tokens\t1"),
+        "{}",
+        out.stdout
+    );
+    let left = app
+        .database()
+        .run_sync(|c| stored::by_hash(c, "expired"))
+        .unwrap();
+    assert!(left.is_none());
+    let kept = app.database().run_sync(|c| stored::by_hash(c, "alive")).unwrap();
+    assert!(kept.is_some());
+}
