@@ -254,7 +254,7 @@ async fn an_expired_opaque_token_is_inactive() {
 }
 
 #[tokio::test]
-async fn the_cli_sets_and_lists_the_access_token_format() {
+async fn the_cli_sets_the_access_token_format_and_lists_it() {
     let app = spawn_app().await;
     let client = app.service_client();
     let out = app.cli(
@@ -278,6 +278,8 @@ async fn the_cli_sets_and_lists_the_access_token_format() {
         .find(|c| c["client_id"] == client.id)
         .unwrap();
     assert_eq!(entry["access_token_format"], "opaque");
+    // The server had not read this client yet: its first token is opaque.
+    assert!(is_opaque(&app.client_credentials_token(&client, None).await));
     let bad = app.cli(
         &[
             "client",
