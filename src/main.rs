@@ -39,13 +39,18 @@ fn main() -> ExitCode {
         Command::User(UserCommand::Delete { username }) => cli::delete_user(&settings, &username),
         Command::User(UserCommand::Unlock { username }) => cli::unlock_user(&settings, &username),
         Command::User(UserCommand::Role(command)) => cli::user_role(&settings, command),
-        Command::Client(ClientCommand::Create(args)) => {
-            cli::create_client(&settings, args.new_client(), &args.introspect_for, args.json)
-        }
+        Command::Client(ClientCommand::Create(args)) => cli::create_client(
+            &settings,
+            args.new_client(),
+            &args.introspect_for,
+            args.access_token_format,
+            args.json,
+        ),
         Command::Client(ClientCommand::Update {
             client_id,
             introspect_for,
-        }) => cli::update_client(&settings, &client_id, &introspect_for),
+            access_token_format,
+        }) => cli::update_client(&settings, &client_id, &introspect_for, access_token_format),
         Command::Client(ClientCommand::Role(command)) => cli::client_role(&settings, command),
         Command::Api(command) => cli::api(&settings, command),
         Command::Client(ClientCommand::List { json }) => cli::list_clients(&settings, json),

@@ -2,7 +2,7 @@
 
 use super::{block_on, open};
 use crate::config::Settings;
-use crate::domain::Clock;
+use crate::domain::{AccessTokenFormat, Clock};
 use crate::oauth::audit::Actor;
 use crate::oauth::registry;
 use crate::storage;
@@ -34,8 +34,12 @@ pub enum ClientCommand {
         client_id: String,
         /// An audience whose access tokens the client may introspect (repeat
         /// for several; replaces the list; `''` alone clears it).
-        #[arg(long = "introspect-for", value_name = "URI", required = true)]
+        #[arg(long = "introspect-for", value_name = "URI")]
         introspect_for: Vec<String>,
+        /// The form of the access tokens it is given from now on: `jwt` or
+        /// `opaque` (tokens already issued keep theirs).
+        #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+        access_token_format: Option<AccessTokenFormat>,
     },
     /// Give or take roles of an API (shown in its client-credentials tokens).
     #[command(subcommand)]
@@ -91,6 +95,10 @@ pub struct CreateClient {
     /// for several; none: it may not introspect).
     #[arg(long = "introspect-for", value_name = "URI")]
     pub introspect_for: Vec<String>,
+    /// The form of its access tokens: `jwt` (the default; verifiable
+    /// offline) or `opaque` (a random reference only this server reads).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub access_token_format: Option<AccessTokenFormat>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -123,11 +131,16 @@ impl CreateClient {
     }
 }
 
+fn parse_format(s: &str) -> Result<AccessTokenFormat, String> {
+    s.parse().map_err(|e: crate::domain::Invalid| e.0)
+}
+
 /// `tollgate client create`
 pub fn create_client(
     settings: &Settings,
     new: registry::NewClient,
     introspect_for: &[String],
+    format: Option<AccessTokenFormat>,
     as_json: bool,
 ) -> anyhow::Result<()> {
     let valid = new.clone().validate(&registry::Registrant::Operator)?;
@@ -141,6 +154,9 @@ pub fn create_client(
     ))?;
     if !introspect_for.is_empty() {
         set_introspection(&db, &registered.client_id, introspect_for)?;
+    }
+    if let Some(format) = format.filter(|f| *f != AccessTokenFormat::Jwt) {
+        set_format(&db, &registered.client_id, format)?;
     }
     let secret = registered
         .client_secret
@@ -187,6 +203,7 @@ pub fn list_clients(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
                     "default_max_age": c.openid.default_max_age,
                     "require_auth_time": c.openid.require_auth_time,
                     "id_token_signed_response_alg": c.openid.id_token_signed_response_alg,
+                    "access_token_format": c.access_token_format,
                 })
             })
             .collect();
@@ -231,9 +248,39 @@ fn set_introspection(db: &storage::Database, client_id: &str, audiences: &[Strin
     Ok(())
 }
 
+fn set_format(db: &storage::Database, client_id: &str, format: AccessTokenFormat) -> anyhow::Result<()> {
+    let now = Clock::system().now();
+    let set = block_on(crate::oauth::opaque::set_format(
+        db,
+        &Actor::operator(),
+        client_id,
+        format,
+        now,
+    ))?;
+    if !set {
+        anyhow::bail!("no client with id {client_id:?}");
+    }
+    Ok(())
+}
+
 /// `tollgate client update`
-pub fn update_client(settings: &Settings, client_id: &str, introspect_for: &[String]) -> anyhow::Result<()> {
+pub fn update_client(
+    settings: &Settings,
+    client_id: &str,
+    introspect_for: &[String],
+    format: Option<AccessTokenFormat>,
+) -> anyhow::Result<()> {
+    if introspect_for.is_empty() && format.is_none() {
+        anyhow::bail!("nothing to change: give --introspect-for or --access-token-format");
+    }
     let db = open(settings)?;
+    if let Some(format) = format {
+        set_format(&db, client_id, format)?;
+        out!("client {client_id} is given {format} access tokens");
+    }
+    if introspect_for.is_empty() {
+        return Ok(());
+    }
     set_introspection(&db, client_id, introspect_for)?;
     let list: Vec<&str> = introspect_for
         .iter()

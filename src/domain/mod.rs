@@ -10,6 +10,7 @@ mod pkce;
 mod redirect_uri;
 mod scope;
 mod signing_alg;
+mod token_format;
 mod username;
 mod utc;
 
@@ -22,6 +23,7 @@ pub use pkce::{ChallengeMethod, CodeChallenge, CodeVerifier};
 pub use redirect_uri::RedirectUri;
 pub use scope::{Scope, ScopeSet};
 pub use signing_alg::SigningAlg;
+pub use token_format::AccessTokenFormat;
 pub use username::Username;
 pub use utc::{days_from_civil, utc_text};
 

@@ -5,8 +5,9 @@
 //! ([`requirements`]); the check answers 200 with the identity headers and
 //! an internal token ([`internal`]), 401 or 403 with an RFC 6750 challenge.
 //!
-//! The check reads no database per request: the JWT is verified with the
-//! key ring's cached keys, the client comes from the client cache, and what
+//! For a JWT the check reads no database per request (an opaque token
+//! costs one look-up by its hash: [`crate::oauth::opaque`]): the JWT is
+//! verified with the key ring's cached keys, the client comes from the client cache, and what
 //! can kill a valid-looking token comes from the in-memory revocation view
 //! ([`view`]), which applies the liveness rule that introspection applies.
 

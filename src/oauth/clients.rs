@@ -3,7 +3,7 @@
 //! trip), and client authentication (RFC 6749 §2.3).
 
 use crate::domain::Clock;
-use crate::domain::{GrantType, RedirectUri, ScopeSet};
+use crate::domain::{AccessTokenFormat, GrantType, RedirectUri, ScopeSet};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::secrets;
@@ -42,6 +42,8 @@ pub struct Client {
     pub resources: Vec<String>,
     /// The audiences whose access tokens it may introspect.
     pub introspection_audiences: Vec<String>,
+    /// The form of its access tokens.
+    pub access_token_format: AccessTokenFormat,
     /// No secret (SPA, native app).
     pub is_public: bool,
     /// First-party.
@@ -86,6 +88,8 @@ impl Client {
             scopes: ScopeSet::parse(&row.scopes).unwrap_or_default(),
             resources: words(&row.resources),
             introspection_audiences: words(&row.introspection_audiences),
+            // Checked when set; anything else is read as the default.
+            access_token_format: row.access_token_format.parse().unwrap_or_default(),
             id: row.id,
             name: row.name,
             is_public: row.is_public,
@@ -423,6 +427,7 @@ mod tests {
             openid: Default::default(),
             verified: true,
             introspection_audiences: String::new(),
+            access_token_format: "jwt".into(),
         }))
     }
 

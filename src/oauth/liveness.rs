@@ -106,7 +106,7 @@ pub async fn resolve(
     token: &str,
     subjects: Option<&SubjectCache>,
 ) -> Result<Result<Resolved, Verdict>, OAuthError> {
-    let Some(claims) = tokens::verify_own(ctx, token).await else {
+    let Some(claims) = tokens::verify_own(ctx, token).await? else {
         return Ok(Err(Verdict::NotOurs));
     };
     let Some(client) = ctx.clients.get(&claims.client_id).await? else {

@@ -17,6 +17,7 @@ pub mod introspection;
 pub mod keys;
 pub mod liveness;
 pub mod metadata;
+pub mod opaque;
 pub mod openid;
 pub mod profile;
 #[cfg(test)]

@@ -18,10 +18,14 @@ pub async fn revoke(ctx: &Context, client: &Client, params: &Params) -> Result<(
     if params.get("token_type_hint") != Some("access_token") && revoke_refresh(ctx, client, &token).await? {
         return Ok(());
     }
-    if let Some(claims) = tokens::verify_own(ctx, &token).await {
+    if let Some(claims) = tokens::verify_own(ctx, &token).await? {
         if claims.client_id == client.id {
+            // An opaque token's row goes too: nothing is left to look up.
             ctx.db
-                .run(move |conn| stored::revoke_jti(conn, &claims.jti, claims.exp))
+                .transaction(move |conn| {
+                    stored::revoke_jti(conn, &claims.jti, claims.exp)?;
+                    crate::storage::opaque_tokens::delete_jti(conn, &claims.jti)
+                })
                 .await?;
         }
         return Ok(());

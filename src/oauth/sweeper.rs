@@ -135,6 +135,9 @@ const TABLES: &[(&str, Purge)] = &[
     ("revoked_access_tokens", |c, t, n| {
         storage::tokens::purge_revoked_jtis(c, t.now, n)
     }),
+    ("opaque_tokens", |c, t, n| {
+        storage::opaque_tokens::purge(c, t.now, n)
+    }),
     ("logout_deliveries", |c, t, n| {
         storage::logout_deliveries::purge(c, t.notices, n)
     }),

@@ -1,9 +1,11 @@
-//! Access tokens (RFC 9068 JWTs) and refresh tokens: issuing them, and
-//! checking our own access tokens for introspection and revocation.
+//! Access tokens (RFC 9068 JWTs, or opaque references for clients set to
+//! them: [`opaque`]) and refresh tokens: issuing them, and reading our own
+//! access tokens for every consumer (introspection, userinfo, revocation,
+//! token exchange, the gateway check).
 
-use crate::domain::ScopeSet;
+use crate::domain::{AccessTokenFormat, ScopeSet};
 use crate::oauth::error::OAuthError;
-use crate::oauth::{secrets, Context};
+use crate::oauth::{opaque, secrets, Context};
 use crate::storage::tokens::RefreshRow;
 use serde::{Deserialize, Serialize};
 
@@ -64,27 +66,27 @@ pub struct Grant<'a> {
     pub act: Option<&'a serde_json::Value>,
 }
 
-/// A signed access token and its claims.
+/// An access token and its claims.
 pub struct IssuedAccess {
-    /// The compact JWS.
+    /// The compact JWS, or the opaque reference.
     pub token: String,
     /// Its claims.
     pub claims: AccessClaims,
 }
 
-/// Signs an access token for `grant`.
+/// Issues an access token for `grant`: signed, or opaque when its client
+/// is set to opaque tokens.
 pub async fn issue_access(ctx: &Context, grant: &Grant<'_>) -> Result<IssuedAccess, OAuthError> {
     issue_access_until(ctx, grant, i64::MAX).await
 }
 
-/// Signs an access token for `grant` that expires at `not_after` at the
+/// Issues an access token for `grant` that expires at `not_after` at the
 /// latest (an exchanged token never outlives the token it came from).
 pub async fn issue_access_until(
     ctx: &Context,
     grant: &Grant<'_>,
     not_after: i64,
 ) -> Result<IssuedAccess, OAuthError> {
-    let key = ctx.keys.active().await?;
     let now = ctx.clock.now();
     let claims = AccessClaims {
         iss: ctx.settings.issuer.clone(),
@@ -99,7 +101,10 @@ pub async fn issue_access_until(
         roles: grant.roles.to_vec(),
         act: grant.act.cloned(),
     };
-    let token = key.sign_jwt(ACCESS_TOKEN_TYP, &claims)?;
+    let token = match opaque::format_of(ctx, grant.client_id).await? {
+        AccessTokenFormat::Opaque => opaque::issue(ctx, &claims).await?,
+        AccessTokenFormat::Jwt => ctx.keys.active().await?.sign_jwt(ACCESS_TOKEN_TYP, &claims)?,
+    };
     Ok(IssuedAccess { token, claims })
 }
 
@@ -148,12 +153,18 @@ pub struct RefreshBase<'a> {
     pub auth_time: Option<i64>,
 }
 
-/// Checks that `token` is an access token this server signed and that it
-/// has not expired: signature with the key its `kid` names (algorithm
-/// pinned to that key), `typ`, `iss`, `exp`. Revocation is checked by the
-/// caller.
-pub async fn verify_own(ctx: &Context, token: &str) -> Option<AccessClaims> {
-    let claims: AccessClaims = ctx
+/// Checks that `token` is an access token this server issued and that it
+/// has not expired, and returns its claims: the one place every consumer
+/// reads an access token. A JWT: signature with the key its `kid` names
+/// (algorithm pinned to that key), `typ`, `iss`, `exp`. A string with no
+/// dot (at most [`opaque::MAX_OPAQUE`] long): an opaque token, looked up by
+/// its hash, `exp` checked the same way. Revocation and the rest of
+/// liveness are checked by the caller, the same for both.
+pub async fn verify_own(ctx: &Context, token: &str) -> Result<Option<AccessClaims>, OAuthError> {
+    if opaque::looks_opaque(token) {
+        return opaque::claims_of(ctx, token).await;
+    }
+    let Some(claims): Option<AccessClaims> = ctx
         .keys
         .verify_own(
             token,
@@ -161,8 +172,11 @@ pub async fn verify_own(ctx: &Context, token: &str) -> Option<AccessClaims> {
             &ctx.settings.issuer,
             &["exp", "iss", "sub", "jti"],
         )
-        .await?;
+        .await
+    else {
+        return Ok(None);
+    };
     // `exp` against the context's clock, with no leeway: refused from `exp`
     // on (RFC 7519 §4.1.4).
-    (ctx.clock.now() < claims.exp).then_some(claims)
+    Ok((ctx.clock.now() < claims.exp).then_some(claims))
 }

@@ -66,6 +66,8 @@ pub struct ClientRow {
     /// The audiences whose access tokens it may introspect, space-separated
     /// (empty: none).
     pub introspection_audiences: String,
+    /// `jwt` or `opaque`: the form of its access tokens.
+    pub access_token_format: String,
 }
 
 /// What a client registered as an OpenID Connect relying party (Dynamic
@@ -268,6 +270,20 @@ pub fn set_introspection_audiences(
 ) -> QueryResult<bool> {
     diesel::update(c::clients.find(id))
         .set((c::introspection_audiences.eq(audiences), c::updated_at.eq(now)))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// Sets the form of the client's access tokens (`jwt` or `opaque`);
+/// returns whether the client exists.
+pub fn set_access_token_format(
+    conn: &mut DbConnection,
+    id: &str,
+    format: &str,
+    now: i64,
+) -> QueryResult<bool> {
+    diesel::update(c::clients.find(id))
+        .set((c::access_token_format.eq(format), c::updated_at.eq(now)))
         .execute(conn)
         .map(|n| n == 1)
 }

@@ -24,6 +24,7 @@ pub mod exchange_policies;
 pub mod keys;
 pub mod logout_deliveries;
 pub mod notifications;
+pub mod opaque_tokens;
 pub mod outbox;
 pub mod pairwise;
 pub mod revocations;

@@ -51,6 +51,7 @@ diesel::table! {
         require_auth_time -> Bool,
         id_token_signed_response_alg -> Nullable<Text>,
         introspection_audiences -> Text,
+        access_token_format -> Text,
     }
 }
 
@@ -314,5 +315,15 @@ diesel::table! {
         client_id -> Text,
         audience -> Text,
         created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    opaque_tokens (token_hash) {
+        token_hash -> Text,
+        jti -> Text,
+        client_id -> Text,
+        claims -> Text,
+        expires_at -> BigInt,
     }
 }

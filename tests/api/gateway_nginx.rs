@@ -280,3 +280,41 @@ async fn a_service_calls_the_next_one_through_nginx_with_an_exchanged_narrower_t
         notes_service.id.as_str()
     );
 }
+
+#[tokio::test]
+async fn an_opaque_token_passes_nginx_as_an_internal_jwt_the_service_verifies_and_dies_when_revoked() {
+    let Some(stack) = stack().await else { return };
+    let app = &stack.app;
+    let client = app.create_client(&[
+        "--grant-type",
+        "client_credentials",
+        "--scope",
+        "read",
+        "--resource",
+        NOTES,
+        "--access-token-format",
+        "opaque",
+    ]);
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("resource", NOTES),
+        ("scope", "read"),
+    ];
+    let issued = app.post_form("/oauth2/token", &form, Some(&client)).await;
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    let token = issued.body["access_token"].as_str().unwrap().to_string();
+    assert!(!token.contains('.'), "an opaque token");
+    let reached = stack.get("/notes/1", Some(&token), &[]).await;
+    assert_eq!(reached.status(), 200);
+    let seen: Value = reached.json().await.unwrap();
+    assert_eq!(seen["subject"], client.id.as_str());
+    assert_eq!(
+        seen["authorization"],
+        Value::Null,
+        "the outside token never reaches a service"
+    );
+    assert_eq!(seen["verified"]["sub"], client.id.as_str(), "{seen}");
+    assert_eq!(seen["verified"]["aud"][0], NOTES);
+    assert_eq!(app.revoke(&token, &client).await.status, 200);
+    assert_eq!(stack.get("/notes/1", Some(&token), &[]).await.status(), 401);
+}

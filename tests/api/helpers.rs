@@ -349,6 +349,17 @@ impl TestApp {
             })
             .unwrap();
         }
+        if let Some(format) = args.access_token_format {
+            let set = block_on(tollgate::oauth::opaque::set_format(
+                &db,
+                &tollgate::oauth::audit::Actor::operator(),
+                &registered.client_id,
+                format,
+                self.clock.now(),
+            ))
+            .unwrap();
+            assert!(set, "the client exists");
+        }
         TestClient {
             id: registered.client_id,
             secret: registered.client_secret.map(|s| s.expose_secret().to_string()),

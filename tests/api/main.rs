@@ -37,6 +37,7 @@ mod logout_support;
 mod metrics;
 mod migrations;
 mod oidc;
+mod opaque_tokens;
 mod openid_discovery;
 mod openid_id_token;
 mod openid_registration;

@@ -205,6 +205,7 @@ fn introspection_client(id: String, name: &str, identifier: &str, secret: &str, 
         verified: true,
         openid: Default::default(),
         introspection_audiences: identifier.to_string(),
+        access_token_format: "jwt".into(),
     }
 }
 

@@ -91,6 +91,7 @@ pub async fn register(
         updated_at: now,
         openid: details.openid,
         introspection_audiences: String::new(),
+        access_token_format: "jwt".into(),
     };
     let id = row.id.clone();
     let actor = actor.clone();
