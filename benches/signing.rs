@@ -47,6 +47,7 @@ fn claims() -> AccessClaims {
         sid: None,
         roles: Vec::new(),
         act: None,
+        origin_jti: None,
     }
 }
 

@@ -58,6 +58,7 @@ impl InternalTokens {
             sid: outside.sid.clone(),
             roles: outside.roles.clone(),
             act: outside.act.clone(),
+            origin_jti: Some(outside.origin().to_string()),
         };
         let token = ctx.keys.active().await?.sign_jwt(ACCESS_TOKEN_TYP, &claims)?;
         let mut cache = self.lock();

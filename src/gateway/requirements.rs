@@ -128,6 +128,7 @@ mod tests {
             sid: None,
             roles: roles.iter().map(|r| r.to_string()).collect(),
             act: None,
+            origin_jti: None,
         }
     }
 

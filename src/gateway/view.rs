@@ -60,6 +60,10 @@ struct State {
     sessions_of_user: HashMap<String, Vec<String>>,
     deleted_users: HashMap<String, i64>,
     suspended_users: HashSet<String>,
+    /// Clients suspended now, re-read at every refresh: a suspension made
+    /// by the command line (another process) reaches the check within the
+    /// refresh interval, not the client cache's lifetime.
+    suspended_clients: HashSet<String>,
     /// The latest withdrawal of consent by user and client.
     withdrawals: HashMap<(String, String), i64>,
 }
@@ -147,7 +151,7 @@ impl View {
             let state = self.state.read().unwrap_or_else(|e| e.into_inner());
             (state.last_seq == 0, state.last_seq)
         };
-        let (entries, suspended) = self.db.run_sync(|conn: &mut DbConnection| {
+        let (entries, suspended, suspended_clients) = self.db.run_sync(|conn: &mut DbConnection| {
             let entries = if first {
                 revocations::recent(conn, cutoff)?
             } else {
@@ -155,13 +159,18 @@ impl View {
                 entries.extend(revocations::recent(conn, now - LATE_COMMIT)?);
                 entries
             };
-            Ok((entries, revocations::suspended_users(conn)?))
+            Ok((
+                entries,
+                revocations::suspended_users(conn)?,
+                revocations::suspended_clients(conn)?,
+            ))
         })?;
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         for entry in entries {
             state.apply(entry);
         }
         state.suspended_users = suspended.into_iter().collect();
+        state.suspended_clients = suspended_clients.into_iter().collect();
         state.forget_before(cutoff);
         drop(state);
         *self.refreshed.write().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
@@ -288,6 +297,10 @@ impl Records for Snapshot<'_> {
 
     fn user_gone(&mut self, user_id: &str) -> Result<bool, Infallible> {
         Ok(self.0.suspended_users.contains(user_id) || self.0.deleted_users.contains_key(user_id))
+    }
+
+    fn client_suspended(&mut self, client_id: &str) -> Result<bool, Infallible> {
+        Ok(self.0.suspended_clients.contains(client_id))
     }
 
     fn consent_withdrawn_since(

@@ -62,6 +62,8 @@ pub trait Records {
     ) -> Result<bool, Self::Error>;
     /// Whether the user is suspended or deleted.
     fn user_gone(&mut self, user_id: &str) -> Result<bool, Self::Error>;
+    /// Whether the client was suspended since the client cache read it.
+    fn client_suspended(&mut self, client_id: &str) -> Result<bool, Self::Error>;
     /// Whether the user withdrew consent from the client at or after `iat`.
     fn consent_withdrawn_since(
         &mut self,
@@ -81,6 +83,16 @@ pub fn is_dead<R: Records>(
     user_id: Option<&str>,
 ) -> Result<bool, R::Error> {
     if records.jti_revoked(&claims.jti)? {
+        return Ok(true);
+    }
+    // A derived token (the gateway's internal token, an exchanged one) dies
+    // with the outside token it came from.
+    if let Some(origin) = &claims.origin_jti {
+        if records.jti_revoked(origin)? {
+            return Ok(true);
+        }
+    }
+    if records.client_suspended(&client.id)? {
         return Ok(true);
     }
     // Logout ends the session: its tokens go inactive with it.
@@ -209,6 +221,13 @@ impl Records for Stored<'_> {
 
     fn user_gone(&mut self, user_id: &str) -> Result<bool, QueryError> {
         Ok(storage::users::by_id(self.conn, user_id)?.is_none_or(|u| u.suspended))
+    }
+
+    fn client_suspended(&mut self, _client_id: &str) -> Result<bool, QueryError> {
+        // The client cache answered in `resolve` (pushed on PostgreSQL,
+        // re-read within seconds otherwise): introspection keeps its one
+        // read per answer.
+        Ok(false)
     }
 
     fn consent_withdrawn_since(

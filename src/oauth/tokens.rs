@@ -46,6 +46,18 @@ pub struct AccessClaims {
     /// nested when a token is exchanged again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub act: Option<serde_json::Value>,
+    /// The `jti` of the outside token this one was derived from (the
+    /// gateway's internal token, an exchanged token), kept through every
+    /// derivation: revoking that token ends this one too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_jti: Option<String>,
+}
+
+impl AccessClaims {
+    /// The `jti` a token derived from this one carries as its origin.
+    pub fn origin(&self) -> &str {
+        self.origin_jti.as_deref().unwrap_or(&self.jti)
+    }
 }
 
 /// What an access token is issued for.
@@ -64,6 +76,8 @@ pub struct Grant<'a> {
     pub roles: &'a [String],
     /// The actor chain of an exchanged token (RFC 8693 `act`).
     pub act: Option<&'a serde_json::Value>,
+    /// The outside token a derived token comes from (its `origin_jti`).
+    pub origin_jti: Option<&'a str>,
 }
 
 /// An access token and its claims.
@@ -100,6 +114,7 @@ pub async fn issue_access_until(
         sid: grant.sid.map(str::to_string),
         roles: grant.roles.to_vec(),
         act: grant.act.cloned(),
+        origin_jti: grant.origin_jti.map(str::to_string),
     };
     let token = match opaque::format_of(ctx, grant.client_id).await? {
         AccessTokenFormat::Opaque => opaque::issue(ctx, &claims).await?,

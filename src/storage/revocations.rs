@@ -113,6 +113,12 @@ pub fn suspended_users(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     u::users.filter(u::suspended.eq(true)).select(u::id).load(conn)
 }
 
+/// The ids of the clients suspended now.
+pub fn suspended_clients(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    use super::schema::clients::dsl as c;
+    c::clients.filter(c::suspended.eq(true)).select(c::id).load(conn)
+}
+
 /// Deletes entries from before `cutoff`: they concern only expired tokens.
 pub fn purge(conn: &mut DbConnection, cutoff: i64) -> QueryResult<usize> {
     diesel::delete(rl::revocation_log.filter(rl::at.lt(cutoff))).execute(conn)

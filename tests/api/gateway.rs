@@ -310,3 +310,44 @@ async fn a_password_change_ends_a_lapsed_sessions_tokens_at_the_check_too() {
     let introspected = app.introspect(&token, &app.service_client()).await;
     assert_eq!(introspected["active"], false, "{introspected}");
 }
+
+#[tokio::test]
+async fn revoking_the_outside_token_ends_the_internal_token_made_from_it() {
+    let app = spawn_app().await;
+    let client = app.service_client();
+    let token = app.client_credentials_token(&client, None).await;
+    let passed = check(&app, Some(&token), "").await;
+    let internal = passed
+        .header("x-auth-token")
+        .expect("an internal token")
+        .to_string();
+    assert_eq!(claims_of(&internal)["origin_jti"], claims_of(&token)["jti"]);
+    assert_eq!(check(&app, Some(&internal), "").await.status, 200);
+    assert_eq!(app.revoke(&token, &client).await.status, 200);
+    assert!(
+        time_until_refused(&app.address, &internal).await.is_some(),
+        "the internal token outlives the revoked outside token"
+    );
+    assert_eq!(app.introspect(&internal, &client).await["active"], false);
+}
+
+#[tokio::test]
+async fn a_client_suspended_elsewhere_is_refused_within_the_bound() {
+    use diesel::prelude::*;
+    use tollgate::storage::schema::clients::dsl as c;
+    let app = spawn_app().await;
+    let client = app.service_client();
+    let token = app.client_credentials_token(&client, None).await;
+    assert_eq!(check(&app, Some(&token), "").await.status, 200);
+    // Written straight to the database, as another process would (no
+    // notification, no cache invalidation here).
+    let id = client.id.clone();
+    app.database()
+        .run_sync(move |conn| {
+            diesel::update(c::clients.find(&id))
+                .set(c::suspended.eq(true))
+                .execute(conn)
+        })
+        .unwrap();
+    assert!(time_until_refused(&app.address, &token).await.is_some());
+}

@@ -232,3 +232,31 @@ async fn a_token_neither_issued_to_the_caller_nor_for_an_audience_it_serves_is_n
     let allowed = exchange(&app, &server, &token, &[("audience", NEXT)]).await;
     assert_eq!(allowed.status, 200, "{}", allowed.body);
 }
+
+#[tokio::test]
+async fn revoking_the_subject_token_ends_the_tokens_exchanged_from_it() {
+    let app = spawn_app().await;
+    let (token, first_party) = alices_token_and_app(&app).await;
+    let service_a = service(&app);
+    allow(&app, &service_a, NEXT);
+    let first = exchange(&app, &service_a, &token, &[("audience", NEXT)]).await;
+    let first = first.body["access_token"].as_str().unwrap().to_string();
+    let service_b = service_serving(&app, NEXT);
+    allow(&app, &service_b, "https://third.example");
+    let second = exchange(&app, &service_b, &first, &[("audience", "https://third.example")]).await;
+    let second = second.body["access_token"].as_str().unwrap().to_string();
+    assert_eq!(claims_of(&second)["origin_jti"], claims_of(&token)["jti"]);
+    let introspector = app.create_client(&[
+        "--grant-type",
+        "client_credentials",
+        "--introspect-for",
+        NEXT,
+        "--introspect-for",
+        "https://third.example",
+    ]);
+    assert_eq!(app.introspect(&second, &introspector).await["active"], true);
+    assert_eq!(app.revoke(&token, &first_party).await.status, 200);
+    for derived in [&first, &second] {
+        assert_eq!(app.introspect(derived, &introspector).await["active"], false);
+    }
+}

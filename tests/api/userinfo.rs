@@ -416,6 +416,7 @@ async fn sign_access(app: &TestApp, client: &TestClient, sub: &str, scope: &str)
         sid: None,
         roles: &[],
         act: None,
+        origin_jti: None,
     };
     tokens::issue_access(&context(app), &grant).await.unwrap().token
 }

@@ -125,6 +125,7 @@ impl AuthorizationRequest {
                 sid: Some(&session_sid),
                 roles: &roles,
                 act: None,
+                origin_jti: None,
             };
             let access = issue_access(ctx, &grant).await?;
             ctx.metrics.token_issued(GrantType::Implicit);

@@ -51,6 +51,7 @@ pub(super) async fn exchange(
         sid: sid.as_deref(),
         roles: &roles,
         act: None,
+        origin_jti: None,
     };
     let access = issue_access(ctx, &grant).await?;
     let id_token = id_token(ctx, client, &row, (&sub, sid.as_deref()), &scope, &access.token).await?;

@@ -32,6 +32,7 @@ pub(super) async fn exchange(
             sid: None,
             roles: &roles,
             act: None,
+            origin_jti: None,
         },
     )
     .await?;

@@ -216,6 +216,7 @@ async fn respond(
         sid: sid.as_deref(),
         roles: &roles,
         act: None,
+        origin_jti: None,
     };
     let access = issue_access(ctx, &grant).await?;
     // Core §12.2: the same `sub` and `auth_time` as at first, no `nonce`.

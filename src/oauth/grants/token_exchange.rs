@@ -139,6 +139,8 @@ pub async fn exchange(ctx: &Context, client: &Client, params: &Params) -> Result
         Some(earlier) => json!({ "sub": client.id, "act": earlier }),
         None => json!({ "sub": client.id }),
     };
+    // Revoking the subject token (or the one it came from) ends this one.
+    let origin = live.claims.origin();
     let issued = tokens::issue_access_until(
         ctx,
         &Grant {
@@ -149,6 +151,7 @@ pub async fn exchange(ctx: &Context, client: &Client, params: &Params) -> Result
             sid: sid.as_deref(),
             roles: &roles,
             act: Some(&act),
+            origin_jti: Some(origin),
         },
         live.claims.exp,
     )
