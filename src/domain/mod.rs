@@ -25,7 +25,7 @@ pub use scope::{Scope, ScopeSet};
 pub use signing_alg::SigningAlg;
 pub use token_format::AccessTokenFormat;
 pub use username::Username;
-pub use utc::{days_from_civil, utc_text};
+pub use utc::{days_from_civil, rfc3339, utc_text};
 
 /// Why a value was refused, in words fit to show the person who sent it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

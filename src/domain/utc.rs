@@ -2,7 +2,29 @@
 
 /// UTC seconds since the epoch as people read them: `2026-11-29 10:15:00 UTC`.
 pub fn utc_text(ts: i64) -> String {
-    // Days to a civil date (Howard Hinnant's algorithm), proleptic Gregorian.
+    let (year, month, day, secs) = civil(ts);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// UTC seconds since the epoch as an RFC 3339 time: `2026-12-06T19:21:15Z`.
+pub fn rfc3339(ts: i64) -> String {
+    let (year, month, day, secs) = civil(ts);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// The civil date of `ts` (Howard Hinnant's algorithm, proleptic
+/// Gregorian) and the seconds into that day.
+fn civil(ts: i64) -> (i64, i64, i64, i64) {
     let (days, secs) = (ts.div_euclid(86_400), ts.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -13,12 +35,7 @@ pub fn utc_text(ts: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    (year, month, day, secs)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
