@@ -4,7 +4,8 @@
 use super::open;
 use crate::config::Settings;
 use crate::domain::Clock;
-use crate::storage;
+use crate::oauth::audit::Actor;
+use crate::oauth::exchange_policy;
 use clap::Subcommand;
 use std::io::Write;
 
@@ -37,27 +38,18 @@ pub enum ExchangeCommand {
 /// Runs one `tollgate exchange` command.
 pub fn run_exchange(settings: &Settings, command: &ExchangeCommand) -> anyhow::Result<()> {
     let db = open(settings)?;
+    let (actor, now) = (Actor::operator(), Clock::system().now());
     match command {
         ExchangeCommand::Allow { client_id, audience } => {
-            if audience.trim().is_empty() || audience.len() > 512 || audience.chars().any(char::is_control) {
-                anyhow::bail!("the audience must be 1 to 512 printable characters");
-            }
-            let known = db.run_sync(|conn| storage::clients::by_id(conn, client_id))?;
-            if known.is_none() {
-                anyhow::bail!("no client {client_id:?}");
-            }
-            let now = Clock::system().now();
-            db.run_sync(|conn| storage::exchange_policies::allow(conn, client_id, audience, now))?;
+            exchange_policy::allow(&db, &actor, client_id, audience, now)?;
             out!("{client_id} may exchange tokens for {audience}");
         }
         ExchangeCommand::Deny { client_id, audience } => {
-            if !db.run_sync(|conn| storage::exchange_policies::deny(conn, client_id, audience))? {
-                anyhow::bail!("{client_id:?} was not allowed to exchange tokens for {audience:?}");
-            }
+            exchange_policy::deny(&db, &actor, client_id, audience, now)?;
             out!("{client_id} may no longer exchange tokens for {audience}");
         }
         ExchangeCommand::List => {
-            for (client_id, audience) in db.run_sync(storage::exchange_policies::all)? {
+            for (client_id, audience) in exchange_policy::list(&db)? {
                 out!("{client_id}\t{audience}");
             }
         }

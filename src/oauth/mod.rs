@@ -10,6 +10,7 @@ pub mod clients;
 pub mod dynamic_registration;
 pub mod error;
 pub mod events;
+pub mod exchange_policy;
 pub mod form;
 pub mod grants;
 pub mod hasher;

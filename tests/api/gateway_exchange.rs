@@ -260,3 +260,48 @@ async fn revoking_the_subject_token_ends_the_tokens_exchanged_from_it() {
         assert_eq!(app.introspect(derived, &introspector).await["active"], false);
     }
 }
+
+#[tokio::test]
+async fn the_exchange_policy_takes_only_absolute_audiences_and_every_change_is_audited() {
+    let app = spawn_app().await;
+    let service_a = service(&app);
+    let refused = app.cli(
+        &[
+            "exchange",
+            "allow",
+            "--client-id",
+            &service_a.id,
+            "--audience",
+            "calendar",
+        ],
+        None,
+    );
+    assert_ne!(refused.code, 0, "a bare word was taken as an audience");
+    allow(&app, &service_a, NEXT);
+    let denied = app.cli(
+        &[
+            "exchange",
+            "deny",
+            "--client-id",
+            &service_a.id,
+            "--audience",
+            NEXT,
+        ],
+        None,
+    );
+    assert_eq!(denied.code, 0, "{}", denied.stderr);
+    let filter = tollgate::storage::audit::AuditFilter {
+        client_id: Some(service_a.id.clone()),
+        ..Default::default()
+    };
+    let kinds: Vec<String> = tollgate::oauth::audit::list_sync(&app.database(), &filter, 10)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.kind)
+        .collect();
+    assert!(
+        kinds.contains(&"client.exchange_allowed".to_string()),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"client.exchange_denied".to_string()), "{kinds:?}");
+}

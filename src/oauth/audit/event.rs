@@ -63,6 +63,16 @@ pub enum Event {
         /// All of the holder's roles for that API after the change.
         roles: Vec<String>,
     },
+    /// The operator allowed a client to exchange tokens for an audience, or
+    /// took that back (RFC 8693 policy).
+    ExchangePolicyChanged {
+        /// The client.
+        client_id: String,
+        /// The audience.
+        audience: String,
+        /// Whether it is allowed now.
+        allowed: bool,
+    },
     /// A user withdrew their consent to a client.
     ConsentWithdrawn {
         /// The user.
@@ -194,6 +204,8 @@ impl Event {
             Event::ConsentWithdrawn { .. } => "consent.withdrawn",
             Event::RolesChanged { user_id: Some(_), .. } => "user.roles_changed",
             Event::RolesChanged { user_id: None, .. } => "client.roles_changed",
+            Event::ExchangePolicyChanged { allowed: true, .. } => "client.exchange_allowed",
+            Event::ExchangePolicyChanged { allowed: false, .. } => "client.exchange_denied",
             Event::ClientRegistered { .. } => "client.registered",
             Event::ClientUpdated { .. } => "client.updated",
             Event::ClientFlagChanged { flag, set, .. } => match (flag, set) {
@@ -255,6 +267,9 @@ impl Event {
                 api,
                 roles,
             } => (o(user_id), o(client_id), json!({"api": api, "roles": roles})),
+            Event::ExchangePolicyChanged {
+                client_id, audience, ..
+            } => (None, s(client_id), json!({"audience": audience})),
             Event::ClientRegistered { client_id, owner_id } => (o(owner_id), s(client_id), json!({})),
             Event::ClientUpdated {
                 client_id,
