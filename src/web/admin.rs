@@ -46,6 +46,22 @@ pub(super) async fn administrator(
     }
 }
 
+/// A form posted by an administrator: read, then the session and its CSRF
+/// token checked (a stale or foreign form changes nothing).
+pub(super) async fn admin_form(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+    back: &str,
+) -> Result<(crate::oauth::form::Params, Session), PageError> {
+    let form = read_form(req, payload).await?;
+    let current = administrator(state, req, back).await?;
+    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
+        return Err(PageError::form_expired());
+    }
+    Ok((form, current))
+}
+
 async fn users(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let current = administrator(&state, &req, "%2Fadmin%2Fusers").await?;
     let ctx = &state.oauth;
@@ -67,11 +83,7 @@ async fn unlock(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = read_form(&req, payload).await?;
-    let current = administrator(&state, &req, "%2Fadmin%2Fusers").await?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
+    let (form, current) = admin_form(&state, &req, payload, "%2Fadmin%2Fusers").await?;
     let username = form
         .get("username")
         .map(str::to_string)

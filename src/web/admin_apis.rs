@@ -3,9 +3,9 @@
 //! and the form on the users page that gives or takes a user's role. The
 //! rules are the CLI's (`oauth::apis`); anyone else gets a 404.
 
-use super::admin::administrator;
+use super::admin::{admin_form, administrator};
 use super::page_error::PageError;
-use super::pages::{self, read_form, see_other};
+use super::pages::{self, see_other};
 use super::AppState;
 use crate::oauth::apis::{self, ApiChanges, ApiError, ApiView, Holder, NewApi, RoleChange};
 use crate::oauth::audit::Actor;
@@ -74,11 +74,7 @@ async fn create(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = read_form(&req, payload).await?;
-    let current = administrator(&state, &req, BACK).await?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
+    let (form, current) = admin_form(&state, &req, payload, BACK).await?;
     let new = NewApi {
         identifier: form.get("identifier").unwrap_or("").to_string(),
         name: form.get("name").unwrap_or("").to_string(),
@@ -113,11 +109,7 @@ async fn update(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = read_form(&req, payload).await?;
-    let current = administrator(&state, &req, BACK).await?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
+    let (form, current) = admin_form(&state, &req, payload, BACK).await?;
     let identifier = form.get("identifier").unwrap_or("").to_string();
     let changes = ApiChanges {
         name: form
@@ -143,11 +135,7 @@ async fn delete(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = read_form(&req, payload).await?;
-    let current = administrator(&state, &req, BACK).await?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
+    let (form, current) = admin_form(&state, &req, payload, BACK).await?;
     let identifier = form.get("identifier").unwrap_or("");
     let ctx = &state.oauth;
     if form.get("confirm") != Some("yes") {
@@ -180,11 +168,7 @@ async fn user_role(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = read_form(&req, payload).await?;
-    let current = administrator(&state, &req, "%2Fadmin%2Fusers").await?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
+    let (form, current) = admin_form(&state, &req, payload, "%2Fadmin%2Fusers").await?;
     let change = match form.get("change") {
         Some("remove") => RoleChange::Remove,
         _ => RoleChange::Add,
