@@ -7,7 +7,7 @@ use crate::domain::{AccessTokenFormat, GrantType, RedirectUri, ScopeSet};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::secrets;
-use crate::storage::clients::{ClientRow, OpenIdSettings};
+use crate::storage::clients::{ClientRow, ClientSecurity, OpenIdSettings};
 use crate::storage::{self, Database};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -66,10 +66,13 @@ pub struct Client {
     previous_secret_expires_at: Option<i64>,
     /// What it registered as an OpenID Connect relying party.
     pub openid: OpenIdSettings,
+    /// How it authenticates and binds its tokens.
+    pub security: ClientSecurity,
 }
 
 impl Client {
-    /// The typed view of a stored row.
+    /// The typed view of a stored row, with the default [`ClientSecurity`]
+    /// (see [`Client::with_security`]).
     pub fn from_row(row: ClientRow) -> Client {
         let words = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
         Client {
@@ -104,7 +107,14 @@ impl Client {
             previous_secret_hash: row.previous_secret_hash,
             previous_secret_expires_at: row.previous_secret_expires_at,
             openid: row.openid,
+            security: ClientSecurity::default(),
         }
+    }
+
+    /// The same client with its stored [`ClientSecurity`].
+    pub fn with_security(mut self, security: ClientSecurity) -> Client {
+        self.security = security;
+        self
     }
 
     /// The redirect URI a request names, if it is one of this client's
@@ -348,15 +358,20 @@ impl ClientCache {
         }
         let generation = self.entries.begin_read();
         let owned = id.to_string();
-        let row = self
+        let found = self
             .db
-            .run(move |conn| storage::clients::by_id(conn, &owned))
+            .run(move |conn| {
+                let Some(row) = storage::clients::by_id(conn, &owned)? else {
+                    return Ok(None);
+                };
+                Ok(Some((row, storage::clients::security_of(conn, &owned)?)))
+            })
             .await?;
-        let Some(row) = row else {
+        let Some((row, security)) = found else {
             self.invalidate(id);
             return Ok(None);
         };
-        let client = Arc::new(Client::from_row(row));
+        let client = Arc::new(Client::from_row(row).with_security(security));
         self.entries.store(id, client.clone(), generation);
         Ok(Some(client))
     }

@@ -21,6 +21,18 @@ pub enum ErrorCode {
     InvalidScope,
     /// RFC 8707: the resource is not one the client may ask for.
     InvalidTarget,
+    /// RFC 8628 §3.5: the user has not yet decided.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: polling too fast; the interval grows by 5 s.
+    SlowDown,
+    /// RFC 8628 §3.5: the user denied the request.
+    AccessDenied,
+    /// RFC 8628 §3.5: the device code expired.
+    ExpiredToken,
+    /// RFC 9449 §5: the DPoP proof is missing where required, or invalid.
+    InvalidDpopProof,
+    /// RFC 9449 §8: the proof must carry the nonce the server provides.
+    UseDpopNonce,
     /// The database is away.
     TemporarilyUnavailable,
     /// The server failed.
@@ -38,6 +50,12 @@ impl ErrorCode {
             ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             ErrorCode::InvalidScope => "invalid_scope",
             ErrorCode::InvalidTarget => "invalid_target",
+            ErrorCode::AuthorizationPending => "authorization_pending",
+            ErrorCode::SlowDown => "slow_down",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::ExpiredToken => "expired_token",
+            ErrorCode::InvalidDpopProof => "invalid_dpop_proof",
+            ErrorCode::UseDpopNonce => "use_dpop_nonce",
             ErrorCode::TemporarilyUnavailable => "temporarily_unavailable",
             ErrorCode::ServerError => "server_error",
         }
@@ -104,6 +122,13 @@ impl OAuthError {
     /// 400 `invalid_target` (RFC 8707 §2).
     pub fn invalid_target(description: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidTarget, 400, description)
+    }
+
+    /// 400 with a code of RFC 8628 §3.5 (`authorization_pending`,
+    /// `slow_down`, `access_denied`, `expired_token`) or RFC 9449
+    /// (`invalid_dpop_proof`, `use_dpop_nonce`).
+    pub fn with_code(code: ErrorCode, description: impl Into<String>) -> Self {
+        Self::new(code, 400, description)
     }
 
     /// 500 `server_error`: a fault on our side (its cause logged where it happened).

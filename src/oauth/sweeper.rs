@@ -138,6 +138,7 @@ const TABLES: &[(&str, Purge)] = &[
     ("opaque_tokens", |c, t, n| {
         storage::opaque_tokens::purge(c, t.now, n)
     }),
+    ("used_jtis", |c, t, n| storage::used_jtis::purge(c, t.now, n)),
     ("logout_deliveries", |c, t, n| {
         storage::logout_deliveries::purge(c, t.notices, n)
     }),

@@ -148,6 +148,7 @@ pub fn new_refresh(
         rotated_at: None,
         revoked_at: None,
         auth_time: base.auth_time,
+        dpop_jkt: None,
     };
     (token, row)
 }

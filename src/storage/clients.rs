@@ -70,6 +70,33 @@ pub struct ClientRow {
     pub access_token_format: String,
 }
 
+/// How a client authenticates (RFC 7523, OpenID Core §9), whether its
+/// requests must be pushed (RFC 9126 §6) and its tokens DPoP-bound
+/// (RFC 9449 §5.2), and whether it was resolved from a client ID metadata
+/// document rather than registered. The defaults are a registered client
+/// authenticating with its secret (or none, if public), as before.
+///
+/// Kept in `client_security`, one row per client that departs from the
+/// defaults (the `clients` table is at diesel's 32-column limit).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = super::schema::client_security, treat_none_as_null = true)]
+pub struct ClientSecurity {
+    /// `private_key_jwt`, or none: by its secret (or no authentication,
+    /// if public).
+    pub token_endpoint_auth_method: Option<String>,
+    /// Its public keys, inline: a JWK Set (JSON).
+    pub jwks: Option<String>,
+    /// Where its public keys are fetched from.
+    pub jwks_uri: Option<String>,
+    /// Every authorization request must be pushed first.
+    pub require_pushed_authorization_requests: bool,
+    /// Every access token must be DPoP-bound.
+    pub dpop_bound_access_tokens: bool,
+    /// Set for a client resolved from its client ID metadata document:
+    /// when the fetched document stops being fresh.
+    pub metadata_document_expires_at: Option<i64>,
+}
+
 /// What a client registered as an OpenID Connect relying party (Dynamic
 /// Client Registration 1.0 §2, RP-Initiated Logout 1.0 §3.1, Back-Channel
 /// Logout 1.0 §2.2). Part of the registration's details: its developer
@@ -286,4 +313,31 @@ pub fn set_access_token_format(
         .set((c::access_token_format.eq(format), c::updated_at.eq(now)))
         .execute(conn)
         .map(|n| n == 1)
+}
+
+/// What the client `id` departs from the defaults in (see
+/// [`ClientSecurity`]); the defaults if nothing.
+pub fn security_of(conn: &mut DbConnection, id: &str) -> QueryResult<ClientSecurity> {
+    use super::schema::client_security::dsl as cs;
+    Ok(cs::client_security
+        .find(id)
+        .select(ClientSecurity::as_select())
+        .first(conn)
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// Sets the client `id`'s [`ClientSecurity`] as a whole; the caller read
+/// it in the same transaction and changed only what it means to change.
+pub fn set_security(conn: &mut DbConnection, id: &str, security: &ClientSecurity) -> QueryResult<()> {
+    use super::schema::client_security::dsl as cs;
+    let updated = diesel::update(cs::client_security.find(id))
+        .set(security)
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(cs::client_security)
+            .values((cs::client_id.eq(id), security))
+            .execute(conn)?;
+    }
+    Ok(())
 }

@@ -36,6 +36,7 @@ pub mod session_store_queue;
 pub mod sessions;
 pub mod throttle;
 pub mod tokens;
+pub mod used_jtis;
 pub mod users;
 mod watchdog;
 

@@ -106,6 +106,7 @@ diesel::table! {
         issued_access_jti -> Nullable<Text>,
         nonce -> Nullable<Text>,
         auth_time -> Nullable<BigInt>,
+        dpop_jkt -> Nullable<Text>,
     }
 }
 
@@ -124,6 +125,7 @@ diesel::table! {
         rotated_at -> Nullable<BigInt>,
         revoked_at -> Nullable<BigInt>,
         auth_time -> Nullable<BigInt>,
+        dpop_jkt -> Nullable<Text>,
     }
 }
 
@@ -327,3 +329,58 @@ diesel::table! {
         expires_at -> BigInt,
     }
 }
+
+diesel::table! {
+    device_authorizations (device_code_hash) {
+        device_code_hash -> Text,
+        user_code -> Text,
+        client_id -> Text,
+        scope -> Text,
+        resources -> Text,
+        status -> Text,
+        user_id -> Nullable<Text>,
+        session_id -> Nullable<Text>,
+        granted_scope -> Nullable<Text>,
+        auth_time -> Nullable<BigInt>,
+        interval_seconds -> BigInt,
+        last_polled_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    pushed_authorization_requests (request_uri_hash) {
+        request_uri_hash -> Text,
+        client_id -> Text,
+        parameters -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    used_jtis (purpose, key) {
+        purpose -> Text,
+        key -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(device_authorizations, clients);
+diesel::allow_tables_to_appear_in_same_query!(device_authorizations, users);
+diesel::allow_tables_to_appear_in_same_query!(pushed_authorization_requests, clients);
+
+diesel::table! {
+    client_security (client_id) {
+        client_id -> Text,
+        token_endpoint_auth_method -> Nullable<Text>,
+        jwks -> Nullable<Text>,
+        jwks_uri -> Nullable<Text>,
+        require_pushed_authorization_requests -> Bool,
+        dpop_bound_access_tokens -> Bool,
+        metadata_document_expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(client_security -> clients (client_id));
+diesel::allow_tables_to_appear_in_same_query!(client_security, clients);

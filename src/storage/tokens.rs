@@ -37,6 +37,8 @@ pub struct RefreshRow {
     /// When the user signed in for the grant it came from (`auth_time` of
     /// the id tokens a refresh issues).
     pub auth_time: Option<i64>,
+    /// The thumbprint of the DPoP key the family is bound to (RFC 9449 §5).
+    pub dpop_jkt: Option<String>,
 }
 
 /// Stores a refresh token.
@@ -130,6 +132,8 @@ pub struct CodeRow {
     pub nonce: Option<String>,
     /// When the user last signed in, at the time of the approval (`auth_time`).
     pub auth_time: Option<i64>,
+    /// The thumbprint of the DPoP key the code is bound to (RFC 9449 §10).
+    pub dpop_jkt: Option<String>,
 }
 
 /// Stores a code.

@@ -40,6 +40,7 @@ fn refresh(seed: &Seed, hash: &str, family: &str, expires_at: i64, rotated: bool
         rotated_at: rotated.then_some(expires_at - 29 * DAY),
         revoked_at: None,
         auth_time: None,
+        dpop_jkt: None,
     }
 }
 
@@ -73,6 +74,7 @@ fn code(seed: &Seed, hash: &str, expires_at: i64) -> CodeRow {
         issued_access_jti: None,
         nonce: None,
         auth_time: None,
+        dpop_jkt: None,
     }
 }
 
