@@ -54,3 +54,6 @@ mod tests {
         assert!(!matches_hash("other", &hash(&s)));
     }
 }
+
+#[cfg(test)]
+mod props;

@@ -147,3 +147,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod props;

@@ -165,3 +165,6 @@ impl KeyRing {
         Ok(json!({ "keys": keys }))
     }
 }
+
+#[cfg(test)]
+mod props;
