@@ -269,6 +269,8 @@ pub fn protocol_settings(s: &Settings) -> ProtocolSettings {
         self_service_client_credentials: s.self_service_client_credentials,
         registration_initial_access_token: s.registration_initial_access_token.clone(),
         open_registration: s.open_registration,
+        registration_access_token_format: s.registration_access_token_format,
+        token_exchange_policy: s.token_exchange_policy.clone(),
         purge_interval: s.purge_interval,
         purge_batch_size: s.purge_batch_size,
         session_retention: s.session_retention,

@@ -143,7 +143,10 @@ pub fn create_client(
     format: Option<AccessTokenFormat>,
     as_json: bool,
 ) -> anyhow::Result<()> {
-    let valid = new.clone().validate(&registry::Registrant::Operator)?;
+    let valid = new
+        .clone()
+        .validate(&registry::Registrant::Operator)?
+        .with_access_token_format(format.unwrap_or_default());
     let db = open(settings)?;
     let registered = block_on(registry::register(
         &db,
@@ -154,9 +157,6 @@ pub fn create_client(
     ))?;
     if !introspect_for.is_empty() {
         set_introspection(&db, &registered.client_id, introspect_for)?;
-    }
-    if let Some(format) = format.filter(|f| *f != AccessTokenFormat::Jwt) {
-        set_format(&db, &registered.client_id, format)?;
     }
     let secret = registered
         .client_secret

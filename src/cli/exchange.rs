@@ -31,7 +31,9 @@ pub enum ExchangeCommand {
         #[arg(long)]
         audience: String,
     },
-    /// List the permissions, one `client_id<TAB>audience` a line.
+    /// List the permissions, one `client_id<TAB>audience` a line; those of
+    /// the configuration's `token_exchange_policy` end in
+    /// `<TAB>(configuration)`.
     List,
 }
 
@@ -45,12 +47,25 @@ pub fn run_exchange(settings: &Settings, command: &ExchangeCommand) -> anyhow::R
             out!("{client_id} may exchange tokens for {audience}");
         }
         ExchangeCommand::Deny { client_id, audience } => {
+            let configured = settings
+                .token_exchange_policy
+                .iter()
+                .any(|g| &g.client_id == client_id && &g.audience == audience);
+            if configured {
+                anyhow::bail!(
+                    "{client_id} may exchange tokens for {audience} by the configuration \
+                     (token_exchange_policy): remove it there"
+                );
+            }
             exchange_policy::deny(&db, &actor, client_id, audience, now)?;
             out!("{client_id} may no longer exchange tokens for {audience}");
         }
         ExchangeCommand::List => {
             for (client_id, audience) in exchange_policy::list(&db)? {
                 out!("{client_id}\t{audience}");
+            }
+            for g in &settings.token_exchange_policy {
+                out!("{}\t{}\t(configuration)", g.client_id, g.audience);
             }
         }
     }

@@ -173,6 +173,16 @@ pub const KEYS: &[Key] = &[
         help: "whether dynamic client registration is open to anyone without an initial access token",
     },
     Key {
+        name: "registration_access_token_format",
+        default: "false",
+        help: "whether dynamic registration heeds a client's `access_token_format` (`jwt` or `opaque`); otherwise it is ignored and every self-registered client gets JWTs",
+    },
+    Key {
+        name: "token_exchange_policy",
+        default: "",
+        help: "token exchanges (RFC 8693) allowed by configuration, beside those `tollgate exchange allow` records: `CLIENT_ID=AUDIENCE` pairs, comma- or space-separated",
+    },
+    Key {
         name: "purge_interval",
         default: "300",
         help: "seconds between two sweeps that delete expired rows (see Retention); 0 turns the sweeper off (`tollgate purge` still works)",

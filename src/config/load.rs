@@ -107,6 +107,10 @@ impl Settings {
                 Ok((!v.is_empty()).then(|| SecretString::from(v.to_string())))
             })?,
             open_registration: src.parse("open_registration", boolean)?,
+            registration_access_token_format: src.parse("registration_access_token_format", boolean)?,
+            token_exchange_policy: src.parse("token_exchange_policy", |v| {
+                crate::domain::ExchangeGrant::parse_list(v).map_err(|e| e.0)
+            })?,
             trusted_proxies: src.parse("trusted_proxies", networks)?,
             purge_interval: src.parse("purge_interval", seconds(0, 86_400))?,
             purge_batch_size: src.parse("purge_batch_size", |v| match v.parse::<i64>() {

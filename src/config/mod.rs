@@ -88,6 +88,10 @@ pub struct Settings {
     /// Whether anyone may register a client dynamically without an initial
     /// access token.
     pub open_registration: bool,
+    /// Whether dynamic registration heeds `access_token_format`.
+    pub registration_access_token_format: bool,
+    /// Token exchanges allowed by configuration.
+    pub token_exchange_policy: Vec<crate::domain::ExchangeGrant>,
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Seconds between two sweeps of expired rows; 0 turns the sweeper off.

@@ -4,6 +4,7 @@
 mod clock;
 mod display_text;
 mod email;
+mod exchange_grant;
 mod grant_type;
 mod person_name;
 mod pkce;
@@ -17,6 +18,7 @@ mod utc;
 pub use clock::Clock;
 pub use display_text::display_text;
 pub use email::{Email, MAX_EMAIL_BYTES};
+pub use exchange_grant::ExchangeGrant;
 pub use grant_type::GrantType;
 pub use person_name::{PersonName, MAX_NAME_CHARS};
 pub use pkce::{ChallengeMethod, CodeChallenge, CodeVerifier};

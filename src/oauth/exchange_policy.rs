@@ -1,6 +1,7 @@
 //! The operator's token-exchange policy (RFC 8693): which clients may
 //! exchange a user's token for which audiences. Each change is audited.
 
+use crate::domain::ExchangeGrant;
 use crate::oauth::audit::{self, Actor, Event};
 use crate::storage::{self, Database, StorageError};
 
@@ -29,8 +30,7 @@ pub fn allow(
     audience: &str,
     now: i64,
 ) -> Result<(), PolicyError> {
-    let absolute = audience.len() <= 512 && url::Url::parse(audience).is_ok_and(|u| u.fragment().is_none());
-    if !absolute {
+    if ExchangeGrant::new(client_id, audience).is_err() {
         return Err(PolicyError::BadAudience(audience.to_string()));
     }
     let known = db.transaction_sync(|conn| {

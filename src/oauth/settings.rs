@@ -47,6 +47,10 @@ pub struct ProtocolSettings {
     pub registration_initial_access_token: Option<SecretString>,
     /// Whether anyone may register a client without an initial access token.
     pub open_registration: bool,
+    /// Whether dynamic registration heeds `access_token_format`.
+    pub registration_access_token_format: bool,
+    /// Token exchanges the configuration allows (beside the database's).
+    pub token_exchange_policy: Vec<crate::domain::ExchangeGrant>,
     /// Seconds between two sweeps of expired rows; 0: no sweeper.
     pub purge_interval: i64,
     /// Rows one sweep deletes per statement.

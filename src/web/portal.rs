@@ -8,8 +8,10 @@ use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::session;
 use super::AppState;
+use crate::domain::AccessTokenFormat;
 use crate::oauth::audit::Actor;
 use crate::oauth::form::Params;
+use crate::oauth::opaque;
 use crate::oauth::registry::Registration;
 use crate::oauth::registry::{self, FieldError, RegisterError, Registrant, UpdateError};
 use crate::oauth::sessions::Session;
@@ -62,6 +64,7 @@ struct AppFormPage<'a> {
     trusted: bool,
     suspended: bool,
     verified: bool,
+    opaque_tokens: bool,
 }
 
 impl AppFormPage<'_> {
@@ -158,6 +161,7 @@ fn form_page(
             trusted: row.is_some_and(|r| r.is_trusted),
             suspended: row.is_some_and(|r| r.suspended),
             verified: row.is_some_and(|r| r.verified),
+            opaque_tokens: row.is_some_and(|r| r.access_token_format == AccessTokenFormat::Opaque),
         },
     )
 }
@@ -387,6 +391,19 @@ async fn flags(
         suspended: params.get("suspended").is_some(),
         verified: params.get("verified").is_some(),
     };
-    registry::set_flags(&state.oauth.clients, &actor(&current, &req), &row.id, flags).await?;
+    // Absent (a form from before the choice existed): unchanged.
+    let format = match params.get("access_token_format") {
+        None => row.access_token_format,
+        Some(f) => f
+            .parse::<AccessTokenFormat>()
+            .map_err(|_| PageError::bad_request("Choose JWT or opaque access tokens."))?,
+    };
+    let actor = actor(&current, &req);
+    registry::set_flags(&state.oauth.clients, &actor, &row.id, flags).await?;
+    if format != row.access_token_format {
+        let now = state.oauth.clock.now();
+        opaque::set_format(&state.oauth.db, &actor, &row.id, format, now).await?;
+        state.oauth.clients.invalidate(&row.id);
+    }
     Ok(see_other(&format!("/portal/apps/{}", row.id)))
 }

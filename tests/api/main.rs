@@ -61,5 +61,6 @@ mod session_store_faults;
 mod sessions;
 mod sign_in_throttle;
 mod slow_clients;
+mod token_settings;
 mod unverified_clients;
 mod userinfo;

@@ -364,43 +364,6 @@ async fn an_opaque_token_can_be_exchanged_and_a_client_set_to_opaque_exchanges_i
 }
 
 #[tokio::test]
-async fn dynamic_registration_ignores_an_access_token_format_the_operator_did_not_set() {
-    let app = crate::helpers::spawn_app_on(crate::helpers::TestDb::new(), |s| {
-        s.open_registration = true;
-        s.self_service_client_credentials = true;
-    })
-    .await;
-    let out = app.cli(&["scope", "add", "read", "--description", "Read"], None);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let metadata = serde_json::json!({
-        "client_name": "Report service",
-        "grant_types": ["client_credentials"],
-        "scope": "read",
-        "access_token_format": "opaque",
-    });
-    let registered = app
-        .http
-        .post(app.url("/oauth2/register"))
-        .json(&metadata)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registered.status(), 201);
-    let registered: serde_json::Value = registered.json().await.unwrap();
-    assert!(registered.get("access_token_format").is_none());
-    let client = TestClient {
-        id: registered["client_id"].as_str().unwrap().to_string(),
-        secret: registered["client_secret"].as_str().map(str::to_string),
-    };
-    let token = app.client_credentials_token(&client, Some("read")).await;
-    assert_eq!(
-        token.split('.').count(),
-        3,
-        "a JWT, as for every registered client"
-    );
-}
-
-#[tokio::test]
 async fn purge_deletes_expired_opaque_tokens_and_keeps_live_ones() {
     use tollgate::storage::opaque_tokens::{self as stored, OpaqueRow};
     let app = spawn_app().await;

@@ -3,6 +3,7 @@
 //! consistent with response types.
 
 use super::RegistrationError;
+use crate::domain::AccessTokenFormat;
 use crate::oauth::registry::NewClient;
 use crate::oauth::registry::NewOpenId;
 use crate::storage::clients::ClientRow;
@@ -81,6 +82,9 @@ pub(super) struct ClientMetadata {
     default_max_age: Option<i64>,
     require_auth_time: Option<bool>,
     id_token_signed_response_alg: Option<String>,
+    /// Tollgate's own: `jwt` or `opaque`, heeded only where the operator
+    /// lets registrants choose (`registration_access_token_format`).
+    pub(super) access_token_format: Option<String>,
     /// Only in an RFC 7592 update, where it must name the registration.
     pub(super) client_id: Option<String>,
 }
@@ -158,6 +162,7 @@ impl ClientMetadata {
             default_max_age: member(o, "default_max_age", "a whole number of seconds, 0 or more")?,
             require_auth_time: member(o, "require_auth_time", BOOL)?,
             id_token_signed_response_alg: member(o, "id_token_signed_response_alg", STRING)?,
+            access_token_format: member(o, "access_token_format", STRING)?,
             client_id: member(o, "client_id", STRING)?,
         })
     }
@@ -167,6 +172,20 @@ impl ClientMetadata {
             .as_deref()
             .map(AuthMethod::parse)
             .transpose()
+    }
+
+    /// The form of access tokens asked for: `None` if the operator does
+    /// not let registrants choose (`allowed`), or none was named.
+    pub(super) fn access_token_format(
+        &self,
+        allowed: bool,
+    ) -> Result<Option<AccessTokenFormat>, RegistrationError> {
+        match (&self.access_token_format, allowed) {
+            (Some(f), true) => f.parse().map(Some).map_err(|_| {
+                RegistrationError::invalid_metadata("access_token_format: must be \"jwt\" or \"opaque\"")
+            }),
+            _ => Ok(None),
+        }
     }
 
     /// The registration these metadata ask for.

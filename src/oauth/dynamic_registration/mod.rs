@@ -77,9 +77,11 @@ async fn self_service(ctx: &Context) -> Result<Registrant, RegistrationError> {
 pub async fn register(ctx: &Context, actor: &Actor, body: &[u8]) -> Result<Value, RegistrationError> {
     let metadata = ClientMetadata::from_json(body)?;
     let method = metadata.auth_method()?.unwrap_or(AuthMethod::ClientSecretBasic);
+    let format = metadata.access_token_format(ctx.settings.registration_access_token_format)?;
     let valid = metadata
         .into_new_client(method.is_public())?
-        .validate(&self_service(ctx).await?)?;
+        .validate(&self_service(ctx).await?)?
+        .with_access_token_format(format.unwrap_or_default());
     let registered = registry::register(&ctx.db, actor, valid, true, ctx.clock.now()).await?;
     let id = registered.client_id;
     let loaded = match (
@@ -105,7 +107,7 @@ pub async fn register(ctx: &Context, actor: &Actor, body: &[u8]) -> Result<Value
     tracing::info!(client_id = %id, public = row.is_public, "a client registered itself");
     let secret = registered.client_secret.as_ref().map(|s| s.expose_secret());
     Ok(information(
-        &ctx.settings.issuer,
+        &ctx.settings,
         &row,
         method,
         token.expose_secret(),
@@ -149,7 +151,7 @@ pub async fn authenticate(
 /// RFC 7592 §2.1: the current registration (without the secret).
 pub fn read(ctx: &Context, managed: &Managed) -> Value {
     information(
-        &ctx.settings.issuer,
+        &ctx.settings,
         &managed.row,
         AuthMethod::of(&managed.row),
         &managed.token,
@@ -183,8 +185,10 @@ pub async fn replace(
         }
         Some(m) => m,
     };
+    let format = metadata.access_token_format(ctx.settings.registration_access_token_format)?;
     let new = metadata.into_new_client(public)?;
     let rules = self_service(ctx).await?;
+    let current_format = managed.row.access_token_format.clone();
     let id = managed.row.id;
     registry::update(&ctx.clients, actor, &id, Editor::SelfService, move |_| {
         new.validate(&rules)
@@ -195,17 +199,20 @@ pub async fn replace(
         UpdateError::Invalid(e) => e.into(),
         UpdateError::Storage(e) => e.into(),
     })?;
+    // A replacement that leaves it out asks for the default (§2.2: the
+    // metadata are replaced as a whole). Idempotent: a failure here is
+    // answered 503 and the same PUT can be sent again.
+    let format = format.unwrap_or_default();
+    if ctx.settings.registration_access_token_format && format.as_str() != current_format {
+        let now = ctx.clock.now();
+        crate::oauth::opaque::set_format(&ctx.db, actor, &id, format, now).await?;
+        ctx.clients.invalidate(&id);
+    }
     let Some(row) = registry::load(&ctx.db, &id).await? else {
         return Err(RegistrationError::InvalidToken);
     };
     tracing::info!(client_id = %id, "a client updated its registration");
-    Ok(information(
-        &ctx.settings.issuer,
-        &row,
-        method,
-        &managed.token,
-        None,
-    ))
+    Ok(information(&ctx.settings, &row, method, &managed.token, None))
 }
 
 /// RFC 7592 §2.3: deletes the registration; its tokens go inactive.
@@ -220,7 +227,7 @@ pub async fn delete(ctx: &Context, actor: &Actor, managed: Managed) -> Result<()
 
 /// The client information response (RFC 7591 §3.2.1, RFC 7592 §3).
 fn information(
-    issuer: &str,
+    settings: &Settings,
     row: &ClientRow,
     method: AuthMethod,
     registration_token: &str,
@@ -244,7 +251,7 @@ fn information(
         "client_id": row.id,
         "client_id_issued_at": row.created_at,
         "registration_access_token": registration_token,
-        "registration_client_uri": format!("{issuer}{REGISTRATION_PATH}/{}", row.id),
+        "registration_client_uri": format!("{}{REGISTRATION_PATH}/{}", settings.issuer, row.id),
         "client_name": row.name,
         "redirect_uris": words(&row.redirect_uris),
         "grant_types": grant_types,
@@ -275,6 +282,11 @@ fn information(
     info["require_auth_time"] = json!(openid.require_auth_time);
     if let Some(alg) = &openid.id_token_signed_response_alg {
         info["id_token_signed_response_alg"] = json!(alg);
+    }
+    // Only where the registrant may choose it: otherwise it is not part
+    // of what it registers.
+    if settings.registration_access_token_format {
+        info["access_token_format"] = json!(row.access_token_format);
     }
     if !row.is_public {
         info["client_secret_expires_at"] = json!(0);

@@ -69,10 +69,17 @@ pub async fn exchange(ctx: &Context, client: &Client, params: &Params) -> Result
     }
     let audience = target(params)?;
     let (client_id, wanted) = (client.id.clone(), audience.clone());
-    let allowed = ctx
+    let mut allowed = ctx
         .db
         .run(move |conn| storage::exchange_policies::audiences_of(conn, &client_id))
         .await?;
+    allowed.extend(
+        ctx.settings
+            .token_exchange_policy
+            .iter()
+            .filter(|g| g.client_id == client.id)
+            .map(|g| g.audience.clone()),
+    );
     if allowed.is_empty() {
         return Err(OAuthError::unauthorized_client(
             "this client may not exchange tokens",

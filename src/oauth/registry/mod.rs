@@ -91,7 +91,7 @@ pub async fn register(
         updated_at: now,
         openid: details.openid,
         introspection_audiences: String::new(),
-        access_token_format: "jwt".into(),
+        access_token_format: client.access_token_format.as_str().into(),
     };
     let id = row.id.clone();
     let actor = actor.clone();
@@ -156,6 +156,8 @@ pub struct Registration {
     pub owner_id: Option<String>,
     /// What it registered as an OpenID Connect relying party.
     pub openid: crate::storage::clients::OpenIdSettings,
+    /// The form of its access tokens (an operator's decision).
+    pub access_token_format: crate::domain::AccessTokenFormat,
 }
 
 impl Registration {
@@ -176,6 +178,8 @@ impl Registration {
             verified: row.verified,
             owner_id: row.owner_id,
             openid: row.openid,
+            // Checked when set; anything else is read as the default.
+            access_token_format: row.access_token_format.parse().unwrap_or_default(),
         }
     }
 

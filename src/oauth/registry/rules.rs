@@ -3,7 +3,7 @@
 //! self-service on top, and how a portal edit keeps what its form does not
 //! show. Pure: no database here.
 
-use crate::domain::{display_text, GrantType, Invalid, RedirectUri, ScopeSet};
+use crate::domain::{display_text, AccessTokenFormat, GrantType, Invalid, RedirectUri, ScopeSet};
 use crate::oauth::settings::ProtocolSettings;
 use crate::storage::clients::{ClientDetails, OpenIdSettings};
 use std::fmt;
@@ -139,6 +139,7 @@ pub struct ValidClient {
     pub(super) trusted: bool,
     pub(super) owner_id: Option<String>,
     openid: OpenIdSettings,
+    pub(super) access_token_format: AccessTokenFormat,
 }
 
 /// An https URL (or http on loopback) for a home page or logo.
@@ -191,6 +192,7 @@ impl NewClient {
             trusted: self.trusted,
             owner_id: self.owner_id,
             openid,
+            access_token_format: AccessTokenFormat::Jwt,
         })
     }
 
@@ -329,6 +331,13 @@ impl ValidClient {
     /// What it registered as an OpenID Connect relying party.
     pub fn openid(&self) -> &OpenIdSettings {
         &self.openid
+    }
+
+    /// The same registration with access tokens of `format` (an operator's
+    /// decision, or a registrant's where the operator lets it choose).
+    pub fn with_access_token_format(mut self, format: AccessTokenFormat) -> ValidClient {
+        self.access_token_format = format;
+        self
     }
 
     pub(super) fn details(&self, now: i64) -> ClientDetails {
