@@ -479,3 +479,95 @@ async fn dynamic_registration_accepts_the_device_grant() {
     let answer = start(&app, &client, &[]).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
 }
+
+#[tokio::test]
+async fn the_portal_offers_the_device_grant_to_public_apps() {
+    let app = spawn_app().await;
+    let agent = Agent::developer(&app, "dev").await;
+    let form = agent.get("/portal/apps/new").await;
+    assert!(form.body.contains("id=\"grant-device-code\""), "{}", form.body);
+    let checkbox = format!("grant_{DEVICE_GRANT}");
+    let page = agent
+        .post(
+            "/portal/apps",
+            &[
+                ("csrf_token", &form.hidden("csrf_token")),
+                ("name", "Terminal"),
+                ("client_type", "public"),
+                (&checkbox, "on"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 201, "{}", page.body);
+    let marker = "id=\"client-id\"";
+    let rest = &page.body[page.body.find(marker).expect("a client id")..];
+    let open = rest.find('>').unwrap() + 1;
+    let close = rest[open..].find('<').unwrap();
+    let client = TestClient {
+        id: rest[open..open + close].to_string(),
+        secret: None,
+    };
+    let answer = start(&app, &client, &[]).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+}
+
+/// §3.3 in a real browser: the user opens `verification_uri_complete`,
+/// signs in, lands back on the code form with the code filled in, sees
+/// the application and allows it; the device then gets its tokens.
+#[tokio::test]
+async fn in_chromium_a_person_enters_the_code_and_allows_the_device() {
+    use crate::in_chromium::{click, sign_in_on_page, start_driver, wait_for_url};
+    use fantoccini::Locator;
+    let Some((_driver, browser)) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app_with_clock(TestDb::new(), |_| {}).await;
+    app.create_user("alice", PASSWORD);
+    let client = tv_app(&app);
+    let started = start(&app, &client, &[("scope", "openid profile")]).await;
+    browser
+        .goto(&field(&started, "verification_uri_complete"))
+        .await
+        .unwrap();
+    wait_for_url(&browser, &app.url("/login")).await;
+    sign_in_on_page(&browser).await;
+    wait_for_url(&browser, &app.url("/device")).await;
+    let typed = browser
+        .find(Locator::Id("user_code"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(typed, field(&started, "user_code"));
+    click(&browser, "continue").await;
+    let heading = loop {
+        let h = browser
+            .find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if h.contains("Living-room TV") {
+            break h;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(heading.contains("device"), "{heading}");
+    click(&browser, "approve").await;
+    wait_for_url(&browser, &app.url("/device/decision")).await;
+    let done = browser
+        .find(Locator::Id("device-done"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(done, "Device connected");
+    let tokens = poll(&app, &client, &field(&started, "device_code")).await;
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    assert!(tokens.body["id_token"].is_string());
+    browser.close().await.unwrap();
+}
