@@ -98,6 +98,16 @@ pub const KEYS: &[Key] = &[
         help: "authorization code lifetime, seconds",
     },
     Key {
+        name: "device_code_ttl",
+        default: "600",
+        help: "device authorization (RFC 8628) lifetime, seconds: how long the user has to enter the user code",
+    },
+    Key {
+        name: "device_poll_interval",
+        default: "5",
+        help: "seconds a device must wait between two polls of the token endpoint (RFC 8628 interval); each poll too early adds 5",
+    },
+    Key {
         name: "session_ttl",
         default: "86400",
         help: "browser login session lifetime, seconds",

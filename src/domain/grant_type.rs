@@ -19,17 +19,21 @@ pub enum GrantType {
     /// service. Allowed by the exchange policy (client and audience), not
     /// by the client's grant types.
     TokenExchange,
+    /// RFC 8628: a device without a browser polls while its user approves
+    /// on another one.
+    DeviceCode,
 }
 
 impl GrantType {
     /// Every grant type, in the order metadata lists them.
-    pub const ALL: [GrantType; 6] = [
+    pub const ALL: [GrantType; 7] = [
         GrantType::AuthorizationCode,
         GrantType::Implicit,
         GrantType::Password,
         GrantType::ClientCredentials,
         GrantType::RefreshToken,
         GrantType::TokenExchange,
+        GrantType::DeviceCode,
     ];
 
     /// The name used on the wire and in storage.
@@ -41,6 +45,7 @@ impl GrantType {
             GrantType::ClientCredentials => "client_credentials",
             GrantType::RefreshToken => "refresh_token",
             GrantType::TokenExchange => "urn:ietf:params:oauth:grant-type:token-exchange",
+            GrantType::DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
         }
     }
 

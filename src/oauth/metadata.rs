@@ -90,7 +90,9 @@ pub fn document(settings: &Settings, signing_algs: &[&str]) -> Value {
         "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
         "userinfo_endpoint": format!("{issuer}{USERINFO_PATH}"),
         "end_session_endpoint": format!("{issuer}{END_SESSION_PATH}"),
-        "grant_types_supported": ["authorization_code", "implicit", "client_credentials", "password", "refresh_token", GrantType::TokenExchange.as_str()],
+        "grant_types_supported": ["authorization_code", "implicit", "client_credentials", "password", "refresh_token", GrantType::TokenExchange.as_str(), GrantType::DeviceCode.as_str()],
+        // RFC 8628 §4.
+        "device_authorization_endpoint": format!("{issuer}{}", crate::oauth::device::DEVICE_AUTHORIZATION_PATH),
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "revocation_endpoint": format!("{issuer}{REVOCATION_PATH}"),
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,

@@ -23,6 +23,10 @@ pub struct ProtocolSettings {
     pub refresh_grace_period: i64,
     /// Lifetime of authorization codes, seconds.
     pub authorization_code_ttl: i64,
+    /// Lifetime of a device authorization (RFC 8628), seconds.
+    pub device_code_ttl: i64,
+    /// Seconds a device waits between polls (RFC 8628 §3.2 `interval`).
+    pub device_poll_interval: i64,
     /// Lifetime of a browser login session, seconds.
     pub session_ttl: i64,
     /// Failed sign-ins before the throttle steps in.

@@ -21,6 +21,8 @@
 //! - **Consent withdrawals** go once nothing issued before them can be
 //!   alive: `refresh_token_ttl` + `access_token_ttl` + margin after the
 //!   withdrawal.
+//! - **Device authorizations** (RFC 8628) go like codes: once they expired
+//!   more than `access_token_ttl` + margin ago.
 //! - **Login-failure rows** go once their window (`login_lockout`) is over
 //!   and they are not locked: the next attempt would start afresh anyway.
 //! - **Revoked access-token ids** go once the token has expired: its `exp`
@@ -139,6 +141,9 @@ const TABLES: &[(&str, Purge)] = &[
         storage::opaque_tokens::purge(c, t.now, n)
     }),
     ("used_jtis", |c, t, n| storage::used_jtis::purge(c, t.now, n)),
+    ("device_authorizations", |c, t, n| {
+        storage::device_authorizations::purge(c, t.codes, n)
+    }),
     ("logout_deliveries", |c, t, n| {
         storage::logout_deliveries::purge(c, t.notices, n)
     }),

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod clients;
 mod connection;
 pub mod consents;
+pub mod device_authorizations;
 pub mod exchange_policies;
 pub mod keys;
 pub mod logout_deliveries;

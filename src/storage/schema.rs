@@ -346,6 +346,7 @@ diesel::table! {
         last_polled_at -> Nullable<BigInt>,
         created_at -> BigInt,
         expires_at -> BigInt,
+        decided_at -> Nullable<BigInt>,
     }
 }
 

@@ -40,6 +40,7 @@ impl AppForm {
             "refresh_token",
             "client_credentials",
             "implicit",
+            "urn:ietf:params:oauth:grant-type:device_code",
         ]
         .into_iter()
         .filter(|g| params.get(&format!("grant_{g}")).is_some())

@@ -7,6 +7,7 @@ mod admin_apis;
 mod app_form;
 mod authorize;
 mod body;
+mod device;
 mod discovery;
 mod forwarded;
 mod gateway;
@@ -55,6 +56,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     oauth_endpoints::routes(cfg);
     userinfo::routes(cfg);
     authorize::routes(cfg);
+    device::routes(cfg);
     login::routes(cfg);
     logout::routes(cfg);
     account::routes(cfg);

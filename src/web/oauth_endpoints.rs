@@ -86,7 +86,7 @@ async fn handle(
     }
 }
 
-async fn authenticate(
+pub(super) async fn authenticate(
     ctx: &crate::oauth::Context,
     params: &Params,
     authorization: Option<&[u8]>,
@@ -96,7 +96,7 @@ async fn authenticate(
     ctx.clients.authenticate(creds).await
 }
 
-fn authorization_header(req: &HttpRequest) -> Result<Option<Vec<u8>>, OAuthError> {
+pub(super) fn authorization_header(req: &HttpRequest) -> Result<Option<Vec<u8>>, OAuthError> {
     let mut values = req.headers().get_all(header::AUTHORIZATION);
     let first = values.next();
     if values.next().is_some() {
@@ -107,7 +107,7 @@ fn authorization_header(req: &HttpRequest) -> Result<Option<Vec<u8>>, OAuthError
 
 /// Reads an `application/x-www-form-urlencoded` body of at most
 /// [`MAX_BODY_BYTES`].
-async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Params, OAuthError> {
+pub(super) async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Params, OAuthError> {
     let body = body::read(req, payload, "application/x-www-form-urlencoded", MAX_BODY_BYTES)
         .await
         .map_err(|e| match e {
@@ -148,7 +148,7 @@ pub fn error_response(e: &OAuthError) -> HttpResponse {
     builder.json(e.body())
 }
 
-async fn method_not_allowed() -> HttpResponse {
+pub(super) async fn method_not_allowed() -> HttpResponse {
     let mut response = error_response(&OAuthError::invalid_request("this endpoint accepts only POST"));
     *response.status_mut() = actix_web::http::StatusCode::METHOD_NOT_ALLOWED;
     response

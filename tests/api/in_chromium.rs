@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "correct horse battery";
 
-struct Driver {
+pub(crate) struct Driver {
     process: Child,
     port: u16,
     _profile: tempfile::TempDir,
@@ -75,7 +75,7 @@ fn launch_chromedriver(path: &std::path::Path) -> (Child, u16) {
 }
 
 /// Starts chromedriver, or says why the test cannot run.
-async fn start_driver() -> Option<(Driver, Client)> {
+pub(crate) async fn start_driver() -> Option<(Driver, Client)> {
     let Some(path) = chromedriver_path() else {
         if std::env::var("TOLLGATE_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
             panic!("chromedriver is not installed (apt-get install chromium chromium-driver)");
@@ -148,7 +148,7 @@ fn authorize_url(
     ))
 }
 
-async fn wait_for_url(browser: &Client, prefix: &str) -> url::Url {
+pub(crate) async fn wait_for_url(browser: &Client, prefix: &str) -> url::Url {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let current = browser.current_url().await.unwrap();
@@ -168,7 +168,7 @@ fn code_of(url: &url::Url) -> String {
 }
 
 /// Clicks the element with id `id`.
-async fn click(browser: &Client, id: &str) {
+pub(crate) async fn click(browser: &Client, id: &str) {
     browser
         .find(Locator::Id(id))
         .await
@@ -179,7 +179,7 @@ async fn click(browser: &Client, id: &str) {
 }
 
 /// Types `text` into the field with id `id`.
-async fn type_into(browser: &Client, id: &str, text: &str) {
+pub(crate) async fn type_into(browser: &Client, id: &str, text: &str) {
     browser
         .find(Locator::Id(id))
         .await
@@ -189,7 +189,7 @@ async fn type_into(browser: &Client, id: &str, text: &str) {
         .unwrap();
 }
 
-async fn sign_in_on_page(browser: &Client) {
+pub(crate) async fn sign_in_on_page(browser: &Client) {
     type_into(browser, "username", "alice").await;
     type_into(browser, "password", PASSWORD).await;
     browser

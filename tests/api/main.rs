@@ -16,6 +16,7 @@ mod client_authentication;
 mod client_credentials;
 mod configuration;
 mod database_faults;
+mod device_flow;
 mod discovery;
 mod dynamic_registration;
 mod events;

@@ -4,6 +4,7 @@
 
 mod authorization_code;
 mod client_credentials;
+mod device_code;
 mod password;
 mod refresh_token;
 mod token_exchange;
@@ -96,6 +97,7 @@ pub async fn exchange(
         GrantType::RefreshToken => refresh_token::exchange(ctx, &client, params).await,
         GrantType::AuthorizationCode => authorization_code::exchange(ctx, &client, params).await,
         GrantType::TokenExchange => token_exchange::exchange(ctx, &client, params).await,
+        GrantType::DeviceCode => device_code::exchange(ctx, &client, params).await,
         GrantType::Implicit => unreachable!("refused above"),
     }?;
     ctx.metrics.token_issued(grant);

@@ -1,0 +1,1 @@
+ALTER TABLE device_authorizations DROP COLUMN decided_at;
