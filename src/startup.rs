@@ -257,6 +257,8 @@ pub fn protocol_settings(s: &Settings) -> ProtocolSettings {
         refresh_token_ttl: s.refresh_token_ttl,
         refresh_grace_period: s.refresh_grace_period,
         authorization_code_ttl: s.authorization_code_ttl,
+        par_ttl: s.par_ttl,
+        require_pushed_authorization_requests: s.require_pushed_authorization_requests,
         session_ttl: s.session_ttl,
         login_max_failures: s.login_max_failures,
         login_lockout: s.login_lockout,

@@ -98,6 +98,16 @@ pub const KEYS: &[Key] = &[
         help: "authorization code lifetime, seconds",
     },
     Key {
+        name: "par_ttl",
+        default: "60",
+        help: "lifetime of a pushed authorization request's request_uri, seconds (RFC 9126)",
+    },
+    Key {
+        name: "require_pushed_authorization_requests",
+        default: "false",
+        help: "refuse every authorization request that was not pushed first (RFC 9126 §5), for all clients",
+    },
+    Key {
         name: "session_ttl",
         default: "86400",
         help: "browser login session lifetime, seconds",

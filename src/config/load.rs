@@ -75,6 +75,9 @@ impl Settings {
             refresh_token_ttl: src.parse("refresh_token_ttl", seconds(60, 31_536_000))?,
             refresh_grace_period: src.parse("refresh_grace_period", seconds(0, 300))?,
             authorization_code_ttl: src.parse("authorization_code_ttl", seconds(5, 600))?,
+            par_ttl: src.parse("par_ttl", seconds(5, 600))?,
+            require_pushed_authorization_requests: src
+                .parse("require_pushed_authorization_requests", boolean)?,
             session_ttl: src.parse("session_ttl", seconds(60, 31_536_000))?,
             login_max_failures: src.parse("login_max_failures", |v| match v.parse::<i32>() {
                 Ok(n) if (1..=1000).contains(&n) => Ok(n),

@@ -23,6 +23,8 @@
 //!   withdrawal.
 //! - **Login-failure rows** go once their window (`login_lockout`) is over
 //!   and they are not locked: the next attempt would start afresh anyway.
+//! - **Pushed authorization requests** (RFC 9126) go once expired: an
+//!   expired one is refused all the same, and a used one is already gone.
 //! - **Revoked access-token ids** go once the token has expired: its `exp`
 //!   refuses it from then on.
 //! - **Back-channel logout notices** go `session_retention` after they
@@ -139,6 +141,9 @@ const TABLES: &[(&str, Purge)] = &[
         storage::opaque_tokens::purge(c, t.now, n)
     }),
     ("used_jtis", |c, t, n| storage::used_jtis::purge(c, t.now, n)),
+    ("pushed_authorization_requests", |c, t, n| {
+        storage::pushed_requests::purge(c, t.now, n)
+    }),
     ("logout_deliveries", |c, t, n| {
         storage::logout_deliveries::purge(c, t.notices, n)
     }),

@@ -83,6 +83,8 @@ pub(super) struct ClientMetadata {
     id_token_signed_response_alg: Option<String>,
     /// Only in an RFC 7592 update, where it must name the registration.
     pub(super) client_id: Option<String>,
+    /// RFC 9126 §6: every authorization request must be pushed first.
+    pub(super) require_pushed_authorization_requests: Option<bool>,
 }
 
 /// A JSON object's members, refusing a member given twice (which one
@@ -159,6 +161,7 @@ impl ClientMetadata {
             require_auth_time: member(o, "require_auth_time", BOOL)?,
             id_token_signed_response_alg: member(o, "id_token_signed_response_alg", STRING)?,
             client_id: member(o, "client_id", STRING)?,
+            require_pushed_authorization_requests: member(o, "require_pushed_authorization_requests", BOOL)?,
         })
     }
 
