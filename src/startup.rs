@@ -259,6 +259,8 @@ pub fn protocol_settings(s: &Settings) -> ProtocolSettings {
         authorization_code_ttl: s.authorization_code_ttl,
         device_code_ttl: s.device_code_ttl,
         device_poll_interval: s.device_poll_interval,
+        par_ttl: s.par_ttl,
+        require_pushed_authorization_requests: s.require_pushed_authorization_requests,
         session_ttl: s.session_ttl,
         login_max_failures: s.login_max_failures,
         login_lockout: s.login_lockout,

@@ -40,6 +40,10 @@ pub enum ClientCommand {
         /// `opaque` (tokens already issued keep theirs).
         #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
         access_token_format: Option<AccessTokenFormat>,
+        /// Whether every authorization request must be pushed first (RFC
+        /// 9126): `--require-par` or `--require-par=false`.
+        #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+        require_par: Option<bool>,
     },
     /// Give or take roles of an API (shown in its client-credentials tokens).
     #[command(subcommand)]
@@ -99,6 +103,9 @@ pub struct CreateClient {
     /// offline) or `opaque` (a random reference only this server reads).
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     pub access_token_format: Option<AccessTokenFormat>,
+    /// Every authorization request must be pushed first (RFC 9126).
+    #[arg(long)]
+    pub require_par: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -141,6 +148,7 @@ pub fn create_client(
     new: registry::NewClient,
     introspect_for: &[String],
     format: Option<AccessTokenFormat>,
+    require_par: bool,
     as_json: bool,
 ) -> anyhow::Result<()> {
     let valid = new
@@ -157,6 +165,9 @@ pub fn create_client(
     ))?;
     if !introspect_for.is_empty() {
         set_introspection(&db, &registered.client_id, introspect_for)?;
+    }
+    if require_par {
+        set_require_par(&db, &registered.client_id, true)?;
     }
     let secret = registered
         .client_secret
@@ -186,10 +197,11 @@ pub fn list_clients(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
     let db = open(settings)?;
     let clients = db.run_sync(storage::clients::all)?;
     if as_json {
+        let par_required = db.run_sync(storage::pushed_requests::required_by)?;
         let list: Vec<_> = clients
             .iter()
             .map(|c| {
-                json!({
+                let mut entry = json!({
                     "client_id": c.id, "client_name": c.name, "public": c.is_public,
                     "trusted": c.is_trusted, "suspended": c.suspended,
                     "grant_types": c.grant_types.split_whitespace().collect::<Vec<_>>(),
@@ -204,7 +216,9 @@ pub fn list_clients(settings: &Settings, as_json: bool) -> anyhow::Result<()> {
                     "require_auth_time": c.openid.require_auth_time,
                     "id_token_signed_response_alg": c.openid.id_token_signed_response_alg,
                     "access_token_format": c.access_token_format,
-                })
+                });
+                entry["require_pushed_authorization_requests"] = json!(par_required.contains(&c.id));
+                entry
             })
             .collect();
         out!("{}", serde_json::Value::Array(list));
@@ -263,17 +277,36 @@ fn set_format(db: &storage::Database, client_id: &str, format: AccessTokenFormat
     Ok(())
 }
 
+fn set_require_par(db: &storage::Database, client_id: &str, required: bool) -> anyhow::Result<()> {
+    let now = Clock::system().now();
+    let actor = Actor::operator();
+    if !block_on(crate::oauth::authorize::set_pushed_required(
+        db, &actor, client_id, required, now,
+    ))? {
+        anyhow::bail!("no client with id {client_id:?}");
+    }
+    Ok(())
+}
+
 /// `tollgate client update`
 pub fn update_client(
     settings: &Settings,
     client_id: &str,
     introspect_for: &[String],
     format: Option<AccessTokenFormat>,
+    require_par: Option<bool>,
 ) -> anyhow::Result<()> {
-    if introspect_for.is_empty() && format.is_none() {
-        anyhow::bail!("nothing to change: give --introspect-for or --access-token-format");
+    if introspect_for.is_empty() && format.is_none() && require_par.is_none() {
+        anyhow::bail!("nothing to change: give --introspect-for, --access-token-format or --require-par");
     }
     let db = open(settings)?;
+    if let Some(required) = require_par {
+        set_require_par(&db, client_id, required)?;
+        match required {
+            true => out!("client {client_id} must push its authorization requests"),
+            false => out!("client {client_id} may send authorization requests unpushed"),
+        }
+    }
     if let Some(format) = format {
         set_format(&db, client_id, format)?;
         out!("client {client_id} is given {format} access tokens");

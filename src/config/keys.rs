@@ -108,6 +108,16 @@ pub const KEYS: &[Key] = &[
         help: "seconds a device must wait between two polls of the token endpoint (RFC 8628 interval); each poll too early adds 5",
     },
     Key {
+        name: "par_ttl",
+        default: "60",
+        help: "lifetime of a pushed authorization request's request_uri, seconds (RFC 9126)",
+    },
+    Key {
+        name: "require_pushed_authorization_requests",
+        default: "false",
+        help: "refuse every authorization request that was not pushed first (RFC 9126 §5), for all clients",
+    },
+    Key {
         name: "session_ttl",
         default: "86400",
         help: "browser login session lifetime, seconds",

@@ -77,6 +77,9 @@ impl Settings {
             authorization_code_ttl: src.parse("authorization_code_ttl", seconds(5, 600))?,
             device_code_ttl: src.parse("device_code_ttl", seconds(60, 3600))?,
             device_poll_interval: src.parse("device_poll_interval", seconds(1, 60))?,
+            par_ttl: src.parse("par_ttl", seconds(5, 600))?,
+            require_pushed_authorization_requests: src
+                .parse("require_pushed_authorization_requests", boolean)?,
             session_ttl: src.parse("session_ttl", seconds(60, 31_536_000))?,
             login_max_failures: src.parse("login_max_failures", |v| match v.parse::<i32>() {
                 Ok(n) if (1..=1000).contains(&n) => Ok(n),

@@ -62,6 +62,23 @@ impl Params {
     pub fn resources(&self) -> &[String] {
         &self.resources
     }
+
+    /// Every parameter as a name and value, `resource` once per value.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        let mut pairs: Vec<(String, String)> =
+            self.single.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        pairs.sort();
+        pairs.extend(self.resources.iter().map(|r| ("resource".to_string(), r.clone())));
+        pairs
+    }
+
+    /// Parameters from names and values, by the rules of [`Params::parse`].
+    pub fn from_pairs(pairs: &[(String, String)]) -> Result<Params, String> {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        Params::parse(body.as_bytes())
+    }
 }
 
 fn decode(raw: &[u8]) -> Result<String, String> {

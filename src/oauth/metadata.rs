@@ -26,6 +26,8 @@ pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
 pub const AUTHORIZATION_PATH: &str = "/oauth2/authorize";
 /// Path of the token endpoint.
 pub const TOKEN_PATH: &str = "/oauth2/token";
+/// Path of the pushed authorization request endpoint (RFC 9126).
+pub const PUSHED_AUTHORIZATION_PATH: &str = "/oauth2/par";
 /// Path of the revocation endpoint (RFC 7009).
 pub const REVOCATION_PATH: &str = "/oauth2/revoke";
 /// Path of the introspection endpoint (RFC 7662).
@@ -116,12 +118,19 @@ pub fn document(settings: &Settings, signing_algs: &[&str]) -> Value {
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
         // Discovery §3 makes `true` the default: say it is not supported.
+        // This is OpenID's request object by reference (Core §6.2), not
+        // the request_uri of a pushed request (RFC 9126), which is.
         "request_uri_parameter_supported": false,
+        // RFC 9126 §5.
+        "pushed_authorization_request_endpoint": format!("{issuer}{PUSHED_AUTHORIZATION_PATH}"),
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
         "frontchannel_logout_supported": false,
         "frontchannel_logout_session_supported": false,
     });
+    if settings.require_pushed_authorization_requests {
+        document["require_pushed_authorization_requests"] = json!(true);
+    }
     if settings.dynamic_registration_enabled() {
         document["registration_endpoint"] = json!(format!("{issuer}{REGISTRATION_PATH}"));
     }

@@ -27,6 +27,10 @@ pub struct ProtocolSettings {
     pub device_code_ttl: i64,
     /// Seconds a device waits between polls (RFC 8628 §3.2 `interval`).
     pub device_poll_interval: i64,
+    /// Lifetime of a pushed authorization request, seconds (RFC 9126).
+    pub par_ttl: i64,
+    /// Whether every authorization request must be pushed (RFC 9126 §5).
+    pub require_pushed_authorization_requests: bool,
     /// Lifetime of a browser login session, seconds.
     pub session_ttl: i64,
     /// Failed sign-ins before the throttle steps in.

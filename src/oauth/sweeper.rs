@@ -25,6 +25,8 @@
 //!   more than `access_token_ttl` + margin ago.
 //! - **Login-failure rows** go once their window (`login_lockout`) is over
 //!   and they are not locked: the next attempt would start afresh anyway.
+//! - **Pushed authorization requests** (RFC 9126) go once expired: an
+//!   expired one is refused all the same, and a used one is already gone.
 //! - **Revoked access-token ids** go once the token has expired: its `exp`
 //!   refuses it from then on.
 //! - **Back-channel logout notices** go `session_retention` after they
@@ -143,6 +145,9 @@ const TABLES: &[(&str, Purge)] = &[
     ("used_jtis", |c, t, n| storage::used_jtis::purge(c, t.now, n)),
     ("device_authorizations", |c, t, n| {
         storage::device_authorizations::purge(c, t.codes, n)
+    }),
+    ("pushed_authorization_requests", |c, t, n| {
+        storage::pushed_requests::purge(c, t.now, n)
     }),
     ("logout_deliveries", |c, t, n| {
         storage::logout_deliveries::purge(c, t.notices, n)

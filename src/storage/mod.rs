@@ -28,6 +28,7 @@ pub mod notifications;
 pub mod opaque_tokens;
 pub mod outbox;
 pub mod pairwise;
+pub mod pushed_requests;
 pub mod revocations;
 pub mod roles;
 #[allow(missing_docs)]

@@ -5,6 +5,7 @@ use super::page_error::PageError;
 use super::pages::{self, read_form, see_other, ConsentPage};
 use super::{session, AppState};
 use crate::oauth::authorize::{self, AuthorizationRequest, Refusal};
+use crate::oauth::error::ErrorCode;
 use crate::oauth::form::Params;
 use crate::oauth::metadata::AUTHORIZATION_PATH;
 use crate::oauth::sessions::Session;
@@ -183,6 +184,9 @@ async fn approve(state: &AppState, request: &AuthorizationRequest, current: &Ses
     let ctx = &state.oauth;
     match request.approve(ctx, current).await {
         Ok(url) => see_other(&url),
+        Err(e) if e.code == ErrorCode::InvalidRequest => {
+            see_other(&request.error_redirect(ctx, e.code.as_str(), &e.description))
+        }
         // The cause was logged where the storage error became an OAuth error.
         Err(_) => see_other(&request.error_redirect(ctx, "temporarily_unavailable", "try again later")),
     }
@@ -226,11 +230,14 @@ async fn decide(
             }
             Ok(approve(&state, &request, &current).await)
         }
-        Some("deny") => Ok(see_other(&request.error_redirect(
-            ctx,
-            "access_denied",
-            "the user denied the request",
-        ))),
+        Some("deny") => {
+            request.abandon(ctx).await;
+            Ok(see_other(&request.error_redirect(
+                ctx,
+                "access_denied",
+                "the user denied the request",
+            )))
+        }
         _ => Err(PageError::bad_request("No decision was sent.")),
     }
 }

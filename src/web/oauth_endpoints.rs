@@ -1,5 +1,6 @@
 //! The machine-facing OAuth endpoints: token (RFC 6749 §3.2), revocation
-//! (RFC 7009) and introspection (RFC 7662). Each reads a strictly parsed
+//! (RFC 7009), introspection (RFC 7662) and pushed authorization requests
+//! (RFC 9126). Each reads a strictly parsed
 //! form body and answers JSON; every error is an RFC 6749 §5.2 body.
 
 use super::body::{self, BodyError};
@@ -7,8 +8,8 @@ use super::AppState;
 use crate::oauth::clients::{self, Client};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::{Params, MAX_BODY_BYTES};
-use crate::oauth::metadata::{INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH};
-use crate::oauth::{grants, introspection, revocation};
+use crate::oauth::metadata::{INTROSPECTION_PATH, PUSHED_AUTHORIZATION_PATH, REVOCATION_PATH, TOKEN_PATH};
+use crate::oauth::{authorize, grants, introspection, revocation};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         (TOKEN_PATH, Endpoint::Token),
         (REVOCATION_PATH, Endpoint::Revoke),
         (INTROSPECTION_PATH, Endpoint::Introspect),
+        (PUSHED_AUTHORIZATION_PATH, Endpoint::Push),
     ] {
         cfg.service(
             web::resource(path)
@@ -30,6 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// A successful answer: a JSON body, or (revocation, RFC 7009 §2.2) none.
 enum Answer {
     Json(serde_json::Value),
+    /// RFC 9126 §2.2: 201 Created.
+    Created(serde_json::Value),
     Empty,
 }
 
@@ -38,6 +42,7 @@ enum Endpoint {
     Token,
     Revoke,
     Introspect,
+    Push,
 }
 
 async fn handle(
@@ -76,12 +81,18 @@ async fn handle(
                     introspection::introspect(&ctx, &client, &params).await?,
                 ))
             }
+            Endpoint::Push => {
+                let client = authenticate(&ctx, &params, authorization.as_deref()).await?;
+                let pushed = authorize::push(&ctx, &client, &params).await?;
+                Ok(Answer::Created(serde_json::json!(pushed)))
+            }
         }
     }
     .await;
     match result {
         Ok(Answer::Empty) => no_store(HttpResponse::Ok()).finish(),
         Ok(Answer::Json(body)) => no_store(HttpResponse::Ok()).json(body),
+        Ok(Answer::Created(body)) => no_store(HttpResponse::Created()).json(body),
         Err(e) => error_response(&e),
     }
 }

@@ -360,6 +360,17 @@ impl TestApp {
             .unwrap();
             assert!(set, "the client exists");
         }
+        if args.require_par {
+            let set = block_on(tollgate::oauth::authorize::set_pushed_required(
+                &db,
+                &tollgate::oauth::audit::Actor::operator(),
+                &registered.client_id,
+                true,
+                self.clock.now(),
+            ))
+            .unwrap();
+            assert!(set, "the client exists");
+        }
         TestClient {
             id: registered.client_id,
             secret: registered.client_secret.map(|s| s.expose_secret().to_string()),

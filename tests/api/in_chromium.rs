@@ -437,3 +437,64 @@ async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser
     assert_eq!(app.introspect(&token, &observer).await["active"], false);
     browser.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_pushed_request_takes_a_person_through_sign_in_and_consent_back_to_the_app() {
+    // RFC 9126: the app pushes its request, the browser carries only the
+    // request_uri.
+    let Some((_driver, browser)) = start_driver().await else {
+        return;
+    };
+    let app = spawn_app().await;
+    app.create_user("alice", PASSWORD);
+    let redirect = callback_server().await;
+    let client = app.create_named_client(
+        "Notes",
+        &[
+            "--require-par",
+            "--redirect-uri",
+            redirect.as_str(),
+            "--scope",
+            "profile",
+        ],
+    );
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let pushed = app
+        .post_form(
+            "/oauth2/par",
+            &[
+                ("response_type", "code"),
+                ("redirect_uri", &redirect),
+                ("scope", "profile"),
+                ("state", "s1"),
+                ("code_challenge", challenge.as_str()),
+                ("code_challenge_method", "S256"),
+            ],
+            Some(&client),
+        )
+        .await;
+    assert_eq!(pushed.status, 201, "{}", pushed.body);
+    let request_uri = pushed.body["request_uri"].as_str().unwrap();
+    browser
+        .goto(&app.url(&format!(
+            "/oauth2/authorize?client_id={}&request_uri={}",
+            client.id,
+            urlencode(request_uri)
+        )))
+        .await
+        .unwrap();
+    wait_for_url(&browser, &app.url("/login")).await;
+    sign_in_on_page(&browser).await;
+    wait_for_url(&browser, &app.url("/oauth2/authorize")).await;
+    click(&browser, "approve").await;
+    let landed = wait_for_url(&browser, &redirect).await;
+    assert_eq!(landed.query_pairs().find(|(k, _)| k == "state").unwrap().1, "s1");
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", &code_of(&landed)),
+        ("redirect_uri", &redirect),
+        ("code_verifier", verifier.secret()),
+    ];
+    let token = app.post_form("/oauth2/token", &form, Some(&client)).await;
+    assert_eq!(token.status, 200, "{}", token.body);
+}

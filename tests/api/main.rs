@@ -48,6 +48,7 @@ mod password_grant;
 mod portal;
 mod profile;
 mod proxies;
+mod pushed_requests;
 mod readiness;
 mod refresh_grant;
 mod registry_integrity;

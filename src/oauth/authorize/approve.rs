@@ -61,6 +61,13 @@ impl AuthorizationRequest {
     /// redirect that carries it. The session is recorded as one the client
     /// took part in (for logout), in the same write as a code.
     pub async fn approve(&self, ctx: &Context, session: &Session) -> Result<String, OAuthError> {
+        // RFC 9126 §4: a pushed request is answered once; of two decisions
+        // racing on it, the second gets `invalid_request`.
+        if !self.take_pushed(ctx).await? {
+            return Err(OAuthError::invalid_request(
+                "the pushed authorization request was already used",
+            ));
+        }
         match self.response_type {
             ResponseType::Code => self.issue_code(ctx, session).await,
             _ => self.issue_implicit(ctx, session).await,

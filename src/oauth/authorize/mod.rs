@@ -9,9 +9,11 @@
 
 mod approve;
 mod openid;
+mod pushed;
 mod response;
 
 pub use openid::Hint;
+pub use pushed::{push, set_required as set_pushed_required, Pushed, REQUEST_URI_PREFIX};
 pub use response::{ResponseMode, ResponseType, UnsupportedResponseType};
 
 use crate::domain::{CodeChallenge, RedirectUri, ScopeSet};
@@ -62,6 +64,9 @@ pub struct AuthorizationRequest {
     /// The audience of the access tokens this request leads to (the rule
     /// the token endpoint follows: `oauth::apis::audience`).
     pub audience: String,
+    /// The hash of the `request_uri` this request was pushed under (RFC
+    /// 9126), taken out of use when the request is answered.
+    pub pushed: Option<String>,
 }
 
 /// Why a request cannot go on.
@@ -85,11 +90,60 @@ pub enum Refusal {
     Unavailable,
 }
 
+/// Why [`validate`] refused a request, before it is told to anyone: the
+/// authorization endpoint shows or redirects it ([`Problem::refusal`]), the
+/// pushed authorization request endpoint answers it as JSON.
+#[derive(Debug)]
+enum Problem {
+    /// The client or redirect URI cannot be trusted.
+    Untrusted(String),
+    /// An error about the verified client's request: a code and description.
+    Client(Box<AuthorizationRequest>, &'static str, String),
+    /// The database is away.
+    Unavailable,
+}
+
+impl Problem {
+    fn refusal(self, ctx: &Context) -> Refusal {
+        match self {
+            Problem::Untrusted(message) => Refusal::Page(message),
+            Problem::Client(request, code, why) => request.refuse(ctx, code, &why, false),
+            Problem::Unavailable => Refusal::Unavailable,
+        }
+    }
+}
+
 /// Most a `state` may carry.
 const MAX_STATE_LEN: usize = 1024;
 
-/// Checks an authorization request (its query string, parsed).
+/// Checks an authorization request (its query string, parsed). With a
+/// `request_uri` of a pushed request (RFC 9126 §4), the pushed parameters
+/// are the request.
 pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationRequest, Refusal> {
+    let Some((hash, pushed_params)) = pushed::resolve(ctx, params).await? else {
+        let request = validate(ctx, params).await.map_err(|p| p.refusal(ctx))?;
+        // RFC 9126 §5: the client, or the operator for every client, wants
+        // only pushed requests; the client and its redirect URI are verified.
+        if ctx.settings.require_pushed_authorization_requests
+            || request.client.security.require_pushed_authorization_requests
+        {
+            return Err(request.refuse(
+                ctx,
+                "invalid_request",
+                "authorization requests of this client must be pushed first (RFC 9126)",
+                false,
+            ));
+        }
+        return Ok(request);
+    };
+    let mut request = validate(ctx, &pushed_params).await.map_err(|p| p.refusal(ctx))?;
+    request.pushed = Some(hash);
+    Ok(request)
+}
+
+/// The one validation of an authorization request, whether it came by
+/// value to the authorization endpoint or was pushed (RFC 9126 §2.1).
+async fn validate(ctx: &Context, params: &Params) -> Result<AuthorizationRequest, Problem> {
     // 1. Client and redirect URI: until both are verified, only a page.
     let (client, redirect_uri, sent) = verified_client(ctx, params).await?;
     let state = params.get("state").map(str::to_string);
@@ -118,9 +172,12 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
         login_hint: None,
         id_token_hint: None,
         audience: String::new(),
+        pushed: None,
     };
     // 2. From here on, errors go back to the client.
-    let fail = |request: &AuthorizationRequest, code: &str, why: &str| request.refuse(ctx, code, why, false);
+    let fail = |request: &AuthorizationRequest, code: &'static str, why: &str| {
+        Problem::Client(Box::new(request.clone()), code, why.to_string())
+    };
     if request.state.as_ref().is_some_and(|s| s.len() > MAX_STATE_LEN) {
         request.state = None;
         return Err(fail(&request, "invalid_request", "state is too long"));
@@ -137,7 +194,7 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
     }
     request.scope = requested_scope(&client, params).map_err(|(code, why)| fail(&request, code, &why))?;
     request.openid = crate::oauth::openid::is_openid(&request.scope);
-    let directory = ctx.apis.get().await.map_err(|_| Refusal::Unavailable)?;
+    let directory = ctx.apis.get().await.map_err(|_| Problem::Unavailable)?;
     request.audience = crate::oauth::apis::audience(
         &directory,
         ctx.settings.default_audience(),
@@ -161,18 +218,18 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<AuthorizationReques
 async fn verified_client(
     ctx: &Context,
     params: &Params,
-) -> Result<(Arc<Client>, RedirectUri, bool), Refusal> {
+) -> Result<(Arc<Client>, RedirectUri, bool), Problem> {
     let client_id = params
         .get("client_id")
-        .ok_or_else(|| Refusal::Page("The request names no client (client_id is missing).".into()))?;
+        .ok_or_else(|| Problem::Untrusted("The request names no client (client_id is missing).".into()))?;
     let client = match ctx.clients.get(client_id).await {
         Ok(Some(c)) => c,
         Ok(None) => {
-            return Err(Refusal::Page(
+            return Err(Problem::Untrusted(
                 "The application that sent you here is not registered.".into(),
             ))
         }
-        Err(_) => return Err(Refusal::Unavailable),
+        Err(_) => return Err(Problem::Unavailable),
     };
     let (redirect_uri, sent) =
         match params.get("redirect_uri") {
@@ -181,19 +238,19 @@ async fn verified_client(
             Some(uri) => match client.redirect_uri_for(uri) {
                 Some(matched) => (matched, true),
                 None => {
-                    return Err(Refusal::Page(
+                    return Err(Problem::Untrusted(
                         "The redirect address in the request is not registered for this application.".into(),
                     ))
                 }
             },
             None if client.redirect_uris.len() == 1 => (client.redirect_uris[0].clone(), false),
-            None => return Err(Refusal::Page(
+            None => return Err(Problem::Untrusted(
                 "The request has no redirect address, and the application has none or several registered."
                     .into(),
             )),
         };
     if client.suspended {
-        return Err(Refusal::Page("This application is suspended.".into()));
+        return Err(Problem::Untrusted("This application is suspended.".into()));
     }
     Ok((client, redirect_uri, sent))
 }

@@ -87,6 +87,8 @@ pub(super) struct ClientMetadata {
     pub(super) access_token_format: Option<String>,
     /// Only in an RFC 7592 update, where it must name the registration.
     pub(super) client_id: Option<String>,
+    /// RFC 9126 §6: every authorization request must be pushed first.
+    pub(super) require_pushed_authorization_requests: Option<bool>,
 }
 
 /// A JSON object's members, refusing a member given twice (which one
@@ -164,6 +166,7 @@ impl ClientMetadata {
             id_token_signed_response_alg: member(o, "id_token_signed_response_alg", STRING)?,
             access_token_format: member(o, "access_token_format", STRING)?,
             client_id: member(o, "client_id", STRING)?,
+            require_pushed_authorization_requests: member(o, "require_pushed_authorization_requests", BOOL)?,
         })
     }
 

@@ -76,6 +76,7 @@ async fn self_service(ctx: &Context) -> Result<Registrant, RegistrationError> {
 /// `actor` is the program registering, with its address: [`Actor::client`].
 pub async fn register(ctx: &Context, actor: &Actor, body: &[u8]) -> Result<Value, RegistrationError> {
     let metadata = ClientMetadata::from_json(body)?;
+    let require_par = metadata.require_pushed_authorization_requests.unwrap_or(false);
     let method = metadata.auth_method()?.unwrap_or(AuthMethod::ClientSecretBasic);
     let format = metadata.access_token_format(ctx.settings.registration_access_token_format)?;
     let valid = metadata
@@ -84,14 +85,21 @@ pub async fn register(ctx: &Context, actor: &Actor, body: &[u8]) -> Result<Value
         .with_access_token_format(format.unwrap_or_default());
     let registered = registry::register(&ctx.db, actor, valid, true, ctx.clock.now()).await?;
     let id = registered.client_id;
-    let loaded = match (
-        registry::load(&ctx.db, &id).await,
-        registered.registration_access_token,
-    ) {
-        (Ok(Some(row)), Some(token)) => Ok((row, token)),
-        (Err(e), _) => Err(e),
-        // Deleted already, or no token: neither can happen short of a bug.
-        _ => Err(StorageError::Query(diesel::result::Error::NotFound)),
+    let required = match require_par {
+        true => set_pushed_required(ctx, actor, &id, true).await,
+        false => Ok(()),
+    };
+    let loaded = match required {
+        Err(e) => Err(e),
+        Ok(()) => match (
+            registry::load(&ctx.db, &id).await,
+            registered.registration_access_token,
+        ) {
+            (Ok(Some(row)), Some(token)) => Ok((row, token)),
+            (Err(e), _) => Err(e),
+            // Deleted already, or no token: neither can happen short of a bug.
+            _ => Err(StorageError::Query(diesel::result::Error::NotFound)),
+        },
     };
     let (row, token) = match loaded {
         Ok(loaded) => loaded,
@@ -106,19 +114,29 @@ pub async fn register(ctx: &Context, actor: &Actor, body: &[u8]) -> Result<Value
     };
     tracing::info!(client_id = %id, public = row.is_public, "a client registered itself");
     let secret = registered.client_secret.as_ref().map(|s| s.expose_secret());
-    Ok(information(
-        &ctx.settings,
-        &row,
-        method,
-        token.expose_secret(),
-        secret,
-    ))
+    let mut info = information(&ctx.settings, &row, method, token.expose_secret(), secret);
+    info["require_pushed_authorization_requests"] = json!(require_par);
+    Ok(info)
+}
+
+/// RFC 9126 §6: records the client's `require_pushed_authorization_requests`.
+async fn set_pushed_required(
+    ctx: &Context,
+    actor: &Actor,
+    id: &str,
+    required: bool,
+) -> Result<(), StorageError> {
+    crate::oauth::authorize::set_pushed_required(&ctx.db, actor, id, required, ctx.clock.now()).await?;
+    ctx.clients.invalidate(id);
+    Ok(())
 }
 
 /// A registration its registration access token was checked against.
 pub struct Managed {
     row: ClientRow,
     token: String,
+    /// RFC 9126 §6, kept beside the registration.
+    require_par: bool,
 }
 
 /// RFC 7592 §2: the registration of `client_id`, if `presented` is its
@@ -140,23 +158,33 @@ pub async fn authenticate(
     let stored = row.as_ref().and_then(|r| r.registration_token_hash.as_deref());
     let matches = secrets::matches_hash(presented, stored.unwrap_or(NO_TOKEN_HASH));
     match row {
-        Some(row) if matches && stored.is_some() => Ok(Managed {
-            row,
-            token: presented.to_string(),
-        }),
+        Some(row) if matches && stored.is_some() => {
+            let id = row.id.clone();
+            let security = ctx
+                .db
+                .run(move |conn| crate::storage::clients::security_of(conn, &id))
+                .await?;
+            Ok(Managed {
+                row,
+                token: presented.to_string(),
+                require_par: security.require_pushed_authorization_requests,
+            })
+        }
         _ => Err(RegistrationError::InvalidToken),
     }
 }
 
 /// RFC 7592 §2.1: the current registration (without the secret).
 pub fn read(ctx: &Context, managed: &Managed) -> Value {
-    information(
+    let mut info = information(
         &ctx.settings,
         &managed.row,
         AuthMethod::of(&managed.row),
         &managed.token,
         None,
-    )
+    );
+    info["require_pushed_authorization_requests"] = json!(managed.require_par);
+    info
 }
 
 /// RFC 7592 §2.2: replaces the registration's metadata with `body`'s. The
@@ -186,6 +214,7 @@ pub async fn replace(
         Some(m) => m,
     };
     let format = metadata.access_token_format(ctx.settings.registration_access_token_format)?;
+    let require_par = metadata.require_pushed_authorization_requests.unwrap_or(false);
     let new = metadata.into_new_client(public)?;
     let rules = self_service(ctx).await?;
     let current_format = managed.row.access_token_format.clone();
@@ -211,8 +240,14 @@ pub async fn replace(
     let Some(row) = registry::load(&ctx.db, &id).await? else {
         return Err(RegistrationError::InvalidToken);
     };
+    // RFC 7592 §2.2: a replacement; an omitted member is its default.
+    if require_par != managed.require_par {
+        set_pushed_required(ctx, actor, &id, require_par).await?;
+    }
     tracing::info!(client_id = %id, "a client updated its registration");
-    Ok(information(&ctx.settings, &row, method, &managed.token, None))
+    let mut info = information(&ctx.settings, &row, method, &managed.token, None);
+    info["require_pushed_authorization_requests"] = json!(require_par);
+    Ok(info)
 }
 
 /// RFC 7592 §2.3: deletes the registration; its tokens go inactive.
