@@ -494,13 +494,13 @@ impl ClientCache {
         let first = self
             .db
             .run(move |conn| {
-                Ok(storage::used_jtis::first_use(
+                storage::used_jtis::first_use(
                     conn,
                     "client_assertion",
                     &verified.replay_key,
                     verified.expires_at,
                     now,
-                )?)
+                )
             })
             .await?;
         if !first {

@@ -167,7 +167,7 @@ async fn revocation_and_introspection_accept_an_assertion() {
         &app.database(),
         &tollgate::oauth::audit::Actor::operator(),
         &client.id,
-        &[app.settings.issuer.clone()],
+        std::slice::from_ref(&app.settings.issuer),
         tollgate::domain::Clock::system().now(),
     )
     .await
