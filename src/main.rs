@@ -45,6 +45,7 @@ fn main() -> ExitCode {
             &args.introspect_for,
             args.access_token_format,
             args.require_par,
+            &args.keys,
             args.json,
         ),
         Command::Client(ClientCommand::Update {
@@ -52,12 +53,14 @@ fn main() -> ExitCode {
             introspect_for,
             access_token_format,
             require_par,
+            keys,
         }) => cli::update_client(
             &settings,
             &client_id,
             &introspect_for,
             access_token_format,
             require_par,
+            &keys,
         ),
         Command::Client(ClientCommand::Role(command)) => cli::client_role(&settings, command),
         Command::Api(command) => cli::api(&settings, command),

@@ -4,6 +4,7 @@ use super::{block_on, open};
 use crate::config::Settings;
 use crate::domain::{AccessTokenFormat, Clock};
 use crate::oauth::audit::Actor;
+use crate::oauth::client_assertion::{KeySource, PRIVATE_KEY_JWT};
 use crate::oauth::registry;
 use crate::storage;
 use clap::Subcommand;
@@ -44,6 +45,10 @@ pub enum ClientCommand {
         /// 9126): `--require-par` or `--require-par=false`.
         #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
         require_par: Option<bool>,
+        /// How it authenticates from now on: `private_key_jwt` (with
+        /// `--jwks-file` or `--jwks-uri`) or `client_secret` (its secret again).
+        #[command(flatten)]
+        keys: AuthMethodArgs,
     },
     /// Give or take roles of an API (shown in its client-credentials tokens).
     #[command(subcommand)]
@@ -106,9 +111,62 @@ pub struct CreateClient {
     /// Every authorization request must be pushed first (RFC 9126).
     #[arg(long)]
     pub require_par: bool,
+    /// How it authenticates.
+    #[command(flatten)]
+    pub keys: AuthMethodArgs,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--auth-method private_key_jwt --jwks-file F | --jwks-uri U` (RFC 7523).
+#[derive(Debug, Default, clap::Args)]
+pub struct AuthMethodArgs {
+    /// `private_key_jwt`: the client authenticates with a JWT signed by one
+    /// of its keys, never a secret (`client_secret`: by its secret).
+    #[arg(long, value_name = "METHOD")]
+    pub auth_method: Option<String>,
+    /// A file holding its public keys (a JWK Set).
+    #[arg(long, value_name = "FILE", conflicts_with = "jwks_uri")]
+    pub jwks_file: Option<std::path::PathBuf>,
+    /// Where its public keys (a JWK Set) are fetched from (https).
+    #[arg(long, value_name = "URL")]
+    pub jwks_uri: Option<String>,
+}
+
+impl AuthMethodArgs {
+    /// `None`: nothing asked; `Some(None)`: back to its secret;
+    /// `Some(Some(keys))`: private_key_jwt with these keys.
+    pub fn source(&self) -> anyhow::Result<Option<Option<KeySource>>> {
+        let jwks = match &self.jwks_file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
+            ),
+            None => None,
+        };
+        match self.auth_method.as_deref() {
+            None if jwks.is_none() && self.jwks_uri.is_none() => Ok(None),
+            None | Some(PRIVATE_KEY_JWT) => Ok(Some(Some(
+                KeySource::parse(jwks.as_deref(), self.jwks_uri.as_deref()).map_err(anyhow::Error::msg)?,
+            ))),
+            Some("client_secret" | "client_secret_basic" | "client_secret_post")
+                if jwks.is_none() && self.jwks_uri.is_none() =>
+            {
+                Ok(Some(None))
+            }
+            Some(other) => anyhow::bail!(
+                "--auth-method {other:?}: expected private_key_jwt (with --jwks-file or --jwks-uri) or client_secret"
+            ),
+        }
+    }
+}
+
+fn set_keys(db: &storage::Database, client_id: &str, source: Option<KeySource>) -> anyhow::Result<()> {
+    if !block_on(crate::oauth::client_assertion::set_keys(db, client_id, source))? {
+        anyhow::bail!("no client with id {client_id:?}");
+    }
+    Ok(())
 }
 
 impl CreateClient {
@@ -149,8 +207,13 @@ pub fn create_client(
     introspect_for: &[String],
     format: Option<AccessTokenFormat>,
     require_par: bool,
+    keys: &AuthMethodArgs,
     as_json: bool,
 ) -> anyhow::Result<()> {
+    let keys = keys.source()?.flatten();
+    if keys.is_some() && new.public {
+        anyhow::bail!("a public client has no credentials: private_key_jwt is for confidential clients");
+    }
     let valid = new
         .clone()
         .validate(&registry::Registrant::Operator)?
@@ -169,9 +232,15 @@ pub fn create_client(
     if require_par {
         set_require_par(&db, &registered.client_id, true)?;
     }
+    let by_assertion = keys.is_some();
+    if by_assertion {
+        set_keys(&db, &registered.client_id, keys)?;
+    }
+    // A private_key_jwt client never uses a secret: none is shown.
     let secret = registered
         .client_secret
         .as_ref()
+        .filter(|_| !by_assertion)
         .map(|s| s.expose_secret().to_string());
     if as_json {
         let mut out = json!({ "client_id": registered.client_id, "client_name": new.name.trim() });
@@ -186,6 +255,7 @@ pub fn create_client(
                 out!("client_secret: {secret}");
                 out!("Keep the secret now: it is stored only as a hash and cannot be shown again.");
             }
+            None if by_assertion => out!("(private_key_jwt: no secret)"),
             None => out!("(public client: no secret)"),
         }
     }
@@ -295,11 +365,23 @@ pub fn update_client(
     introspect_for: &[String],
     format: Option<AccessTokenFormat>,
     require_par: Option<bool>,
+    keys: &AuthMethodArgs,
 ) -> anyhow::Result<()> {
-    if introspect_for.is_empty() && format.is_none() && require_par.is_none() {
-        anyhow::bail!("nothing to change: give --introspect-for, --access-token-format or --require-par");
+    let keys = keys.source()?;
+    if introspect_for.is_empty() && format.is_none() && require_par.is_none() && keys.is_none() {
+        anyhow::bail!(
+            "nothing to change: give --introspect-for, --access-token-format, --require-par or --auth-method"
+        );
     }
     let db = open(settings)?;
+    if let Some(keys) = keys {
+        let by_assertion = keys.is_some();
+        set_keys(&db, client_id, keys)?;
+        match by_assertion {
+            true => out!("client {client_id} authenticates with private_key_jwt"),
+            false => out!("client {client_id} authenticates with its secret"),
+        }
+    }
     if let Some(required) = require_par {
         set_require_par(&db, client_id, required)?;
         match required {

@@ -233,6 +233,11 @@ pub const KEYS: &[Key] = &[
         help: "whether back-channel logout notices may be posted to loopback, private or link-local addresses (development only)",
     },
     Key {
+        name: "outbound_private_addresses",
+        default: "false",
+        help: "whether jwks_uri fetches may reach loopback, private or link-local addresses, and plain http on loopback (development only)",
+    },
+    Key {
         name: "session_store_url",
         default: "",
         help: "`redis://HOST:PORT/DB`: every login session is projected to this Redis for the services behind Tollgate (empty: none)",

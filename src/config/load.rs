@@ -132,6 +132,7 @@ impl Settings {
             })?,
             backchannel_logout_private_addresses: src
                 .parse("backchannel_logout_private_addresses", boolean)?,
+            outbound_private_addresses: src.parse("outbound_private_addresses", boolean)?,
             session_store_url: src.parse("session_store_url", |v| url_of(v, &["redis", "rediss"]))?,
             events_url: src.parse("events_url", |v| url_of(v, &["nats", "tls"]))?,
             events_retention: src.parse("events_retention", seconds(0, 31_536_000))?,

@@ -114,6 +114,9 @@ pub struct Settings {
     pub backchannel_logout_max_attempts: i32,
     /// Whether back-channel logout may reach loopback, private or link-local addresses.
     pub backchannel_logout_private_addresses: bool,
+    /// Whether fetches on a registrant's behalf (`jwks_uri`) may reach
+    /// loopback, private or link-local addresses, and http on loopback.
+    pub outbound_private_addresses: bool,
     /// The Redis sessions are projected to (`redis://…`); `None`: none.
     pub session_store_url: Option<String>,
     /// The NATS server events are published to (`nats://…`); `None`: none.

@@ -6,7 +6,7 @@ use crate::domain::Clock;
 use crate::domain::{AccessTokenFormat, GrantType, RedirectUri, ScopeSet};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
-use crate::oauth::secrets;
+use crate::oauth::{client_assertion, secrets};
 use crate::storage::clients::{ClientRow, ClientSecurity, OpenIdSettings};
 use crate::storage::{self, Database};
 use base64::engine::general_purpose::STANDARD;
@@ -155,19 +155,25 @@ pub struct Credentials {
     pub client_id: String,
     /// The secret, if one was sent.
     pub secret: Option<SecretString>,
+    /// A JWT client assertion (RFC 7523 §2.2), if one was sent.
+    pub assertion: Option<SecretString>,
     /// Whether they came in an HTTP Basic header.
     pub via_basic: bool,
 }
 
 /// Reads client credentials from the `Authorization` header or the body
-/// (RFC 6749 §2.3.1); `None` if the request carries none.
+/// (RFC 6749 §2.3.1, RFC 7523 §2.2); `None` if the request carries none.
 pub fn credentials(authorization: Option<&[u8]>, params: &Params) -> Result<Option<Credentials>, OAuthError> {
     let body_id = params.get("client_id");
     let body_secret = params.get("client_secret");
+    if let Some(creds) = assertion_credentials(authorization.is_some(), params)? {
+        return Ok(Some(creds));
+    }
     let Some(header) = authorization else {
         return Ok(body_id.map(|id| Credentials {
             client_id: id.to_string(),
             secret: body_secret.map(|s| SecretString::from(s.to_string())),
+            assertion: None,
             via_basic: false,
         }));
     };
@@ -186,7 +192,46 @@ pub fn credentials(authorization: Option<&[u8]>, params: &Params) -> Result<Opti
     Ok(Some(Credentials {
         client_id: id,
         secret: Some(secret),
+        assertion: None,
         via_basic: true,
+    }))
+}
+
+/// A JWT client assertion in the body (RFC 7523 §2.2), if the request
+/// carries one; refused next to any other credentials (RFC 6749 §2.3: one
+/// method per request).
+fn assertion_credentials(basic: bool, params: &Params) -> Result<Option<Credentials>, OAuthError> {
+    let kind = params.get("client_assertion_type");
+    let assertion = params.get("client_assertion");
+    if kind.is_none() && assertion.is_none() {
+        return Ok(None);
+    }
+    let (Some(kind), Some(assertion)) = (kind, assertion) else {
+        return Err(OAuthError::invalid_request(
+            "client_assertion and client_assertion_type must be sent together",
+        ));
+    };
+    if kind != client_assertion::ASSERTION_TYPE {
+        return Err(OAuthError::invalid_client(format!(
+            "client_assertion_type must be {}",
+            client_assertion::ASSERTION_TYPE
+        )));
+    }
+    if basic || params.get("client_secret").is_some() {
+        return Err(OAuthError::invalid_request(
+            "a client assertion was sent together with a client secret: use one authentication method",
+        ));
+    }
+    let client_id = match params.get("client_id") {
+        Some(id) => id.to_string(),
+        None => client_assertion::unverified_issuer(assertion)
+            .ok_or_else(|| OAuthError::invalid_client("the client assertion names no issuer"))?,
+    };
+    Ok(Some(Credentials {
+        client_id,
+        secret: None,
+        assertion: Some(SecretString::from(assertion.to_string())),
+        via_basic: false,
     }))
 }
 
@@ -235,6 +280,7 @@ pub struct ClientCache {
     db: Database,
     clock: Clock,
     entries: Arc<Entries>,
+    assertions: Option<client_assertion::Verifier>,
 }
 
 /// The cached clients; the listener for other instances' changes reaches
@@ -323,7 +369,15 @@ impl ClientCache {
                 map: RwLock::new(HashMap::new()),
                 generation: AtomicU64::new(0),
             }),
+            assertions: None,
         }
+    }
+
+    /// The same cache, accepting `private_key_jwt` client assertions
+    /// checked by `verifier` (without one, every assertion is refused).
+    pub fn accepting_assertions(mut self, verifier: client_assertion::Verifier) -> Self {
+        self.assertions = Some(verifier);
+        self
     }
 
     /// The clock the registry's timestamps come from.
@@ -382,19 +436,36 @@ impl ClientCache {
     }
 
     /// Authenticates a client (RFC 6749 §2.3): a confidential client by its
-    /// secret, a public client by its id alone (`none`).
+    /// secret or, if registered for `private_key_jwt`, by a signed
+    /// assertion (RFC 7523 §3); a public client by its id alone (`none`).
     pub async fn authenticate(&self, creds: Credentials) -> Result<Arc<Client>, OAuthError> {
         let basic = creds.via_basic;
         let fail = |why: &str| OAuthError::invalid_client(why).with_basic_challenge(basic);
         let Some(client) = self.get(&creds.client_id).await? else {
             return Err(fail("client authentication failed"));
         };
-        match (&creds.secret, client.is_public) {
-            (Some(secret), false) if client.secret_matches(secret, self.clock.now()) => {}
-            (None, true) => {}
-            (Some(_), true) => return Err(fail("a public client has no secret to present")),
-            (None, false) => return Err(fail("this client must authenticate with its secret")),
-            (Some(_), false) => return Err(fail("client authentication failed")),
+        let by_assertion =
+            client.security.token_endpoint_auth_method.as_deref() == Some(client_assertion::PRIVATE_KEY_JWT);
+        match (&creds.secret, &creds.assertion) {
+            (Some(_), _) if by_assertion => return Err(fail(
+                "this client authenticates with a signed client assertion (private_key_jwt), not a secret",
+            )),
+            (_, Some(_)) if !by_assertion => {
+                return Err(fail("this client is not registered for private_key_jwt"))
+            }
+            (None, None) if by_assertion => {
+                return Err(fail(
+                    "this client must authenticate with a signed client assertion",
+                ))
+            }
+            (_, Some(assertion)) => self.check_assertion(&client, assertion).await?,
+            (Some(secret), None) if !client.is_public && client.secret_matches(secret, self.clock.now()) => {}
+            (None, None) if client.is_public => {}
+            (Some(_), None) if client.is_public => {
+                return Err(fail("a public client has no secret to present"))
+            }
+            (None, None) => return Err(fail("this client must authenticate with its secret")),
+            (Some(_), None) => return Err(fail("client authentication failed")),
         }
         if client.suspended {
             return Err(fail("this client is suspended"));
@@ -402,6 +473,40 @@ impl ClientCache {
         // The request's log line names the client that authenticated.
         tracing::Span::current().record("client_id", client.id.as_str());
         Ok(client)
+    }
+
+    /// Verifies a `private_key_jwt` assertion and records its `jti`.
+    async fn check_assertion(&self, client: &Client, assertion: &SecretString) -> Result<(), OAuthError> {
+        let fail = |why: String| OAuthError::invalid_client(format!("client authentication failed: {why}"));
+        let Some(verifier) = &self.assertions else {
+            return Err(fail("client assertions are not accepted".into()));
+        };
+        let keys = match (&client.security.jwks, &client.security.jwks_uri) {
+            (Some(jwks), _) => client_assertion::Keys::Inline(jwks),
+            (None, Some(uri)) => client_assertion::Keys::Uri(uri),
+            (None, None) => return Err(fail("the client has no registered keys".into())),
+        };
+        let now = self.clock.now();
+        let verified = verifier
+            .verify(&client.id, keys, assertion.expose_secret(), now)
+            .await
+            .map_err(|e| fail(e.0))?;
+        let first = self
+            .db
+            .run(move |conn| {
+                storage::used_jtis::first_use(
+                    conn,
+                    "client_assertion",
+                    &verified.replay_key,
+                    verified.expires_at,
+                    now,
+                )
+            })
+            .await?;
+        if !first {
+            return Err(fail("the client assertion's jti was already used".into()));
+        }
+        Ok(())
     }
 }
 

@@ -15,7 +15,12 @@ use crate::oauth::Context;
 use serde_json::{json, Value};
 
 /// Client authentication methods (RFC 6749 §2.3; `none` for public clients).
-const AUTH_METHODS: [&str; 3] = ["client_secret_basic", "client_secret_post", "none"];
+const AUTH_METHODS: [&str; 4] = [
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+    "none",
+];
 
 /// Where RFC 8414 §3 puts the metadata.
 pub const OAUTH_METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
@@ -99,7 +104,11 @@ pub fn document(settings: &Settings, signing_algs: &[&str]) -> Value {
         "revocation_endpoint": format!("{issuer}{REVOCATION_PATH}"),
         "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
         "introspection_endpoint": format!("{issuer}{INTROSPECTION_PATH}"),
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        // RFC 7523 client assertions: algorithms pinned to the key's type.
+        "token_endpoint_auth_signing_alg_values_supported": crate::oauth::client_assertion::SIGNING_ALGS,
+        "revocation_endpoint_auth_signing_alg_values_supported": crate::oauth::client_assertion::SIGNING_ALGS,
+        "introspection_endpoint_auth_signing_alg_values_supported": crate::oauth::client_assertion::SIGNING_ALGS,
         // No hybrid flow: a code never comes with an id token in the front channel.
         "response_types_supported": ["code", "token", "id_token", "id_token token"],
         "response_modes_supported": ["query", "fragment"],

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod apis;
 pub mod audit;
 pub mod authorize;
+pub mod client_assertion;
 pub mod clients;
 pub mod device;
 pub mod dynamic_registration;
@@ -21,6 +22,7 @@ pub mod liveness;
 pub mod metadata;
 pub mod opaque;
 pub mod openid;
+pub mod outbound;
 pub mod profile;
 #[cfg(test)]
 mod protocol_tests;
@@ -74,7 +76,9 @@ impl Context {
         let settings = Arc::new(settings);
         Context {
             keys: keys::KeyRing::new(db.clone(), settings.key_lifecycle, clock.clone()),
-            clients: clients::ClientCache::new(db.clone(), clock.clone()),
+            clients: clients::ClientCache::new(db.clone(), clock.clone()).accepting_assertions(
+                client_assertion::Verifier::new(&settings.issuer, settings.outbound_private_addresses),
+            ),
             apis: apis::ApiCache::new(db.clone()),
             passwords: hasher::HashPool::new(
                 settings.password_hash_concurrency as usize,

@@ -73,6 +73,10 @@ pub struct ProtocolSettings {
     /// Whether back-channel logout notices may go to loopback, private or
     /// link-local addresses (development).
     pub backchannel_logout_private_addresses: bool,
+    /// Whether fetches on a registrant's behalf (`jwks_uri`) may reach
+    /// loopback, private or link-local addresses, and http on loopback
+    /// (development).
+    pub outbound_private_addresses: bool,
     /// Whether events are published (`events_url` is set): if not, the
     /// sweeper deletes unpublished events too.
     pub events_enabled: bool,

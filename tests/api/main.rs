@@ -46,6 +46,7 @@ mod openid_relying_party;
 mod openid_request;
 mod password_grant;
 mod portal;
+mod private_key_jwt;
 mod profile;
 mod proxies;
 mod pushed_requests;

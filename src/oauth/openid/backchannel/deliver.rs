@@ -19,10 +19,9 @@
 //!   allows them (`backchannel_logout_private_addresses`, for development).
 
 use super::{LOGOUT_EVENT, LOGOUT_TOKEN_TYP};
-use crate::oauth::{secrets, Context};
+use crate::oauth::{outbound, secrets, Context};
 use crate::storage::{self, logout_deliveries::DeliveryRow, StorageError};
 use serde::{Deserialize, Serialize};
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -176,14 +175,23 @@ async fn attempt(ctx: &Context, row: DeliveryRow) {
 
 /// Signs the logout token and posts it; the status on success.
 async fn post(ctx: &Context, row: &DeliveryRow) -> Result<u16, String> {
-    let timeout = Duration::from_secs(ctx.settings.backchannel_logout_timeout);
     let url = url::Url::parse(&row.uri).map_err(|e| format!("not a URL: {e}"))?;
-    let pinned = tokio::time::timeout(
-        timeout,
-        checked_address(&url, ctx.settings.backchannel_logout_private_addresses),
-    )
-    .await
-    .map_err(|_| "the name did not resolve in time".to_string())??;
+    let policy = outbound::Policy {
+        private_addresses: ctx.settings.backchannel_logout_private_addresses,
+        // The URI's scheme was checked when it was registered.
+        http: outbound::HttpScheme::Allowed,
+        timeout: Duration::from_secs(ctx.settings.backchannel_logout_timeout),
+        // §2.5: the body of the answer is never read.
+        max_bytes: 0,
+    };
+    // §2.5: the response is the acknowledgement; a redirect is not one.
+    let http = outbound::client_for(&url, &policy).await.map_err(|e| {
+        if e.0.starts_with("refused: the host") {
+            format!("{e} (backchannel_logout_private_addresses allows them)")
+        } else {
+            e.0
+        }
+    })?;
     let key = ctx
         .keys
         .active()
@@ -203,122 +211,15 @@ async fn post(ctx: &Context, row: &DeliveryRow) -> Result<u16, String> {
     let token = key
         .sign_jwt(LOGOUT_TOKEN_TYP, &claims)
         .map_err(|e| format!("cannot sign: {e}"))?;
-    let mut http = reqwest::Client::builder()
-        // §2.5: the response is the acknowledgement; a redirect is not one,
-        // and following it would let a client aim us anywhere.
-        .redirect(reqwest::redirect::Policy::none())
-        // A proxy from the environment would resolve the host again and
-        // connect wherever it likes, past the address check below.
-        .no_proxy()
-        .connect_timeout(timeout)
-        .timeout(timeout);
-    if let (Some(url::Host::Domain(name)), Some(addr)) = (url.host(), pinned) {
-        // Connect to the address just checked, not to whatever a second
-        // resolution would give (DNS rebinding).
-        http = http.resolve(name, addr);
-    }
-    let http = http.build().map_err(|e| format!("no HTTP client: {e}"))?;
     let response = http
         .post(url)
         .form(&[("logout_token", token)])
         .send()
         .await
-        .map_err(describe)?;
+        .map_err(|e| outbound::describe(e).0)?;
     match response.status().as_u16() {
         status @ (200 | 204) => Ok(status),
         status => Err(format!("answered HTTP {status}")),
-    }
-}
-
-fn describe(e: reqwest::Error) -> String {
-    if e.is_timeout() {
-        "no answer in time".into()
-    } else if e.is_connect() {
-        "cannot connect".into()
-    } else {
-        // Without the URL: it is the client's, already named in the log line.
-        e.without_url().to_string()
-    }
-}
-
-/// The address to connect to for `url`, refusing addresses a registrant
-/// must not make us reach unless `private_allowed`. `None`: the URL's host
-/// is an address literal, connected to as is.
-async fn checked_address(url: &url::Url, private_allowed: bool) -> Result<Option<SocketAddr>, String> {
-    let port = url.port_or_known_default().ok_or("no port")?;
-    let (addresses, literal): (Vec<SocketAddr>, bool) = match url.host() {
-        Some(url::Host::Ipv4(ip)) => (vec![SocketAddr::new(ip.into(), port)], true),
-        Some(url::Host::Ipv6(ip)) => (vec![SocketAddr::new(ip.into(), port)], true),
-        Some(url::Host::Domain(name)) => (
-            tokio::net::lookup_host((name, port))
-                .await
-                .map_err(|e| format!("cannot resolve the host: {e}"))?
-                .collect(),
-            false,
-        ),
-        None => return Err("no host".into()),
-    };
-    let Some(first) = addresses.first().copied() else {
-        return Err("the host resolves to no address".into());
-    };
-    if !private_allowed {
-        if let Some(bad) = addresses.iter().find(|a| !is_public(a.ip())) {
-            return Err(format!(
-                "refused: the host is at {}, a loopback, private or link-local address \
-                 (backchannel_logout_private_addresses allows them)",
-                bad.ip()
-            ));
-        }
-    }
-    Ok((!literal).then_some(first))
-}
-
-/// Whether `ip` is an address on the public internet (not loopback,
-/// private, shared, link-local, unspecified, multicast or documentation).
-pub fn is_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || a == 0
-                || a >= 240
-                || (a == 100 && (64..128).contains(&b))
-                || (a == 192 && b == 0 && v4.octets()[2] == 0)
-                || (a == 198 && (18..20).contains(&b)))
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            // Addresses that carry an IPv4 address (mapped, compatible,
-            // NAT64 64:ff9b::/96, 6to4 2002::/16) are judged by it.
-            let embedded = |hi: u16, lo: u16| {
-                std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)
-            };
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            if s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
-                return is_public(IpAddr::V4(embedded(s[6], s[7])));
-            }
-            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-                return is_public(IpAddr::V4(embedded(s[6], s[7])));
-            }
-            if s[0] == 0x2002 {
-                return is_public(IpAddr::V4(embedded(s[1], s[2])));
-            }
-            let first = s[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || (first & 0xffc0) == 0xfec0)
-        }
     }
 }
 
@@ -330,38 +231,5 @@ mod tests {
     fn backoff_doubles_from_one_second_up_to_the_cap() {
         assert_eq!((1..=5).map(backoff).collect::<Vec<_>>(), vec![1, 2, 4, 8, 16]);
         assert_eq!(backoff(30), MAX_BACKOFF);
-    }
-
-    #[test]
-    fn loopback_private_and_link_local_addresses_are_not_public() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fe80::1",
-            "fd00::1",
-            "::ffff:127.0.0.1",
-            "::127.0.0.1",
-            "64:ff9b::a9fe:a9fe",
-            "2002:c0a8:0101::1",
-            "fec0::1",
-            "192.0.0.8",
-            "240.0.0.1",
-        ] {
-            assert!(!is_public(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in [
-            "93.184.216.34",
-            "2606:2800:220:1::1",
-            "64:ff9b::5db8:d822",
-            "2002:5db8:d822::1",
-        ] {
-            assert!(is_public(ip.parse().unwrap()), "{ip}");
-        }
     }
 }
