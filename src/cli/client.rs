@@ -40,6 +40,10 @@ pub enum ClientCommand {
         /// `opaque` (tokens already issued keep theirs).
         #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
         access_token_format: Option<AccessTokenFormat>,
+        /// `true`: the client gets DPoP-bound access tokens only, and a
+        /// token request without a DPoP proof is refused (RFC 9449 §5.2).
+        #[arg(long, value_name = "BOOL")]
+        dpop_bound_access_tokens: Option<bool>,
     },
     /// Give or take roles of an API (shown in its client-credentials tokens).
     #[command(subcommand)]
@@ -99,6 +103,10 @@ pub struct CreateClient {
     /// offline) or `opaque` (a random reference only this server reads).
     #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     pub access_token_format: Option<AccessTokenFormat>,
+    /// Every access token must be DPoP-bound: a token request without a
+    /// DPoP proof is refused (RFC 9449 §5.2).
+    #[arg(long)]
+    pub dpop_bound_access_tokens: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -141,6 +149,7 @@ pub fn create_client(
     new: registry::NewClient,
     introspect_for: &[String],
     format: Option<AccessTokenFormat>,
+    dpop_bound: bool,
     as_json: bool,
 ) -> anyhow::Result<()> {
     let valid = new.clone().validate(&registry::Registrant::Operator)?;
@@ -157,6 +166,9 @@ pub fn create_client(
     }
     if let Some(format) = format.filter(|f| *f != AccessTokenFormat::Jwt) {
         set_format(&db, &registered.client_id, format)?;
+    }
+    if dpop_bound {
+        set_dpop_bound(&db, &registered.client_id, true)?;
     }
     let secret = registered
         .client_secret
@@ -263,17 +275,36 @@ fn set_format(db: &storage::Database, client_id: &str, format: AccessTokenFormat
     Ok(())
 }
 
+fn set_dpop_bound(db: &storage::Database, client_id: &str, required: bool) -> anyhow::Result<()> {
+    let id = client_id.to_string();
+    let set = db.run_sync(move |conn| storage::clients::set_dpop_bound_access_tokens(conn, &id, required))?;
+    if !set {
+        anyhow::bail!("no client with id {client_id:?}");
+    }
+    Ok(())
+}
+
 /// `tollgate client update`
 pub fn update_client(
     settings: &Settings,
     client_id: &str,
     introspect_for: &[String],
     format: Option<AccessTokenFormat>,
+    dpop_bound: Option<bool>,
 ) -> anyhow::Result<()> {
-    if introspect_for.is_empty() && format.is_none() {
-        anyhow::bail!("nothing to change: give --introspect-for or --access-token-format");
+    if introspect_for.is_empty() && format.is_none() && dpop_bound.is_none() {
+        anyhow::bail!(
+            "nothing to change: give --introspect-for, --access-token-format or --dpop-bound-access-tokens"
+        );
     }
     let db = open(settings)?;
+    if let Some(required) = dpop_bound {
+        set_dpop_bound(&db, client_id, required)?;
+        match required {
+            true => out!("client {client_id} gets DPoP-bound access tokens only"),
+            false => out!("client {client_id} may get bearer access tokens"),
+        }
+    }
     if let Some(format) = format {
         set_format(&db, client_id, format)?;
         out!("client {client_id} is given {format} access tokens");

@@ -7,6 +7,7 @@ pub mod apis;
 pub mod audit;
 pub mod authorize;
 pub mod clients;
+pub mod dpop;
 pub mod dynamic_registration;
 pub mod error;
 pub mod events;

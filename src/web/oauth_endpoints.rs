@@ -8,7 +8,7 @@ use crate::oauth::clients::{self, Client};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::{Params, MAX_BODY_BYTES};
 use crate::oauth::metadata::{INTROSPECTION_PATH, REVOCATION_PATH, TOKEN_PATH};
-use crate::oauth::{grants, introspection, revocation};
+use crate::oauth::{dpop, grants, introspection, revocation};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::sync::Arc;
@@ -52,11 +52,13 @@ async fn handle(
         let authorization = authorization_header(&req)?;
         match endpoint {
             Endpoint::Token => {
+                let proof = dpop::single_header(req.headers().get_all(dpop::HEADER).map(|v| v.as_bytes()))?;
                 let response = grants::exchange(
                     &ctx,
                     &params,
                     authorization.as_deref(),
                     &super::body::client_address(&req),
+                    proof.as_deref(),
                 )
                 .await?;
                 let body = serde_json::to_value(response).map_err(|e| {
@@ -79,11 +81,20 @@ async fn handle(
         }
     }
     .await;
-    match result {
+    let mut response = match result {
         Ok(Answer::Empty) => no_store(HttpResponse::Ok()).finish(),
         Ok(Answer::Json(body)) => no_store(HttpResponse::Ok()).json(body),
         Err(e) => error_response(&e),
+    };
+    // RFC 9449 §8: the nonce the next proof must carry.
+    if matches!(endpoint, Endpoint::Token) && ctx.settings.dpop_nonce_required {
+        if let Ok(nonce) = header::HeaderValue::from_str(&dpop::current_nonce(&ctx)) {
+            response
+                .headers_mut()
+                .insert(header::HeaderName::from_static(dpop::NONCE_HEADER), nonce);
+        }
     }
+    response
 }
 
 async fn authenticate(

@@ -17,6 +17,7 @@ mod client_credentials;
 mod configuration;
 mod database_faults;
 mod discovery;
+mod dpop;
 mod dynamic_registration;
 mod events;
 mod events_faults;

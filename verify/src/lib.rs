@@ -160,6 +160,7 @@
 #[cfg(feature = "actix")]
 pub mod actix;
 mod claims;
+pub mod dpop;
 mod error;
 mod introspect;
 mod jwks;
