@@ -164,6 +164,7 @@ pub mod dpop;
 mod error;
 mod introspect;
 mod jwks;
+pub mod protected_resource;
 mod verifier;
 
 #[cfg(feature = "redis")]
