@@ -48,6 +48,7 @@ fn claims() -> AccessClaims {
         roles: Vec::new(),
         act: None,
         origin_jti: None,
+        cnf: None,
     }
 }
 

@@ -46,6 +46,7 @@ fn main() -> ExitCode {
             args.access_token_format,
             args.require_par,
             &args.keys,
+            args.dpop_bound_access_tokens,
             args.json,
         ),
         Command::Client(ClientCommand::Update {
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
             access_token_format,
             require_par,
             keys,
+            dpop_bound_access_tokens,
         }) => cli::update_client(
             &settings,
             &client_id,
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
             access_token_format,
             require_par,
             &keys,
+            dpop_bound_access_tokens,
         ),
         Command::Client(ClientCommand::Role(command)) => cli::client_role(&settings, command),
         Command::Api(command) => cli::api(&settings, command),

@@ -285,6 +285,12 @@ pub fn protocol_settings(s: &Settings) -> ProtocolSettings {
         events_enabled: s.events_url.is_some(),
         events_retention: s.events_retention,
         session_store: s.session_store_url.is_some(),
+        dpop_proof_lifetime: s.dpop_proof_lifetime,
+        dpop_nonce_required: s.dpop_nonce_required,
+        dpop_nonce_secret: s
+            .dpop_nonce_secret
+            .clone()
+            .unwrap_or_else(|| secrecy::SecretString::from(crate::oauth::secrets::random_secret())),
     }
 }
 

@@ -49,6 +49,10 @@ pub enum ClientCommand {
         /// `--jwks-file` or `--jwks-uri`) or `client_secret` (its secret again).
         #[command(flatten)]
         keys: AuthMethodArgs,
+        /// `true`: the client gets DPoP-bound access tokens only, and a
+        /// token request without a DPoP proof is refused (RFC 9449 §5.2).
+        #[arg(long, value_name = "BOOL")]
+        dpop_bound_access_tokens: Option<bool>,
     },
     /// Give or take roles of an API (shown in its client-credentials tokens).
     #[command(subcommand)]
@@ -114,6 +118,10 @@ pub struct CreateClient {
     /// How it authenticates.
     #[command(flatten)]
     pub keys: AuthMethodArgs,
+    /// Every access token must be DPoP-bound: a token request without a
+    /// DPoP proof is refused (RFC 9449 §5.2).
+    #[arg(long)]
+    pub dpop_bound_access_tokens: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -208,6 +216,7 @@ pub fn create_client(
     format: Option<AccessTokenFormat>,
     require_par: bool,
     keys: &AuthMethodArgs,
+    dpop_bound: bool,
     as_json: bool,
 ) -> anyhow::Result<()> {
     let keys = keys.source()?.flatten();
@@ -237,6 +246,9 @@ pub fn create_client(
         set_keys(&db, &registered.client_id, keys)?;
     }
     // A private_key_jwt client never uses a secret: none is shown.
+    if dpop_bound {
+        set_dpop_bound(&db, &registered.client_id, true)?;
+    }
     let secret = registered
         .client_secret
         .as_ref()
@@ -358,6 +370,15 @@ fn set_require_par(db: &storage::Database, client_id: &str, required: bool) -> a
     Ok(())
 }
 
+fn set_dpop_bound(db: &storage::Database, client_id: &str, required: bool) -> anyhow::Result<()> {
+    let id = client_id.to_string();
+    let set = db.run_sync(move |conn| storage::clients::set_dpop_bound_access_tokens(conn, &id, required))?;
+    if !set {
+        anyhow::bail!("no client with id {client_id:?}");
+    }
+    Ok(())
+}
+
 /// `tollgate client update`
 pub fn update_client(
     settings: &Settings,
@@ -366,11 +387,18 @@ pub fn update_client(
     format: Option<AccessTokenFormat>,
     require_par: Option<bool>,
     keys: &AuthMethodArgs,
+    dpop_bound: Option<bool>,
 ) -> anyhow::Result<()> {
     let keys = keys.source()?;
-    if introspect_for.is_empty() && format.is_none() && require_par.is_none() && keys.is_none() {
+    let nothing = introspect_for.is_empty()
+        && format.is_none()
+        && require_par.is_none()
+        && keys.is_none()
+        && dpop_bound.is_none();
+    if nothing {
         anyhow::bail!(
-            "nothing to change: give --introspect-for, --access-token-format, --require-par or --auth-method"
+            "nothing to change: give --introspect-for, --access-token-format, --require-par, --auth-method \
+             or --dpop-bound-access-tokens"
         );
     }
     let db = open(settings)?;
@@ -380,6 +408,13 @@ pub fn update_client(
         match by_assertion {
             true => out!("client {client_id} authenticates with private_key_jwt"),
             false => out!("client {client_id} authenticates with its secret"),
+        }
+    }
+    if let Some(required) = dpop_bound {
+        set_dpop_bound(&db, client_id, required)?;
+        match required {
+            true => out!("client {client_id} gets DPoP-bound access tokens only"),
+            false => out!("client {client_id} may get bearer access tokens"),
         }
     }
     if let Some(required) = require_par {

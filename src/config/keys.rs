@@ -263,6 +263,21 @@ pub const KEYS: &[Key] = &[
         help: "seconds the internal token handed to services by the gateway check (`X-Auth-Token`) lives, at most (5-600; never past the outside token's expiry)",
     },
     Key {
+        name: "dpop_proof_lifetime",
+        default: "60",
+        help: "seconds a DPoP proof is accepted after its `iat` (plus 5 s of clock skew), and the window its `jti` is remembered in (RFC 9449 §11.1)",
+    },
+    Key {
+        name: "dpop_nonce_required",
+        default: "false",
+        help: "`true`: every DPoP proof at the token endpoint must carry the nonce last sent in `DPoP-Nonce` (RFC 9449 §8)",
+    },
+    Key {
+        name: "dpop_nonce_secret",
+        default: "",
+        help: "key of the DPoP nonces' HMAC, at least 16 characters; instances behind one issuer must share it (empty: random at start, for one instance)",
+    },
+    Key {
         name: "log_format",
         default: "text",
         help: "`text` or `json`",

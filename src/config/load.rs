@@ -138,6 +138,14 @@ impl Settings {
             events_retention: src.parse("events_retention", seconds(0, 31_536_000))?,
             gateway_check_path: src.parse("gateway_check_path", check_path)?,
             gateway_internal_token_ttl: src.parse("gateway_internal_token_ttl", seconds(5, 600))?,
+            dpop_proof_lifetime: src.parse("dpop_proof_lifetime", seconds(5, 600))?,
+            dpop_nonce_required: src.parse("dpop_nonce_required", boolean)?,
+            dpop_nonce_secret: src.parse("dpop_nonce_secret", |v| {
+                if !v.is_empty() && v.len() < 16 {
+                    return Err("a DPoP nonce secret must be at least 16 characters".into());
+                }
+                Ok((!v.is_empty()).then(|| SecretString::from(v.to_string())))
+            })?,
             log_format: src.parse("log_format", |v| match v {
                 "text" => Ok(LogFormat::Text),
                 "json" => Ok(LogFormat::Json),

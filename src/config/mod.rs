@@ -127,6 +127,12 @@ pub struct Settings {
     pub gateway_check_path: String,
     /// Seconds an internal token from the gateway check lives at most.
     pub gateway_internal_token_ttl: i64,
+    /// Seconds a DPoP proof is accepted after its `iat`.
+    pub dpop_proof_lifetime: i64,
+    /// Whether DPoP proofs must carry a server nonce.
+    pub dpop_nonce_required: bool,
+    /// Key of the DPoP nonces' HMAC; `None`: random at start.
+    pub dpop_nonce_secret: Option<SecretString>,
     /// `text` or `json`.
     pub log_format: LogFormat,
     /// A `tracing` filter directive, e.g. `info` or `tollgate=debug`.

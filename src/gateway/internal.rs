@@ -59,6 +59,7 @@ impl InternalTokens {
             roles: outside.roles.clone(),
             act: outside.act.clone(),
             origin_jti: Some(outside.origin().to_string()),
+            cnf: None,
         };
         let token = ctx.keys.active().await?.sign_jwt(ACCESS_TOKEN_TYP, &claims)?;
         let mut cache = self.lock();

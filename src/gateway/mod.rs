@@ -48,6 +48,10 @@ pub enum Refusal {
     Missing,
     /// Malformed, not ours, expired or dead: 401 `invalid_token`.
     InvalidToken(&'static str),
+    /// A DPoP-bound token (RFC 9449): the check does not verify proofs,
+    /// and never takes such a token as a bearer token; 401 `invalid_token`
+    /// with a `DPoP` challenge.
+    DpopBound,
     /// Live, but not what the route requires: 403 `insufficient_scope`,
     /// with the scopes the route needs.
     Insufficient(Unmet, String),
@@ -110,6 +114,11 @@ impl Gateway {
             Err(Verdict::NotOurs) => return Err(Refusal::InvalidToken("the access token is not valid")),
             Err(_) => return Err(Refusal::InvalidToken("the access token is no longer active")),
         };
+        // RFC 9449 §7.2: a bound token is no bearer token. Its services
+        // check the proof themselves (tollgate-verify), not through here.
+        if claims.jkt().is_some() {
+            return Err(Refusal::DpopBound);
+        }
         let dead = match liveness::is_dead(&mut self.view.records(), &claims, &client, user_id.as_deref()) {
             Ok(dead) => dead,
             Err(never) => match never {},

@@ -129,6 +129,7 @@ mod tests {
             roles: roles.iter().map(|r| r.to_string()).collect(),
             act: None,
             origin_jti: None,
+            cnf: None,
         }
     }
 

@@ -59,7 +59,8 @@ async fn access_token(ctx: &Context, client: &Client, token: &str) -> Result<Opt
     }
     let mut answer = json!({
         "active": true,
-        "token_type": "Bearer",
+        // RFC 9449 §6.2: a bound token is a `DPoP` one, and says its key.
+        "token_type": if claims.cnf.is_some() { "DPoP" } else { "Bearer" },
         "client_id": claims.client_id,
         "sub": claims.sub,
         "iss": claims.iss,
@@ -70,6 +71,9 @@ async fn access_token(ctx: &Context, client: &Client, token: &str) -> Result<Opt
     });
     if !claims.scope.is_empty() {
         answer["scope"] = json!(claims.scope);
+    }
+    if let Some(cnf) = &claims.cnf {
+        answer["cnf"] = json!(cnf);
     }
     if let Some(sid) = claims.sid {
         answer["sid"] = json!(sid);

@@ -115,6 +115,8 @@ pub fn document(settings: &Settings, signing_algs: &[&str]) -> Value {
         // `plain` only for clients configured for it; S256 is what clients should use.
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
+        // RFC 9449 §5.1.
+        "dpop_signing_alg_values_supported": crate::oauth::dpop::SIGNING_ALGS,
         // The scopes this server gives a meaning to; operators' own scopes
         // are the catalogue's business (RFC 8414 §2 lets us leave them out).
         "scopes_supported": [OPENID_SCOPE, PROFILE_SCOPE, EMAIL_SCOPE],

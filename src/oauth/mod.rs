@@ -9,6 +9,7 @@ pub mod authorize;
 pub mod client_assertion;
 pub mod clients;
 pub mod device;
+pub mod dpop;
 pub mod dynamic_registration;
 pub mod error;
 pub mod events;

@@ -160,7 +160,7 @@ async fn redeem(
         ("client_id", client_id),
         ("code_verifier", verifier),
     ]);
-    grants::exchange(ctx, &params, None, "127.0.0.1").await
+    grants::exchange(ctx, &params, None, "127.0.0.1", None).await
 }
 
 #[tokio::test]

@@ -85,6 +85,12 @@ pub struct ProtocolSettings {
     /// Whether a shared session store is configured (`session_store_url`):
     /// without one, the sweeper deletes the queue of sessions to project.
     pub session_store: bool,
+    /// Seconds a DPoP proof is accepted after its `iat` (RFC 9449 §11.1).
+    pub dpop_proof_lifetime: i64,
+    /// Whether DPoP proofs must carry a server nonce (RFC 9449 §8).
+    pub dpop_nonce_required: bool,
+    /// Key of the DPoP nonces' HMAC.
+    pub dpop_nonce_secret: SecretString,
 }
 
 impl ProtocolSettings {

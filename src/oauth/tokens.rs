@@ -51,12 +51,28 @@ pub struct AccessClaims {
     /// derivation: revoking that token ends this one too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin_jti: Option<String>,
+    /// The key the token is bound to (RFC 9449 §6.1: `cnf.jkt`): only a
+    /// request with a DPoP proof by that key may use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
+}
+
+/// A token's confirmation claim (RFC 7800 §3.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// The RFC 7638 SHA-256 thumbprint of the DPoP key, base64url.
+    pub jkt: String,
 }
 
 impl AccessClaims {
     /// The `jti` a token derived from this one carries as its origin.
     pub fn origin(&self) -> &str {
         self.origin_jti.as_deref().unwrap_or(&self.jti)
+    }
+
+    /// The thumbprint of the DPoP key the token is bound to, if any.
+    pub fn jkt(&self) -> Option<&str> {
+        self.cnf.as_ref().map(|c| c.jkt.as_str())
     }
 }
 
@@ -101,6 +117,17 @@ pub async fn issue_access_until(
     grant: &Grant<'_>,
     not_after: i64,
 ) -> Result<IssuedAccess, OAuthError> {
+    issue_bound(ctx, grant, not_after, None).await
+}
+
+/// Issues an access token for `grant` that expires at `not_after` at the
+/// latest and, with `jkt`, is bound to that DPoP key (RFC 9449 §6).
+pub async fn issue_bound(
+    ctx: &Context,
+    grant: &Grant<'_>,
+    not_after: i64,
+    jkt: Option<&str>,
+) -> Result<IssuedAccess, OAuthError> {
     let now = ctx.clock.now();
     let claims = AccessClaims {
         iss: ctx.settings.issuer.clone(),
@@ -115,6 +142,7 @@ pub async fn issue_access_until(
         roles: grant.roles.to_vec(),
         act: grant.act.cloned(),
         origin_jti: grant.origin_jti.map(str::to_string),
+        cnf: jkt.map(|jkt| Confirmation { jkt: jkt.to_string() }),
     };
     let token = match opaque::format_of(ctx, grant.client_id).await? {
         AccessTokenFormat::Opaque => opaque::issue(ctx, &claims).await?,
@@ -148,7 +176,7 @@ pub fn new_refresh(
         rotated_at: None,
         revoked_at: None,
         auth_time: base.auth_time,
-        dpop_jkt: None,
+        dpop_jkt: base.dpop_jkt.map(str::to_string),
     };
     (token, row)
 }
@@ -167,6 +195,9 @@ pub struct RefreshBase<'a> {
     pub audience: &'a str,
     /// When the user signed in for the grant (OpenID Connect `auth_time`).
     pub auth_time: Option<i64>,
+    /// The DPoP key a public client's refresh token is bound to
+    /// (RFC 9449 §5.0), kept across rotation.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 /// Checks that `token` is an access token this server issued and that it

@@ -341,3 +341,25 @@ pub fn set_security(conn: &mut DbConnection, id: &str, security: &ClientSecurity
     }
     Ok(())
 }
+
+/// Sets whether the client `id` gets DPoP-bound access tokens only
+/// (RFC 9449 §5.2), leaving the rest of its [`ClientSecurity`] as it is;
+/// `false` if there is no such client.
+pub fn set_dpop_bound_access_tokens(conn: &mut DbConnection, id: &str, required: bool) -> QueryResult<bool> {
+    conn.transaction(|conn| {
+        let exists = c::clients
+            .find(id)
+            .select(c::id)
+            .first::<String>(conn)
+            .optional()?
+            .is_some();
+        if !exists {
+            return Ok(false);
+        }
+        let mut security = security_of(conn, id)?;
+        security.dpop_bound_access_tokens = required;
+        set_security(conn, id, &security)?;
+        super::notifications::client_changed(conn, id)?;
+        Ok(true)
+    })
+}

@@ -118,6 +118,11 @@ fn refused(refusal: &Refusal) -> HttpResponse {
     let (status, error, description) = match refusal {
         Refusal::Missing => (StatusCode::UNAUTHORIZED, None, "no access token was sent"),
         Refusal::InvalidToken(d) => (StatusCode::UNAUTHORIZED, Some("invalid_token"), *d),
+        Refusal::DpopBound => (
+            StatusCode::UNAUTHORIZED,
+            Some("invalid_token"),
+            "the access token is DPoP-bound; the gateway check accepts bearer tokens only",
+        ),
         Refusal::Insufficient(unmet, _) => (
             StatusCode::FORBIDDEN,
             Some("insufficient_scope"),
@@ -150,8 +155,18 @@ fn refused(refusal: &Refusal) -> HttpResponse {
             params.push(format!("scope=\"{}\"", quotable(needed)));
         }
     }
+    let scheme = match refusal {
+        Refusal::DpopBound => {
+            params.push(format!("algs=\"{}\"", crate::oauth::dpop::SIGNING_ALGS.join(" ")));
+            "DPoP"
+        }
+        _ => "Bearer",
+    };
     let mut builder = HttpResponse::build(status);
-    builder.insert_header((header::WWW_AUTHENTICATE, format!("Bearer {}", params.join(", "))));
+    builder.insert_header((
+        header::WWW_AUTHENTICATE,
+        format!("{scheme} {}", params.join(", ")),
+    ));
     plain(builder, description)
 }
 

@@ -9,7 +9,7 @@ use crate::oauth::clients::{self, Client};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::{Params, MAX_BODY_BYTES};
 use crate::oauth::metadata::{INTROSPECTION_PATH, PUSHED_AUTHORIZATION_PATH, REVOCATION_PATH, TOKEN_PATH};
-use crate::oauth::{authorize, grants, introspection, revocation};
+use crate::oauth::{authorize, dpop, grants, introspection, revocation};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::sync::Arc;
@@ -57,11 +57,13 @@ async fn handle(
         let authorization = authorization_header(&req)?;
         match endpoint {
             Endpoint::Token => {
+                let proof = dpop::single_header(req.headers().get_all(dpop::HEADER).map(|v| v.as_bytes()))?;
                 let response = grants::exchange(
                     &ctx,
                     &params,
                     authorization.as_deref(),
                     &super::body::client_address(&req),
+                    proof.as_deref(),
                 )
                 .await?;
                 let body = serde_json::to_value(response).map_err(|e| {
@@ -89,12 +91,21 @@ async fn handle(
         }
     }
     .await;
-    match result {
+    let mut response = match result {
         Ok(Answer::Empty) => no_store(HttpResponse::Ok()).finish(),
         Ok(Answer::Json(body)) => no_store(HttpResponse::Ok()).json(body),
         Ok(Answer::Created(body)) => no_store(HttpResponse::Created()).json(body),
         Err(e) => error_response(&e),
+    };
+    // RFC 9449 §8: the nonce the next proof must carry.
+    if matches!(endpoint, Endpoint::Token) && ctx.settings.dpop_nonce_required {
+        if let Ok(nonce) = header::HeaderValue::from_str(&dpop::current_nonce(&ctx)) {
+            response
+                .headers_mut()
+                .insert(header::HeaderName::from_static(dpop::NONCE_HEADER), nonce);
+        }
     }
+    response
 }
 
 pub(super) async fn authenticate(

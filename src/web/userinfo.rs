@@ -5,10 +5,11 @@
 use super::body::{self, BodyError};
 use super::oauth_endpoints::{error_response, no_store};
 use super::AppState;
+use crate::oauth::dpop;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::{Params, MAX_BODY_BYTES};
 use crate::oauth::metadata::USERINFO_PATH;
-use crate::oauth::openid::userinfo::{self, BearerError, Presented};
+use crate::oauth::openid::userinfo::{self, BearerError, Possession, Presented};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -64,12 +65,19 @@ async fn serve(
     }
     let token_in_query =
         url::form_urlencoded::parse(req.query_string().as_bytes()).any(|(name, _)| name == "access_token");
-    let token = userinfo::locate_token(&Presented {
+    let (token, dpop_scheme) = userinfo::locate(&Presented {
         authorization: authorization.map(HeaderValue::as_bytes),
         form,
         token_in_query,
     })?;
-    userinfo::answer(&state.oauth, &token).await
+    let proof = dpop::single_header(req.headers().get_all(dpop::HEADER).map(HeaderValue::as_bytes))
+        .map_err(|e| BearerError::InvalidDpop(e.description))?;
+    let possession = Possession {
+        dpop_scheme,
+        proof: proof.as_deref(),
+        method: req.method().as_str(),
+    };
+    userinfo::answer(&state.oauth, &token, &possession).await
 }
 
 async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Params, BearerError> {

@@ -18,6 +18,7 @@ mod configuration;
 mod database_faults;
 mod device_flow;
 mod discovery;
+mod dpop;
 mod dynamic_registration;
 mod events;
 mod events_faults;

@@ -61,6 +61,7 @@ fn bench(c: &mut Criterion) {
         iat: 0,
         nbf: None,
         roles: vec![],
+        cnf_jkt: None,
     };
 
     let mut samples: Vec<u128> = rt.block_on(async {

@@ -3,6 +3,7 @@
 //! the app data, and answer RFC 6750 §3 errors when it will not do.
 
 use crate::claims::{Claims, MissingRole, MissingScope};
+use crate::dpop::{self, ReplayCache};
 use crate::error::VerifyError;
 use crate::verifier::Verifier;
 use actix_web::dev::Payload;
@@ -13,6 +14,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::ops::Deref;
 use std::pin::Pin;
+use std::sync::Arc;
 
 /// The claims of the request's verified bearer token.
 ///
@@ -102,6 +104,14 @@ pub enum BearerError {
         /// Why, for `error_description`.
         description: String,
     },
+    /// A DPoP-bound token without a valid proof by its key, or presented as
+    /// a bearer token; or a `DPoP` request whose token is not bound: 401
+    /// with a `DPoP` challenge carrying `algs` (RFC 9449 §7.1).
+    #[error("{description}")]
+    InvalidDpop {
+        /// Why, for `error_description`.
+        description: String,
+    },
     /// The token lacks a scope: 403 `insufficient_scope`.
     #[error("the token lacks the {scope} scope")]
     InsufficientScope {
@@ -142,7 +152,9 @@ impl BearerError {
 
     fn code(&self) -> &'static str {
         match self {
-            BearerError::Missing { .. } | BearerError::InvalidToken { .. } => "invalid_token",
+            BearerError::Missing { .. }
+            | BearerError::InvalidToken { .. }
+            | BearerError::InvalidDpop { .. } => "invalid_token",
             BearerError::InvalidRequest(_) => "invalid_request",
             BearerError::InsufficientScope { .. } | BearerError::InsufficientRole { .. } => {
                 "insufficient_scope"
@@ -155,6 +167,16 @@ impl BearerError {
     /// The `WWW-Authenticate` value, if this error carries a challenge.
     fn challenge(&self) -> Option<String> {
         let mut params: Vec<(&str, String)> = Vec::new();
+        if let BearerError::InvalidDpop { .. } = self {
+            params.push(("algs", crate::dpop::SIGNING_ALGS.join(" ")));
+            params.push(("error", self.code().to_owned()));
+            params.push(("error_description", self.to_string()));
+            let params: Vec<String> = params
+                .into_iter()
+                .map(|(name, value)| format!("{name}=\"{}\"", quotable(&value)))
+                .collect();
+            return Some(format!("DPoP {}", params.join(", ")));
+        }
         let realm = match self {
             BearerError::Missing { realm } | BearerError::InvalidToken { realm, .. } => realm.as_deref(),
             _ => None,
@@ -175,7 +197,9 @@ impl BearerError {
                 params.push(("error_description", self.to_string()));
                 params.push(("scope", scope.clone()));
             }
-            BearerError::Unavailable | BearerError::NotConfigured => return None,
+            BearerError::Unavailable | BearerError::NotConfigured | BearerError::InvalidDpop { .. } => {
+                return None
+            }
         }
         let params: Vec<String> = params
             .into_iter()
@@ -232,7 +256,9 @@ impl From<VerifyError> for BearerError {
 impl ResponseError for BearerError {
     fn status_code(&self) -> StatusCode {
         match self {
-            BearerError::Missing { .. } | BearerError::InvalidToken { .. } => StatusCode::UNAUTHORIZED,
+            BearerError::Missing { .. }
+            | BearerError::InvalidToken { .. }
+            | BearerError::InvalidDpop { .. } => StatusCode::UNAUTHORIZED,
             BearerError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             BearerError::InsufficientScope { .. } | BearerError::InsufficientRole { .. } => {
                 StatusCode::FORBIDDEN
@@ -299,6 +325,15 @@ impl VerifyError {
 
 /// The bearer token of the request, from the `Authorization` header only.
 pub fn bearer_token(req: &HttpRequest) -> Result<&str, BearerError> {
+    match presented_token(req)? {
+        (token, false) => Ok(token),
+        (_, true) => Err(BearerError::Missing { realm: None }),
+    }
+}
+
+/// The access token of the `Authorization` header, and whether it came
+/// under the `DPoP` scheme (RFC 9449 §7.1) rather than `Bearer`.
+pub fn presented_token(req: &HttpRequest) -> Result<(&str, bool), BearerError> {
     let mut values = req.headers().get_all(header::AUTHORIZATION);
     let Some(value) = values.next() else {
         return Err(BearerError::Missing { realm: None });
@@ -317,7 +352,8 @@ pub fn bearer_token(req: &HttpRequest) -> Result<&str, BearerError> {
     let Some((scheme, token)) = value.split_once(' ') else {
         return Err(BearerError::Missing { realm: None });
     };
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let dpop = scheme.eq_ignore_ascii_case("dpop");
+    if !scheme.eq_ignore_ascii_case("bearer") && !dpop {
         return Err(BearerError::Missing { realm: None });
     }
     let token = token.trim_matches(' ');
@@ -333,7 +369,108 @@ pub fn bearer_token(req: &HttpRequest) -> Result<&str, BearerError> {
             description: "the bearer token is malformed".into(),
         });
     }
-    Ok(token)
+    Ok((token, dpop))
+}
+
+/// What the extractor needs to check a DPoP-bound token: the request's
+/// method, URL and proof, and the replay cache.
+struct Possession {
+    dpop_scheme: bool,
+    proof: Result<Option<String>, BearerError>,
+    method: String,
+    url: String,
+    replay: Arc<ReplayCache>,
+    lifetime: i64,
+}
+
+/// The DPoP settings of a resource server, in its app data
+/// (`web::Data<DpopSettings>`); without them, [`DpopSettings::default`].
+#[derive(Debug, Clone)]
+pub struct DpopSettings {
+    /// The proofs seen, against replays. In memory, per process: several
+    /// instances need a shared store instead.
+    pub replay: Arc<ReplayCache>,
+    /// Seconds a proof is accepted after its `iat`.
+    pub proof_lifetime: i64,
+}
+
+impl Default for DpopSettings {
+    fn default() -> Self {
+        static SHARED: std::sync::OnceLock<Arc<ReplayCache>> = std::sync::OnceLock::new();
+        DpopSettings {
+            replay: SHARED.get_or_init(|| Arc::new(ReplayCache::new(100_000))).clone(),
+            proof_lifetime: 60,
+        }
+    }
+}
+
+fn possession_of(req: &HttpRequest, dpop_scheme: bool) -> Possession {
+    let settings = req
+        .app_data::<web::Data<DpopSettings>>()
+        .map(|d| d.get_ref().clone())
+        .unwrap_or_default();
+    let mut values = req.headers().get_all("dpop");
+    let proof = match (values.next(), values.next()) {
+        (None, _) => Ok(None),
+        (Some(_), Some(_)) => Err(invalid_dpop("more than one DPoP header")),
+        (Some(v), None) => v
+            .to_str()
+            .map(|s| Some(s.to_owned()))
+            .map_err(|_| invalid_dpop("the DPoP header is not ASCII")),
+    };
+    let info = req.connection_info();
+    Possession {
+        dpop_scheme,
+        proof,
+        method: req.method().as_str().to_owned(),
+        url: format!("{}://{}{}", info.scheme(), info.host(), req.path()),
+        replay: settings.replay,
+        lifetime: settings.proof_lifetime,
+    }
+}
+
+fn invalid_dpop(description: &str) -> BearerError {
+    BearerError::InvalidDpop {
+        description: description.to_owned(),
+    }
+}
+
+/// RFC 9449 §7: a bound token only under the `DPoP` scheme with a valid,
+/// unused proof by its key (with `ath`); an unbound one only as a bearer.
+fn check_possession(claims: &Claims, token: &str, p: Possession) -> Result<(), BearerError> {
+    let Some(jkt) = claims.cnf_jkt.as_deref() else {
+        if p.dpop_scheme {
+            return Err(invalid_dpop("the access token is not DPoP-bound"));
+        }
+        return Ok(());
+    };
+    if !p.dpop_scheme {
+        return Err(invalid_dpop(
+            "the access token is DPoP-bound: send it with Authorization: DPoP and a proof",
+        ));
+    }
+    let raw = p.proof?.ok_or_else(|| invalid_dpop("a DPoP proof is required"))?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let proof = dpop::check_proof(
+        &raw,
+        &dpop::Expected {
+            method: &p.method,
+            url: &p.url,
+            access_token: Some(token),
+            now,
+            lifetime: p.lifetime,
+        },
+    )
+    .map_err(|e| invalid_dpop(e.0))?;
+    if proof.jkt != jkt {
+        return Err(invalid_dpop("the DPoP proof is not by the token's key"));
+    }
+    if !p.replay.first_use(&proof, now, p.lifetime) {
+        return Err(invalid_dpop("the DPoP proof was already used"));
+    }
+    Ok(())
 }
 
 fn verifier_of(req: &HttpRequest) -> Option<Verifier> {
@@ -368,12 +505,18 @@ impl FromRequest for AccessToken {
         let Some(verifier) = verifier_of(req) else {
             return Box::pin(async { Err(BearerError::NotConfigured) });
         };
-        let token = bearer_token(req).map(str::to_owned);
+        let presented = presented_token(req).map(|(t, dpop)| (t.to_owned(), dpop));
+        let possession = presented.as_ref().ok().map(|(_, dpop)| possession_of(req, *dpop));
         Box::pin(async move {
             let realm = verifier.audience();
-            let token = token.map_err(|e| with_realm(e, realm))?;
+            let (token, _) = presented.map_err(|e| with_realm(e, realm))?;
             match verifier.verify(&token).await {
-                Ok(claims) => Ok(AccessToken(claims)),
+                Ok(claims) => {
+                    if let Some(possession) = possession {
+                        check_possession(&claims, &token, possession)?;
+                    }
+                    Ok(AccessToken(claims))
+                }
                 Err(e) => Err(BearerError::from_verify(e, Some(realm.to_owned()))),
             }
         })

@@ -33,6 +33,10 @@ pub struct Claims {
     /// (or, for client credentials, the client's) roles for this token's
     /// audience. Empty when the token carries none.
     pub roles: Vec<String>,
+    /// The thumbprint of the DPoP key the token is bound to (`cnf.jkt`,
+    /// RFC 9449 §6.1), if any: such a token is used only with a DPoP proof
+    /// by that key ([`crate::dpop`]).
+    pub cnf_jkt: Option<String>,
 }
 
 /// A scope the route requires and the token was not granted. With the `actix`
@@ -127,6 +131,12 @@ struct RawClaims {
     scope: Option<String>,
     sid: Option<String>,
     roles: Option<Vec<String>>,
+    cnf: Option<RawConfirmation>,
+}
+
+#[derive(Deserialize)]
+struct RawConfirmation {
+    jkt: Option<String>,
 }
 
 /// What a signature-checked payload is held against.
@@ -200,5 +210,6 @@ pub(crate) fn check(payload: &[u8], expect: &Expect<'_>) -> Result<Claims, Inval
         iat,
         nbf: raw.nbf,
         roles: raw.roles.unwrap_or_default(),
+        cnf_jkt: raw.cnf.and_then(|c| c.jkt),
     })
 }

@@ -160,9 +160,11 @@
 #[cfg(feature = "actix")]
 pub mod actix;
 mod claims;
+pub mod dpop;
 mod error;
 mod introspect;
 mod jwks;
+pub mod protected_resource;
 mod verifier;
 
 #[cfg(feature = "redis")]

@@ -105,6 +105,7 @@ fn claims_for(sub: &str, sid: Option<&str>) -> Claims {
         iat: 0,
         nbf: None,
         roles: vec!["editor".into()],
+        cnf_jkt: None,
     }
 }
 

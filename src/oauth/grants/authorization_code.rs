@@ -5,10 +5,11 @@
 use super::{user_roles, TokenResponse};
 use crate::domain::{CodeChallenge, CodeVerifier, GrantType, ScopeSet};
 use crate::oauth::clients::Client;
+use crate::oauth::dpop;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::openid::{self, issue, issue::IdTokenGrant, subject};
-use crate::oauth::tokens::{issue_access, new_refresh, Grant, RefreshBase};
+use crate::oauth::tokens::{issue_bound, new_refresh, Grant, RefreshBase};
 use crate::oauth::{secrets, Context};
 use crate::storage::{self, tokens};
 
@@ -16,6 +17,7 @@ pub(super) async fn exchange(
     ctx: &Context,
     client: &Client,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let code = params.require("code").map_err(OAuthError::invalid_request)?;
     let verifier = params
@@ -34,6 +36,13 @@ pub(super) async fn exchange(
         return Err(OAuthError::invalid_grant("the authorization code is invalid"));
     };
     check_code(ctx, client, params, &row, verifier.as_ref(), now).await?;
+    // RFC 9449 §10: a code bound to a key (`dpop_jkt`) is redeemed with a
+    // proof by that key only.
+    if row.dpop_jkt.is_some() && row.dpop_jkt.as_deref() != jkt {
+        return Err(dpop::invalid(
+            "the authorization code is bound to another DPoP key",
+        ));
+    }
 
     // Everything is prepared first, then written in one transaction with the
     // redemption itself: all of it happens, or none.
@@ -53,9 +62,9 @@ pub(super) async fn exchange(
         act: None,
         origin_jti: None,
     };
-    let access = issue_access(ctx, &grant).await?;
+    let access = issue_bound(ctx, &grant, i64::MAX, jkt).await?;
     let id_token = id_token(ctx, client, &row, (&sub, sid.as_deref()), &scope, &access.token).await?;
-    let (refresh, family) = prepare_refresh(ctx, client, &row);
+    let (refresh, family) = prepare_refresh(ctx, client, &row, jkt);
     let jti = access.claims.jti.clone();
     let (user_id, session) = (row.user_id.clone(), row.session_id.clone());
     let (client_id, code_created_at) = (row.client_id.clone(), row.created_at);
@@ -173,6 +182,7 @@ fn prepare_refresh(
     ctx: &Context,
     client: &Client,
     row: &tokens::CodeRow,
+    jkt: Option<&str>,
 ) -> (Option<String>, Option<tokens::RefreshRow>) {
     if client.allows(GrantType::RefreshToken) {
         let base = RefreshBase {
@@ -182,6 +192,8 @@ fn prepare_refresh(
             scope: &row.scope,
             audience: &row.audience,
             auth_time: row.auth_time,
+            // RFC 9449 §5.0: a public client's refresh token is bound to its key.
+            dpop_jkt: jkt.filter(|_| client.is_public),
         };
         let (token, refresh_row) = new_refresh(ctx, None, None, base);
         (Some(token), Some(refresh_row))

@@ -12,7 +12,7 @@ use crate::oauth::device::SLOW_DOWN_STEP;
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::form::Params;
 use crate::oauth::openid::{self, issue, issue::IdTokenGrant, subject};
-use crate::oauth::tokens::{issue_access, new_refresh, Grant, RefreshBase};
+use crate::oauth::tokens::{issue_bound, new_refresh, Grant, RefreshBase};
 use crate::oauth::{secrets, Context};
 use crate::storage::device_authorizations::{self as store, DeviceRow};
 use crate::storage::{self, tokens};
@@ -21,6 +21,7 @@ pub(super) async fn exchange(
     ctx: &Context,
     client: &Client,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let device_code = params
         .require("device_code")
@@ -42,7 +43,7 @@ pub(super) async fn exchange(
             ErrorCode::AccessDenied,
             "the user denied the request",
         )),
-        store::APPROVED => issue_tokens(ctx, client, row, now).await,
+        store::APPROVED => issue_tokens(ctx, client, row, now, jkt).await,
         _ => Err(poll(ctx, hash, now).await?),
     }
 }
@@ -76,6 +77,7 @@ async fn issue_tokens(
     client: &Client,
     row: DeviceRow,
     now: i64,
+    jkt: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let (Some(user_id), Some(granted)) = (row.user_id.clone(), row.granted_scope.clone()) else {
         tracing::error!(client_id = %row.client_id, "an approved device authorization has no user or scope");
@@ -100,7 +102,7 @@ async fn issue_tokens(
         act: None,
         origin_jti: None,
     };
-    let access = issue_access(ctx, &grant).await?;
+    let access = issue_bound(ctx, &grant, i64::MAX, jkt).await?;
     let id_token = match openid::is_openid(&scope) {
         true => Some(
             issue::issue(
@@ -129,6 +131,8 @@ async fn issue_tokens(
                 scope: &granted,
                 audience: &audience,
                 auth_time: row.auth_time,
+                // RFC 9449 §5.0: a public client's refresh token is bound to its key.
+                dpop_jkt: jkt.filter(|_| client.is_public),
             };
             let (token, refresh_row) = new_refresh(ctx, None, None, base);
             (Some(token), Some(refresh_row))

@@ -13,8 +13,10 @@ use crate::domain::{GrantType, ScopeSet};
 use crate::oauth::apis;
 pub(super) use crate::oauth::apis::user_roles;
 use crate::oauth::clients::{self, Client};
+use crate::oauth::dpop;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
+use crate::oauth::metadata::TOKEN_PATH;
 use crate::oauth::tokens::IssuedAccess;
 use crate::oauth::Context;
 use serde::Serialize;
@@ -25,7 +27,7 @@ use std::sync::Arc;
 pub struct TokenResponse {
     /// The JWT.
     pub access_token: String,
-    /// Always `Bearer` (RFC 6750).
+    /// `Bearer` (RFC 6750), or `DPoP` for a key-bound token (RFC 9449 §5.1).
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: i64,
@@ -47,7 +49,12 @@ impl TokenResponse {
     fn new(ctx: &Context, access: IssuedAccess, refresh_token: Option<String>) -> TokenResponse {
         TokenResponse {
             access_token: access.token,
-            token_type: "Bearer",
+            // RFC 9449 §5.1: `DPoP` for a token bound to a key.
+            token_type: if access.claims.cnf.is_some() {
+                "DPoP"
+            } else {
+                "Bearer"
+            },
             expires_in: ctx.settings.access_token_ttl,
             scope: access.claims.scope,
             refresh_token,
@@ -63,12 +70,14 @@ impl TokenResponse {
 }
 
 /// Handles one token request from `peer` (the remote address, which the
-/// password grant's throttle counts).
+/// password grant's throttle counts), with the request's `DPoP` proof
+/// header, if any (RFC 9449 §5).
 pub async fn exchange(
     ctx: &Context,
     params: &Params,
     authorization: Option<&[u8]>,
     peer: &str,
+    dpop_header: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let grant_name = params
         .require("grant_type")
@@ -91,13 +100,22 @@ pub async fn exchange(
             "this client may not use the {grant} grant"
         )));
     }
+    // Checked once the client is known, so that only a client's own
+    // requests record proofs as used.
+    let proof = dpop::check(ctx, dpop_header, "POST", TOKEN_PATH, None).await?;
+    // RFC 9449 §5.2: a client registered with `dpop_bound_access_tokens`
+    // gets bound tokens only.
+    if proof.is_none() && client.security.dpop_bound_access_tokens {
+        return Err(dpop::invalid("this client must present a DPoP proof"));
+    }
+    let jkt = proof.as_ref().map(|p| p.jkt.as_str());
     let response = match grant {
-        GrantType::ClientCredentials => client_credentials::exchange(ctx, &client, params).await,
-        GrantType::Password => password::exchange(ctx, &client, params, peer).await,
-        GrantType::RefreshToken => refresh_token::exchange(ctx, &client, params).await,
-        GrantType::AuthorizationCode => authorization_code::exchange(ctx, &client, params).await,
-        GrantType::TokenExchange => token_exchange::exchange(ctx, &client, params).await,
-        GrantType::DeviceCode => device_code::exchange(ctx, &client, params).await,
+        GrantType::ClientCredentials => client_credentials::exchange(ctx, &client, params, jkt).await,
+        GrantType::Password => password::exchange(ctx, &client, params, peer, jkt).await,
+        GrantType::RefreshToken => refresh_token::exchange(ctx, &client, params, jkt).await,
+        GrantType::AuthorizationCode => authorization_code::exchange(ctx, &client, params, jkt).await,
+        GrantType::TokenExchange => token_exchange::exchange(ctx, &client, params, jkt).await,
+        GrantType::DeviceCode => device_code::exchange(ctx, &client, params, jkt).await,
         GrantType::Implicit => unreachable!("refused above"),
     }?;
     ctx.metrics.token_issued(grant);

@@ -9,7 +9,7 @@ use crate::oauth::clients::Client;
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::form::Params;
 use crate::oauth::openid::{self, issue, issue::IdTokenGrant, subject};
-use crate::oauth::tokens::{issue_access, new_refresh, Grant, RefreshBase};
+use crate::oauth::tokens::{issue_bound, new_refresh, Grant, RefreshBase};
 use crate::oauth::Context;
 use secrecy::SecretString;
 
@@ -18,6 +18,7 @@ pub(super) async fn exchange(
     client: &Client,
     params: &Params,
     peer: &str,
+    jkt: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     if !client.is_trusted {
         return Err(OAuthError::unauthorized_client(
@@ -54,7 +55,7 @@ pub(super) async fn exchange(
     let auth_time = ctx.clock.now();
     let sub = subject::for_client(ctx, client, &user.id).await?;
     let roles = user_roles(ctx, &dir, &user.id, &aud).await?;
-    let access = issue_access(
+    let access = issue_bound(
         ctx,
         &Grant {
             sub: &sub,
@@ -66,6 +67,8 @@ pub(super) async fn exchange(
             act: None,
             origin_jti: None,
         },
+        i64::MAX,
+        jkt,
     )
     .await?;
     // No browser session stands behind it: no `sid`, and no `nonce`
@@ -93,6 +96,8 @@ pub(super) async fn exchange(
             scope: &scope_text,
             audience: &aud,
             auth_time: Some(auth_time),
+            // RFC 9449 §5.0: a public client's refresh token is bound to its key.
+            dpop_jkt: jkt.filter(|_| client.is_public),
         };
         let (token, row) = new_refresh(ctx, None, None, base);
         ctx.db

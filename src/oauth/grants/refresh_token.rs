@@ -7,10 +7,11 @@ use super::{user_roles, TokenResponse};
 use crate::domain::ScopeSet;
 use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::clients::Client;
+use crate::oauth::dpop;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::openid::{self, issue, issue::IdTokenGrant, subject};
-use crate::oauth::tokens::{issue_access, new_refresh, Grant, RefreshBase};
+use crate::oauth::tokens::{issue_bound, new_refresh, Grant, RefreshBase};
 use crate::oauth::{secrets, Context};
 use crate::storage::{self, tokens};
 
@@ -23,6 +24,7 @@ pub(super) async fn exchange(
     ctx: &Context,
     client: &Client,
     params: &Params,
+    jkt: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let presented = params
         .require("refresh_token")
@@ -39,10 +41,23 @@ pub(super) async fn exchange(
             "the refresh token is expired or revoked",
         ));
     }
+    // RFC 9449 §5.0: a refresh token bound to a key (a public client's)
+    // is used with a proof by that key only.
+    if let Some(bound) = row.dpop_jkt.as_deref() {
+        match jkt {
+            None => return Err(dpop::invalid("this refresh token requires a DPoP proof")),
+            Some(jkt) if jkt != bound => {
+                return Err(OAuthError::invalid_grant(
+                    "the refresh token is bound to another DPoP key",
+                ))
+            }
+            Some(_) => {}
+        }
+    }
     let scope = narrowed_scope(&row, params)?;
     still_authorized(ctx, &row).await?;
     let refresh = rotate(ctx, client, &row, hash, now).await?;
-    respond(ctx, client, &row, &scope, refresh).await
+    respond(ctx, client, &row, &scope, refresh, jkt).await
 }
 
 /// The stored refresh token with this hash; an unknown one is invalid.
@@ -133,6 +148,8 @@ async fn rotate(
         scope: &row.scope,
         audience: &row.audience,
         auth_time: row.auth_time,
+        // The binding carries across rotation.
+        dpop_jkt: row.dpop_jkt.as_deref(),
     };
     let (new_token, new_row) = new_refresh(ctx, Some(&row.family_id), Some(&row.token_hash), base);
     let grace = ctx.settings.refresh_grace_period;
@@ -195,6 +212,7 @@ async fn respond(
     row: &tokens::RefreshRow,
     scope: &ScopeSet,
     refresh: String,
+    jkt: Option<&str>,
 ) -> Result<TokenResponse, OAuthError> {
     let sub = match row.user_id.as_deref() {
         Some(user_id) => subject::for_client(ctx, client, user_id).await?,
@@ -218,7 +236,7 @@ async fn respond(
         act: None,
         origin_jti: None,
     };
-    let access = issue_access(ctx, &grant).await?;
+    let access = issue_bound(ctx, &grant, i64::MAX, jkt).await?;
     // Core §12.2: the same `sub` and `auth_time` as at first, no `nonce`.
     let id_token = if openid::is_openid(scope) && row.user_id.is_some() {
         let grant = IdTokenGrant {

@@ -36,7 +36,12 @@ use serde_json::json;
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
 
 /// Handles a token-exchange request from `client`.
-pub async fn exchange(ctx: &Context, client: &Client, params: &Params) -> Result<TokenResponse, OAuthError> {
+pub async fn exchange(
+    ctx: &Context,
+    client: &Client,
+    params: &Params,
+    jkt: Option<&str>,
+) -> Result<TokenResponse, OAuthError> {
     let subject_token = params
         .require("subject_token")
         .map_err(OAuthError::invalid_request)?;
@@ -148,7 +153,7 @@ pub async fn exchange(ctx: &Context, client: &Client, params: &Params) -> Result
     };
     // Revoking the subject token (or the one it came from) ends this one.
     let origin = live.claims.origin();
-    let issued = tokens::issue_access_until(
+    let issued = tokens::issue_bound(
         ctx,
         &Grant {
             sub: &sub,
@@ -161,6 +166,7 @@ pub async fn exchange(ctx: &Context, client: &Client, params: &Params) -> Result
             origin_jti: Some(origin),
         },
         live.claims.exp,
+        jkt,
     )
     .await?;
     let expires_in = issued.claims.exp - issued.claims.iat;

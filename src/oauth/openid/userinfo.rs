@@ -8,6 +8,7 @@ use crate::domain::ScopeSet;
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
 use crate::oauth::liveness::{self, Verdict};
+use crate::oauth::metadata::USERINFO_PATH;
 use crate::oauth::openid::{claims, subject, OPENID_SCOPE};
 use crate::oauth::Context;
 use serde_json::{json, Map, Value};
@@ -27,6 +28,10 @@ pub enum BearerError {
     /// The token is malformed, not ours, expired or no longer live: 401
     /// `invalid_token`.
     InvalidToken(String),
+    /// A DPoP-bound token without a valid proof by its key, or sent as a
+    /// bearer token: 401 `invalid_token` with a `DPoP` challenge
+    /// (RFC 9449 §7.1).
+    InvalidDpop(String),
     /// The token lacks `openid`: 403 `insufficient_scope`.
     InsufficientScope,
     /// Our side failed (database away, storage error): the OAuth error
@@ -50,7 +55,7 @@ impl BearerError {
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         match self {
-            BearerError::Missing | BearerError::InvalidToken(_) => 401,
+            BearerError::Missing | BearerError::InvalidToken(_) | BearerError::InvalidDpop(_) => 401,
             BearerError::InvalidRequest(_) => 400,
             BearerError::InsufficientScope => 403,
             BearerError::Server(e) => e.status,
@@ -61,7 +66,7 @@ impl BearerError {
         match self {
             BearerError::Missing => None,
             BearerError::InvalidRequest(_) => Some("invalid_request"),
-            BearerError::InvalidToken(_) => Some("invalid_token"),
+            BearerError::InvalidToken(_) | BearerError::InvalidDpop(_) => Some("invalid_token"),
             BearerError::InsufficientScope => Some("insufficient_scope"),
             BearerError::Server(e) => Some(e.code.as_str()),
         }
@@ -70,7 +75,9 @@ impl BearerError {
     fn description(&self) -> String {
         match self {
             BearerError::Missing => "no access token was sent".into(),
-            BearerError::InvalidRequest(d) | BearerError::InvalidToken(d) => d.clone(),
+            BearerError::InvalidRequest(d) | BearerError::InvalidToken(d) | BearerError::InvalidDpop(d) => {
+                d.clone()
+            }
             BearerError::InsufficientScope => format!("the access token lacks the {OPENID_SCOPE} scope"),
             BearerError::Server(e) => e.description.clone(),
         }
@@ -83,6 +90,13 @@ impl BearerError {
             return None;
         }
         let mut params = vec![("realm", REALM.to_string())];
+        let scheme = match self {
+            BearerError::InvalidDpop(_) => {
+                params.push(("algs", crate::oauth::dpop::SIGNING_ALGS.join(" ")));
+                "DPoP"
+            }
+            _ => "Bearer",
+        };
         if let Some(code) = self.code() {
             params.push(("error", code.to_string()));
             params.push(("error_description", self.description()));
@@ -94,7 +108,7 @@ impl BearerError {
             .into_iter()
             .map(|(name, value)| format!("{name}=\"{}\"", quotable(&value)))
             .collect();
-        Some(format!("Bearer {}", params.join(", ")))
+        Some(format!("{scheme} {}", params.join(", ")))
     }
 
     /// The JSON body: the same code and description as the challenge, and
@@ -133,6 +147,12 @@ pub struct Presented<'a> {
 /// (§3.1: more than one method is `invalid_request`). The query string
 /// (§2.3) is refused: URLs end up in logs, histories and `Referer`s.
 pub fn locate_token(presented: &Presented<'_>) -> Result<String, BearerError> {
+    locate(presented).map(|(token, _)| token)
+}
+
+/// The access token of a request, and whether it came under the `DPoP`
+/// scheme (RFC 9449 §7.1) rather than `Bearer`.
+pub fn locate(presented: &Presented<'_>) -> Result<(String, bool), BearerError> {
     if presented.token_in_query {
         return Err(BearerError::InvalidRequest(
             "access tokens are not accepted in the query string; send an Authorization: Bearer header".into(),
@@ -145,18 +165,19 @@ pub fn locate_token(presented: &Presented<'_>) -> Result<String, BearerError> {
             "the access token was sent both in the Authorization header and in the body".into(),
         )),
         (Some(token), None) => Ok(token),
-        (None, Some(token)) => Ok(token.to_string()),
+        (None, Some(token)) => Ok((token.to_string(), false)),
         (None, None) => Err(BearerError::Missing),
     }
 }
 
-/// The token of an `Authorization` header, `None` if it uses another scheme
-/// (it then carries no access token).
-fn bearer_token(header: &[u8]) -> Result<Option<String>, BearerError> {
+/// The token of an `Authorization` header and whether its scheme is `DPoP`,
+/// `None` if it uses another scheme (it then carries no access token).
+fn bearer_token(header: &[u8]) -> Result<Option<(String, bool)>, BearerError> {
     let malformed = || BearerError::InvalidRequest("malformed Authorization header".into());
     let header = std::str::from_utf8(header).map_err(|_| malformed())?;
     let (scheme, token) = header.split_once(' ').unwrap_or((header, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let dpop = scheme.eq_ignore_ascii_case("dpop");
+    if !scheme.eq_ignore_ascii_case("bearer") && !dpop {
         return Ok(None);
     }
     // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -169,13 +190,28 @@ fn bearer_token(header: &[u8]) -> Result<Option<String>, BearerError> {
     if !b64token {
         return Err(malformed());
     }
-    Ok(Some(token.to_string()))
+    Ok(Some((token.to_string(), dpop)))
+}
+
+/// How a request presented its token: the scheme, and the `DPoP` proof
+/// header of a request with `method`, if any.
+pub struct Possession<'a> {
+    /// Whether the token came under the `DPoP` scheme.
+    pub dpop_scheme: bool,
+    /// The one `DPoP` header's value, if any.
+    pub proof: Option<&'a str>,
+    /// The request's method.
+    pub method: &'a str,
 }
 
 /// The userinfo response for `token` (Core §5.3.2): `sub` as the token's
 /// client sees the user (pairwise for a pairwise client, then equal to the
 /// token's own `sub`) and the claims its scopes release.
-pub async fn answer(ctx: &Context, token: &str) -> Result<Map<String, Value>, BearerError> {
+pub async fn answer(
+    ctx: &Context,
+    token: &str,
+    possession: &Possession<'_>,
+) -> Result<Map<String, Value>, BearerError> {
     let live = match liveness::check(ctx, token).await? {
         Verdict::Live(live) => live,
         Verdict::NotOurs => {
@@ -189,6 +225,48 @@ pub async fn answer(ctx: &Context, token: &str) -> Result<Map<String, Value>, Be
             ))
         }
     };
+    // RFC 9449 §7: a bound token only with a proof by its key, under the
+    // DPoP scheme; never as a bearer token.
+    match (live.claims.jkt(), possession.dpop_scheme) {
+        (Some(jkt), true) => {
+            let proof = crate::oauth::dpop::check(
+                ctx,
+                possession.proof,
+                possession.method,
+                USERINFO_PATH,
+                Some(token),
+            )
+            .await
+            .map_err(|e| match e.code {
+                crate::oauth::error::ErrorCode::InvalidDpopProof => BearerError::InvalidDpop(e.description),
+                _ => BearerError::Server(e),
+            })?;
+            match proof {
+                Some(proof) if proof.jkt == jkt => {}
+                Some(_) => {
+                    return Err(BearerError::InvalidDpop(
+                        "the DPoP proof is not by the token's key".into(),
+                    ))
+                }
+                None => {
+                    return Err(BearerError::InvalidDpop(
+                        "a DPoP-bound token needs a DPoP proof".into(),
+                    ))
+                }
+            }
+        }
+        (Some(_), false) => {
+            return Err(BearerError::InvalidDpop(
+                "the access token is DPoP-bound: send it with Authorization: DPoP and a proof".into(),
+            ))
+        }
+        (None, true) => {
+            return Err(BearerError::InvalidToken(
+                "the access token is not DPoP-bound; send it as a Bearer token".into(),
+            ))
+        }
+        (None, false) => {}
+    }
     let Some(user) = live.user else {
         return Err(BearerError::InvalidToken(
             "the access token was issued to a client for itself, not for a user".into(),
