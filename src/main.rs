@@ -39,16 +39,7 @@ fn main() -> ExitCode {
         Command::User(UserCommand::Delete { username }) => cli::delete_user(&settings, &username),
         Command::User(UserCommand::Unlock { username }) => cli::unlock_user(&settings, &username),
         Command::User(UserCommand::Role(command)) => cli::user_role(&settings, command),
-        Command::Client(ClientCommand::Create(args)) => cli::create_client(
-            &settings,
-            args.new_client(),
-            &args.introspect_for,
-            args.access_token_format,
-            args.require_par,
-            &args.keys,
-            args.dpop_bound_access_tokens,
-            args.json,
-        ),
+        Command::Client(ClientCommand::Create(args)) => cli::create_client(&settings, &args),
         Command::Client(ClientCommand::Update {
             client_id,
             introspect_for,

@@ -209,17 +209,10 @@ fn parse_format(s: &str) -> Result<AccessTokenFormat, String> {
 }
 
 /// `tollgate client create`
-pub fn create_client(
-    settings: &Settings,
-    new: registry::NewClient,
-    introspect_for: &[String],
-    format: Option<AccessTokenFormat>,
-    require_par: bool,
-    keys: &AuthMethodArgs,
-    dpop_bound: bool,
-    as_json: bool,
-) -> anyhow::Result<()> {
-    let keys = keys.source()?.flatten();
+pub fn create_client(settings: &Settings, args: &CreateClient) -> anyhow::Result<()> {
+    let (new, introspect_for, format) = (args.new_client(), &args.introspect_for, args.access_token_format);
+    let (require_par, dpop_bound, as_json) = (args.require_par, args.dpop_bound_access_tokens, args.json);
+    let keys = args.keys.source()?.flatten();
     if keys.is_some() && new.public {
         anyhow::bail!("a public client has no credentials: private_key_jwt is for confidential clients");
     }
