@@ -478,3 +478,6 @@ mod tests {
         assert_eq!(unverified_issuer("garbage"), None);
     }
 }
+
+#[cfg(test)]
+mod props;
