@@ -140,30 +140,7 @@ async fn proceed(
         .host_str()
         .unwrap_or_default()
         .to_string();
-    // The operator's catalogue gives scopes their words; a scope without
-    // one is shown by name.
-    let catalogue = crate::oauth::registry::catalogue(&ctx.db)
-        .await
-        .unwrap_or_default();
-    // Who stands behind an application no administrator has reviewed: its
-    // developer's account name and the home page it gave.
-    let owner = match (&request.client.owner_id, request.client.verified) {
-        (Some(owner), false) => crate::oauth::registry::owner_name(&ctx.db, owner)
-            .await
-            .unwrap_or_default(),
-        _ => None,
-    };
-    let scopes = request
-        .scope
-        .iter()
-        .map(|s| {
-            let words = catalogue
-                .iter()
-                .find(|(name, _)| name == s.as_str())
-                .map(|(_, d)| d.clone());
-            (s.as_str().to_string(), words)
-        })
-        .collect();
+    let (owner, scopes) = consent_facts(ctx, &request.client, &request.scope).await;
     pages::page_response(
         StatusCode::OK,
         &ConsentPage {
@@ -240,4 +217,35 @@ async fn decide(
         }
         _ => Err(PageError::bad_request("No decision was sent.")),
     }
+}
+
+/// What a consent page shows about a request besides the client's name:
+/// who stands behind an application no administrator has reviewed (its
+/// developer's account name), and each scope with the catalogue's words
+/// for it (a scope without any is shown by name).
+pub(super) async fn consent_facts(
+    ctx: &crate::oauth::Context,
+    client: &crate::oauth::clients::Client,
+    scope: &crate::domain::ScopeSet,
+) -> (Option<String>, Vec<(String, Option<String>)>) {
+    let catalogue = crate::oauth::registry::catalogue(&ctx.db)
+        .await
+        .unwrap_or_default();
+    let owner = match (&client.owner_id, client.verified) {
+        (Some(owner), false) => crate::oauth::registry::owner_name(&ctx.db, owner)
+            .await
+            .unwrap_or_default(),
+        _ => None,
+    };
+    let scopes = scope
+        .iter()
+        .map(|s| {
+            let words = catalogue
+                .iter()
+                .find(|(name, _)| name == s.as_str())
+                .map(|(_, d)| d.clone());
+            (s.as_str().to_string(), words)
+        })
+        .collect();
+    (owner, scopes)
 }

@@ -208,29 +208,7 @@ fn throttled(wait: i64) -> HttpResponse {
 async fn consent_page(state: &AppState, current: &Session, pending: &Pending) -> HttpResponse {
     let ctx = &state.oauth;
     let client = &pending.client;
-    // The operator's catalogue gives scopes their words; a scope without
-    // one is shown by name.
-    let catalogue = crate::oauth::registry::catalogue(&ctx.db)
-        .await
-        .unwrap_or_default();
-    // Who stands behind an application no administrator has reviewed.
-    let owner = match (&client.owner_id, client.verified) {
-        (Some(owner), false) => crate::oauth::registry::owner_name(&ctx.db, owner)
-            .await
-            .unwrap_or_default(),
-        _ => None,
-    };
-    let scopes = pending
-        .scope
-        .iter()
-        .map(|s| {
-            let words = catalogue
-                .iter()
-                .find(|(name, _)| name == s.as_str())
-                .map(|(_, d)| d.clone());
-            (s.as_str().to_string(), words)
-        })
-        .collect();
+    let (owner, scopes) = super::authorize::consent_facts(ctx, client, &pending.scope).await;
     let user_code = device::user_code::display(&pending.user_code);
     page_response(
         StatusCode::OK,

@@ -73,7 +73,7 @@ pub async fn authorize(
             GrantType::DeviceCode
         )));
     }
-    let scope = requested_scope(client, params)?;
+    let scope = crate::oauth::grants::requested_scope(params, &client.scopes)?;
     // The audience is checked now, so a wrong resource fails here rather
     // than after the user approved (the token request repeats the rule).
     let directory = ctx.apis.get().await?;
@@ -132,21 +132,6 @@ pub async fn authorize(
         expires_in: ctx.settings.device_code_ttl,
         interval: ctx.settings.device_poll_interval,
     })
-}
-
-/// RFC 6749 §3.3: the scope asked for, within the client's; none asked
-/// for is all of the client's.
-fn requested_scope(client: &Client, params: &Params) -> Result<ScopeSet, OAuthError> {
-    let Some(raw) = params.get("scope") else {
-        return Ok(client.scopes.clone());
-    };
-    let asked = ScopeSet::parse(raw).map_err(|e| OAuthError::invalid_scope(e.0))?;
-    if !asked.is_subset(&client.scopes) {
-        return Err(OAuthError::invalid_scope(
-            "the requested scope exceeds what this client may have",
-        ));
-    }
-    Ok(asked)
 }
 
 /// A device authorization waiting for its user.

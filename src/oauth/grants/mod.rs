@@ -124,7 +124,7 @@ pub async fn exchange(
 
 /// The scope to grant: what was asked for, which must be within `allowed`;
 /// everything allowed when nothing was asked for (RFC 6749 §3.3).
-fn requested_scope(params: &Params, allowed: &ScopeSet) -> Result<ScopeSet, OAuthError> {
+pub(crate) fn requested_scope(params: &Params, allowed: &ScopeSet) -> Result<ScopeSet, OAuthError> {
     let Some(raw) = params.get("scope") else {
         return Ok(allowed.clone());
     };
