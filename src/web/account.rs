@@ -2,6 +2,7 @@
 //! email address) with a form to change it, and the applications they
 //! have allowed, with a button to withdraw each.
 
+use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::{session, AppState};
@@ -115,6 +116,7 @@ async fn render(
     let form = typed.unwrap_or_else(|| ProfileForm::stored(&stored));
     Ok(pages::page_response(
         status,
+        &Nav::of(&current),
         &AccountPage {
             username: &current.username,
             apps,

@@ -4,6 +4,7 @@
 //! user or client, 50 events a page. Anyone else gets a 404: the pages'
 //! existence is not theirs to learn.
 
+use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, query, read_form, see_other};
 use super::session;
@@ -69,6 +70,7 @@ async fn users(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespo
     let lockouts = throttle::in_force(ctx).await?;
     Ok(pages::page_response(
         StatusCode::OK,
+        &Nav::of(&current),
         &UsersPage {
             username: &current.username,
             users,
@@ -127,7 +129,7 @@ fn encode(s: &str) -> String {
 
 async fn audit_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let params = query(&req)?;
-    administrator(&state, &req, "%2Fadmin%2Faudit").await?;
+    let current = administrator(&state, &req, "%2Fadmin%2Faudit").await?;
     let user = params.get("user").unwrap_or("").trim().to_string();
     let client = params.get("client").unwrap_or("").trim().to_string();
     let before_id = match params.get("before").filter(|b| !b.is_empty()) {
@@ -188,6 +190,7 @@ async fn audit_page(state: web::Data<AppState>, req: HttpRequest) -> Result<Http
         .collect();
     Ok(pages::page_response(
         StatusCode::OK,
+        &Nav::of(&current),
         &AuditPage {
             events,
             user: &user,

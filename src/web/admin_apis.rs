@@ -4,6 +4,7 @@
 //! rules are the CLI's (`oauth::apis`); anyone else gets a 404.
 
 use super::admin::{admin_form, administrator};
+use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, see_other};
 use super::AppState;
@@ -66,7 +67,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
         csrf: &current.csrf,
         created: None,
     };
-    Ok(pages::page_response(StatusCode::OK, &page))
+    Ok(pages::page_response(StatusCode::OK, &Nav::of(&current), &page))
 }
 
 async fn create(
@@ -101,7 +102,7 @@ async fn create(
         csrf: &current.csrf,
         created: Some((id, secret.expose_secret().to_string())),
     };
-    Ok(pages::page_response(StatusCode::OK, &page))
+    Ok(pages::page_response(StatusCode::OK, &Nav::of(&current), &page))
 }
 
 async fn update(
@@ -147,7 +148,7 @@ async fn delete(
             api,
             csrf: &current.csrf,
         };
-        return Ok(pages::page_response(StatusCode::OK, &page));
+        return Ok(pages::page_response(StatusCode::OK, &Nav::of(&current), &page));
     }
     let introspection_client = apis::view(&ctx.db, identifier)
         .await?

@@ -1,6 +1,7 @@
 //! The authorization endpoint in the browser: sign-in, consent, and the
 //! redirect back to the client.
 
+use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, read_form, see_other, ConsentPage};
 use super::{session, AppState};
@@ -143,6 +144,7 @@ async fn proceed(
     let (owner, scopes) = consent_facts(ctx, &request.client, &request.scope).await;
     pages::page_response(
         StatusCode::OK,
+        &Nav::of(current),
         &ConsentPage {
             client_name: &request.client.name,
             verified: request.client.verified,

@@ -4,6 +4,7 @@
 //! user code, sees the application and the scopes, and approves or denies
 //! (§3.3).
 
+use super::nav::Nav;
 use super::oauth_endpoints::{
     authenticate, authorization_header, error_response, method_not_allowed, no_store,
     read_form as read_oauth_form,
@@ -134,6 +135,7 @@ async fn entry(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespo
 fn entry_page(status: StatusCode, current: &Session, typed: &str, error: Option<&str>) -> HttpResponse {
     page_response(
         status,
+        &Nav::of(current),
         &EntryPage {
             username: &current.username,
             csrf: &current.csrf,
@@ -212,6 +214,7 @@ async fn consent_page(state: &AppState, current: &Session, pending: &Pending) ->
     let user_code = device::user_code::display(&pending.user_code);
     page_response(
         StatusCode::OK,
+        &Nav::of(current),
         &ConsentPage {
             client_name: &client.name,
             verified: client.verified,
@@ -262,7 +265,7 @@ async fn decide(
 }
 
 fn done(title: &str, message: &str) -> HttpResponse {
-    page_response(StatusCode::OK, &DonePage { title, message })
+    page_response(StatusCode::OK, &Nav::none(), &DonePage { title, message })
 }
 
 /// 400: the code was decided or expired meanwhile.

@@ -1,5 +1,6 @@
 //! The sign-in page (sign-out is in `logout`).
 
+use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, read_form, see_other, LoginPage};
 use super::session;
@@ -31,6 +32,7 @@ fn render_login(
     let csrf = secrets::random_secret();
     let mut response = pages::page_response(
         status,
+        &Nav::signed_out(),
         &LoginPage {
             csrf: &csrf,
             return_to,

@@ -12,6 +12,7 @@
 //! page, with a link back rather than a redirect, so that anyone who
 //! registers a client cannot use Tollgate as a redirector.
 
+use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::session;
@@ -77,7 +78,7 @@ fn signed_out(request: &LogoutRequest) -> HttpResponse {
         (Some(client), Some(url)) => Some((client.name.as_str(), url.as_str())),
         _ => None,
     };
-    pages::page_response(StatusCode::OK, &SignedOutPage { back })
+    pages::page_response(StatusCode::OK, &Nav::none(), &SignedOutPage { back })
 }
 
 /// `GET /logout`, `GET /oauth2/logout`: the request, checked; the
@@ -161,6 +162,7 @@ async fn ask(state: &AppState, req: &HttpRequest, params: &Params) -> HttpRespon
     let client_id = request.client.as_ref().map(|c| c.id.as_str()).unwrap_or("");
     pages::page_response(
         StatusCode::OK,
+        &Nav::of(&current),
         &LogoutPage {
             client_name: request.client.as_ref().map(|c| c.name.as_str()),
             other_account,

@@ -14,6 +14,7 @@ mod gateway;
 mod health;
 mod login;
 mod logout;
+pub mod nav;
 mod oauth_endpoints;
 mod page_error;
 mod pages;

@@ -2,6 +2,7 @@
 //! the forms they post.
 
 use super::body::{self, BodyError};
+use super::nav::{self, Nav};
 use super::page_error::PageError;
 use crate::oauth::form::{Params, MAX_BODY_BYTES};
 use actix_web::http::{header, StatusCode};
@@ -43,9 +44,12 @@ pub struct ConsentPage<'a> {
 
 /// The headers of every page: no framing (clickjacking), no sniffing, no
 /// referrer (URLs may carry codes), no caching (pages carry CSRF tokens),
-/// nothing loaded from anywhere but here.
-pub fn page_response(status: StatusCode, template: &impl Template) -> HttpResponse {
-    let body = match template.render() {
+/// nothing loaded from anywhere but here. `nav` is the header (see `nav`).
+pub fn page_response(status: StatusCode, nav: &Nav, template: &impl Template) -> HttpResponse {
+    let body = match template
+        .render()
+        .and_then(|body| Ok(body.replacen(nav::MARKER, &nav.render()?, 1)))
+    {
         Ok(body) => body,
         Err(e) => {
             tracing::error!(error = %e, "a template failed to render");
@@ -81,7 +85,7 @@ pub fn see_other(location: &str) -> HttpResponse {
 
 /// An error page with `status`.
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    page_response(status, &ErrorPage { title, message })
+    page_response(status, &Nav::none(), &ErrorPage { title, message })
 }
 
 #[derive(Template)]
@@ -94,7 +98,11 @@ struct UnverifiedErrorPage<'a> {
 /// 400 page for an error in a request from an application no
 /// administrator verified: its name and a plain link back, no redirect.
 pub fn unverified_client_error(client_name: &str, url: &str) -> HttpResponse {
-    page_response(StatusCode::BAD_REQUEST, &UnverifiedErrorPage { client_name, url })
+    page_response(
+        StatusCode::BAD_REQUEST,
+        &Nav::none(),
+        &UnverifiedErrorPage { client_name, url },
+    )
 }
 
 /// 400 page for a malformed request.

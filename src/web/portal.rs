@@ -4,6 +4,7 @@
 //! 404, never a 403: its existence is not theirs to learn.
 
 use super::app_form::AppForm;
+use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::session;
@@ -147,6 +148,7 @@ fn form_page(
     let action = row.map_or("/portal/apps".to_string(), |r| format!("/portal/apps/{}", r.id));
     pages::page_response(
         status,
+        &Nav::of(current),
         &AppFormPage {
             client_id: row.map(|r| r.id.as_str()),
             action,
@@ -183,6 +185,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
         .collect();
     Ok(pages::page_response(
         StatusCode::OK,
+        &Nav::of(&current),
         &PortalPage {
             username: &current.username,
             is_admin: current.is_admin,
@@ -255,6 +258,7 @@ async fn create(
         .map(|s| s.expose_secret().to_string());
     Ok(pages::page_response(
         StatusCode::CREATED,
+        &Nav::of(&current),
         &SecretPage {
             heading: "Application registered",
             client_id: &registered.client_id,
@@ -356,6 +360,7 @@ async fn rotate(
         .ok_or_else(|| PageError::bad_request("A public client has no secret to rotate."))?;
     Ok(pages::page_response(
         StatusCode::OK,
+        &Nav::of(&current),
         &SecretPage {
             heading: "New client secret",
             client_id: &row.id,

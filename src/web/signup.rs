@@ -2,6 +2,7 @@
 //! email address (and a name, if given), a session, and on to the portal.
 //! Limited per address like dynamic registration.
 
+use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::session;
@@ -71,6 +72,7 @@ fn render_signup(
     let csrf = secrets::random_secret();
     let mut response = pages::page_response(
         status,
+        &Nav::signed_out(),
         &SignupPage {
             csrf: &csrf,
             form,
