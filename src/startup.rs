@@ -282,6 +282,7 @@ pub fn protocol_settings(s: &Settings) -> ProtocolSettings {
         backchannel_logout_max_attempts: s.backchannel_logout_max_attempts,
         backchannel_logout_private_addresses: s.backchannel_logout_private_addresses,
         outbound_private_addresses: s.outbound_private_addresses,
+        client_id_metadata_documents: s.client_id_metadata_documents,
         events_enabled: s.events_url.is_some(),
         events_retention: s.events_retention,
         session_store: s.session_store_url.is_some(),

@@ -235,7 +235,12 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "outbound_private_addresses",
         default: "false",
-        help: "whether jwks_uri fetches may reach loopback, private or link-local addresses, and plain http on loopback (development only)",
+        help: "whether jwks_uri and client ID metadata document fetches may reach loopback, private or link-local addresses, and plain http on loopback (development only)",
+    },
+    Key {
+        name: "client_id_metadata_documents",
+        default: "false",
+        help: "whether a `client_id` that is an https URL is resolved by fetching its client ID metadata document (clients no one registered, e.g. MCP clients)",
     },
     Key {
         name: "session_store_url",

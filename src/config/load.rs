@@ -133,6 +133,7 @@ impl Settings {
             backchannel_logout_private_addresses: src
                 .parse("backchannel_logout_private_addresses", boolean)?,
             outbound_private_addresses: src.parse("outbound_private_addresses", boolean)?,
+            client_id_metadata_documents: src.parse("client_id_metadata_documents", boolean)?,
             session_store_url: src.parse("session_store_url", |v| url_of(v, &["redis", "rediss"]))?,
             events_url: src.parse("events_url", |v| url_of(v, &["nats", "tls"]))?,
             events_retention: src.parse("events_retention", seconds(0, 31_536_000))?,

@@ -117,6 +117,8 @@ pub struct Settings {
     /// Whether fetches on a registrant's behalf (`jwks_uri`) may reach
     /// loopback, private or link-local addresses, and http on loopback.
     pub outbound_private_addresses: bool,
+    /// Whether an https `client_id` is resolved from its metadata document.
+    pub client_id_metadata_documents: bool,
     /// The Redis sessions are projected to (`redis://…`); `None`: none.
     pub session_store_url: Option<String>,
     /// The NATS server events are published to (`nats://…`); `None`: none.

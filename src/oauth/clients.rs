@@ -6,7 +6,7 @@ use crate::domain::Clock;
 use crate::domain::{AccessTokenFormat, GrantType, RedirectUri, ScopeSet};
 use crate::oauth::error::OAuthError;
 use crate::oauth::form::Params;
-use crate::oauth::{client_assertion, secrets};
+use crate::oauth::{client_assertion, metadata_documents, secrets};
 use crate::storage::clients::{ClientRow, ClientSecurity, OpenIdSettings};
 use crate::storage::{self, Database};
 use base64::engine::general_purpose::STANDARD;
@@ -115,6 +115,21 @@ impl Client {
     pub fn with_security(mut self, security: ClientSecurity) -> Client {
         self.security = security;
         self
+    }
+
+    /// Whether this client came from a client ID metadata document that is
+    /// no longer fresh at `now` (and must be fetched again before use).
+    pub fn document_is_stale(&self, now: i64) -> bool {
+        self.security
+            .metadata_document_expires_at
+            .is_some_and(|t| t <= now)
+    }
+
+    /// The host of the client ID metadata document this client came from:
+    /// what pages show as who is asking.
+    pub fn document_host(&self) -> Option<String> {
+        self.security.metadata_document_expires_at?;
+        url::Url::parse(&self.id).ok()?.host_str().map(str::to_string)
     }
 
     /// The redirect URI a request names, if it is one of this client's
@@ -281,6 +296,7 @@ pub struct ClientCache {
     clock: Clock,
     entries: Arc<Entries>,
     assertions: Option<client_assertion::Verifier>,
+    documents: Option<Arc<metadata_documents::Resolver>>,
 }
 
 /// The cached clients; the listener for other instances' changes reaches
@@ -370,6 +386,7 @@ impl ClientCache {
                 generation: AtomicU64::new(0),
             }),
             assertions: None,
+            documents: None,
         }
     }
 
@@ -405,8 +422,48 @@ impl ClientCache {
         Ok(Following { _forward: forward })
     }
 
-    /// The client with this id, if registered.
+    /// The same cache, resolving `client_id` URLs from their client ID
+    /// metadata documents (without, such a client is unknown).
+    pub fn resolving_documents(mut self, resolver: metadata_documents::Resolver) -> Self {
+        self.documents = Some(Arc::new(resolver));
+        self
+    }
+
+    /// Why the metadata document of `id` was refused, if it was lately.
+    pub fn document_failure(&self, id: &str) -> Option<String> {
+        self.documents.as_ref()?.failure(id, self.clock.now())
+    }
+
+    /// The client with this id, if registered, or if `id` is the URL of
+    /// a client ID metadata document that was (or now is) fetched and
+    /// accepted and is still fresh.
     pub async fn get(&self, id: &str) -> Result<Option<Arc<Client>>, OAuthError> {
+        let now = self.clock.now();
+        if let Some(client) = self.entries.cached(id).filter(|c| !c.document_is_stale(now)) {
+            return Ok(Some(client));
+        }
+        let found = self.load(id).await?;
+        let Some(documents) = &self.documents else {
+            // A client of a metadata document is not used while they are off.
+            return Ok(found.filter(|c| c.security.metadata_document_expires_at.is_none()));
+        };
+        match found {
+            Some(client) if !client.document_is_stale(now) => Ok(Some(client)),
+            Some(client) if client.security.metadata_document_expires_at.is_none() => Ok(Some(client)),
+            _ if !documents.names_a_document(id) => Ok(None),
+            _ => {
+                if !documents.resolve(&self.db, id, now).await? {
+                    self.invalidate(id);
+                    return Ok(None);
+                }
+                self.invalidate(id);
+                self.load(id).await
+            }
+        }
+    }
+
+    /// The client with this id as stored, through the cache.
+    async fn load(&self, id: &str) -> Result<Option<Arc<Client>>, OAuthError> {
         if let Some(client) = self.entries.cached(id) {
             return Ok(Some(client));
         }

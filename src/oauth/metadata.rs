@@ -142,6 +142,10 @@ pub fn document(settings: &Settings, signing_algs: &[&str]) -> Value {
     if settings.require_pushed_authorization_requests {
         document["require_pushed_authorization_requests"] = json!(true);
     }
+    if settings.client_id_metadata_documents {
+        // OAuth Client ID Metadata Document §4.
+        document["client_id_metadata_document_supported"] = json!(true);
+    }
     if settings.dynamic_registration_enabled() {
         document["registration_endpoint"] = json!(format!("{issuer}{REGISTRATION_PATH}"));
     }

@@ -21,6 +21,7 @@ pub mod introspection;
 pub mod keys;
 pub mod liveness;
 pub mod metadata;
+pub mod metadata_documents;
 pub mod opaque;
 pub mod openid;
 pub mod outbound;
@@ -77,9 +78,17 @@ impl Context {
         let settings = Arc::new(settings);
         Context {
             keys: keys::KeyRing::new(db.clone(), settings.key_lifecycle, clock.clone()),
-            clients: clients::ClientCache::new(db.clone(), clock.clone()).accepting_assertions(
-                client_assertion::Verifier::new(&settings.issuer, settings.outbound_private_addresses),
-            ),
+            clients: {
+                let clients = clients::ClientCache::new(db.clone(), clock.clone()).accepting_assertions(
+                    client_assertion::Verifier::new(&settings.issuer, settings.outbound_private_addresses),
+                );
+                match settings.client_id_metadata_documents {
+                    true => clients.resolving_documents(metadata_documents::Resolver::new(
+                        settings.outbound_private_addresses,
+                    )),
+                    false => clients,
+                }
+            },
             apis: apis::ApiCache::new(db.clone()),
             passwords: hasher::HashPool::new(
                 settings.password_hash_concurrency as usize,

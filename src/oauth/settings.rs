@@ -77,6 +77,9 @@ pub struct ProtocolSettings {
     /// loopback, private or link-local addresses, and http on loopback
     /// (development).
     pub outbound_private_addresses: bool,
+    /// Whether a `client_id` that is an https URL is resolved by fetching
+    /// its client ID metadata document.
+    pub client_id_metadata_documents: bool,
     /// Whether events are published (`events_url` is set): if not, the
     /// sweeper deletes unpublished events too.
     pub events_enabled: bool,

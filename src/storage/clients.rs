@@ -266,6 +266,14 @@ pub fn update_details(
     Ok(n == 1)
 }
 
+/// Sets whether a client is public (has no secret to present).
+pub fn set_public(conn: &mut DbConnection, id: &str, public: bool) -> QueryResult<bool> {
+    diesel::update(c::clients.find(id))
+        .set(c::is_public.eq(public))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
 /// Writes a client's secrets; returns whether the client exists.
 pub fn set_secrets(conn: &mut DbConnection, id: &str, secrets: &ClientSecrets) -> QueryResult<bool> {
     diesel::update(c::clients.find(id))

@@ -237,6 +237,8 @@ pub(super) async fn consent_facts(
         (Some(owner), false) => crate::oauth::registry::owner_name(&ctx.db, owner)
             .await
             .unwrap_or_default(),
+        // A client ID metadata document: whoever runs its domain.
+        (None, false) => client.document_host(),
         _ => None,
     };
     let scopes = scope

@@ -14,6 +14,7 @@ mod cleanup;
 mod cli;
 mod client_authentication;
 mod client_credentials;
+mod client_metadata_documents;
 mod configuration;
 mod database_faults;
 mod device_flow;

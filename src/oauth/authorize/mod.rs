@@ -226,7 +226,10 @@ async fn verified_client(
         Ok(Some(c)) => c,
         Ok(None) => {
             return Err(Problem::Untrusted(
-                "The application that sent you here is not registered.".into(),
+                match ctx.clients.document_failure(client_id) {
+                    Some(why) => format!("The application's client metadata document was refused: {why}."),
+                    None => "The application that sent you here is not registered.".into(),
+                },
             ))
         }
         Err(_) => return Err(Problem::Unavailable),

@@ -65,7 +65,7 @@ impl AuthMethod {
 /// Connect Dynamic Client Registration 1.0 §2); any other member is
 /// ignored. A member of the wrong type is refused naming it.
 #[derive(Debug, Default)]
-pub(super) struct ClientMetadata {
+pub(crate) struct ClientMetadata {
     redirect_uris: Option<Vec<String>>,
     client_name: Option<String>,
     client_uri: Option<String>,
@@ -135,7 +135,7 @@ fn member<T: serde::de::DeserializeOwned>(
 }
 
 impl ClientMetadata {
-    pub(super) fn from_json(body: &[u8]) -> Result<Self, RegistrationError> {
+    pub(crate) fn from_json(body: &[u8]) -> Result<Self, RegistrationError> {
         if !serde_json::from_slice::<Value>(body).is_ok_and(|v| v.is_object()) {
             return Err(RegistrationError::invalid_metadata(
                 "the body must be a JSON object of client metadata",
@@ -192,7 +192,7 @@ impl ClientMetadata {
     }
 
     /// The registration these metadata ask for.
-    pub(super) fn into_new_client(self, public: bool) -> Result<NewClient, RegistrationError> {
+    pub(crate) fn into_new_client(self, public: bool) -> Result<NewClient, RegistrationError> {
         let grant_types = grant_types(self.grant_types, self.response_types)?;
         let name = self
             .client_name

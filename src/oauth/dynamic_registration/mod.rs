@@ -17,7 +17,7 @@ use crate::oauth::registry::{self, Editor, Registrant, UpdateError};
 use crate::oauth::settings::ProtocolSettings as Settings;
 use crate::oauth::{secrets, Context};
 use crate::storage::{clients::ClientRow, StorageError};
-use metadata::ClientMetadata;
+pub(crate) use metadata::ClientMetadata;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use subtle::ConstantTimeEq;

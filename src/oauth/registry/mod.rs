@@ -7,8 +7,10 @@
 //! writes it (`storage::notifications`), and forgotten by this instance's
 //! cache once written.
 
+mod documents;
 mod rules;
 
+pub use documents::store_document_client;
 pub use rules::{portal_edit, FieldError, FormOffer, NewClient, NewOpenId, Registrant, ValidClient};
 
 use crate::oauth::audit::{self, Actor, ClientFlag, Event};
@@ -65,34 +67,10 @@ pub async fn register(
 ) -> Result<Registered, RegisterError> {
     let client_secret = (!client.public).then(secrets::random_secret);
     let registration_token = with_registration_token.then(secrets::random_secret);
-    let details = client.details(now);
-    let row = ClientRow {
-        id: new_client_id(),
-        name: details.name,
-        description: details.description,
-        homepage_uri: details.homepage_uri,
-        logo_uri: details.logo_uri,
-        secret_hash: client_secret.as_deref().map(secrets::hash),
-        previous_secret_hash: None,
-        previous_secret_expires_at: None,
-        redirect_uris: details.redirect_uris,
-        grant_types: details.grant_types,
-        scopes: details.scopes,
-        resources: details.resources,
-        is_public: client.public,
-        is_trusted: client.trusted,
-        require_pkce: true,
-        allow_plain_pkce: false,
-        suspended: false,
-        verified: client.owner_id.is_none() && !with_registration_token,
-        owner_id: client.owner_id.clone(),
-        registration_token_hash: registration_token.as_deref().map(secrets::hash),
-        created_at: now,
-        updated_at: now,
-        openid: details.openid,
-        introspection_audiences: String::new(),
-        access_token_format: client.access_token_format.as_str().into(),
-    };
+    let mut row = new_row(&client, new_client_id(), now);
+    row.secret_hash = client_secret.as_deref().map(secrets::hash);
+    row.registration_token_hash = registration_token.as_deref().map(secrets::hash);
+    row.verified = client.owner_id.is_none() && !with_registration_token;
     let id = row.id.clone();
     let actor = actor.clone();
     db.transaction(move |conn| {
@@ -110,6 +88,39 @@ pub async fn register(
         client_secret: client_secret.map(SecretString::from),
         registration_access_token: registration_token.map(SecretString::from),
     })
+}
+
+/// The stored row of a new registration `id`: no secret, no registration
+/// access token, not suspended, not verified.
+fn new_row(client: &ValidClient, id: String, now: i64) -> ClientRow {
+    let details = client.details(now);
+    ClientRow {
+        id,
+        name: details.name,
+        description: details.description,
+        homepage_uri: details.homepage_uri,
+        logo_uri: details.logo_uri,
+        secret_hash: None,
+        previous_secret_hash: None,
+        previous_secret_expires_at: None,
+        redirect_uris: details.redirect_uris,
+        grant_types: details.grant_types,
+        scopes: details.scopes,
+        resources: details.resources,
+        is_public: client.public,
+        is_trusted: client.trusted,
+        require_pkce: true,
+        allow_plain_pkce: false,
+        suspended: false,
+        verified: false,
+        owner_id: client.owner_id.clone(),
+        registration_token_hash: None,
+        created_at: now,
+        updated_at: now,
+        openid: details.openid,
+        introspection_audiences: String::new(),
+        access_token_format: client.access_token_format.as_str().into(),
+    }
 }
 
 /// The algorithms of the signing keys that sign or will sign.
