@@ -3,6 +3,8 @@
 use super::open;
 use crate::config::Settings;
 use crate::domain::Clock;
+use crate::oauth::audit::Actor;
+use crate::oauth::registry::catalogue;
 use crate::storage;
 use clap::Subcommand;
 use std::io::Write;
@@ -29,14 +31,12 @@ pub enum ScopeCommand {
 
 /// `tollgate scope add`
 pub fn add_scope(settings: &Settings, name: &str, description: &str) -> anyhow::Result<()> {
-    let scope = crate::domain::Scope::parse(name)?;
-    let description = description.trim();
-    if description.is_empty() || description.chars().count() > 200 {
-        anyhow::bail!("the description must be 1 to 200 characters");
-    }
+    // The name and description are checked before the database is opened.
+    catalogue::check_name(name)?;
+    let description = catalogue::check_description(description)?;
     let db = open(settings)?;
-    db.run_sync(|conn| storage::scopes::put(conn, scope.as_str(), description, Clock::system().now()))?;
-    out!("scope {scope}: {description}");
+    catalogue::put_sync(&db, &Actor::operator(), name, &description, Clock::system().now())?;
+    out!("scope {name}: {description}");
     Ok(())
 }
 
@@ -52,7 +52,7 @@ pub fn list_scopes(settings: &Settings) -> anyhow::Result<()> {
 /// `tollgate scope remove`
 pub fn remove_scope(settings: &Settings, name: &str) -> anyhow::Result<()> {
     let db = open(settings)?;
-    if !db.run_sync(|conn| storage::scopes::remove(conn, name))? {
+    if !catalogue::remove_sync(&db, &Actor::operator(), name, Clock::system().now())? {
         anyhow::bail!("no scope {name:?} in the catalogue");
     }
     out!("removed scope {name}");

@@ -9,6 +9,7 @@ use crate::oauth::{hasher, Context};
 use crate::storage::{self, users::UserRow, Database, StorageError};
 use secrecy::{ExposeSecret, SecretString};
 
+pub mod administration;
 mod sign_in;
 
 pub use sign_in::{sign_in, SignInOutcome, SignedIn, Via};
@@ -191,6 +192,8 @@ fn insert_user(
 /// A user as an administrator sees them (never the password hash).
 #[derive(Debug, Clone)]
 pub struct UserSummary {
+    /// Stable id.
+    pub id: String,
     /// Login name.
     pub username: String,
     /// Email address.
@@ -203,19 +206,24 @@ pub struct UserSummary {
     pub suspended: bool,
 }
 
-/// Users by login name (at most 1,000).
-pub async fn list_users(ctx: &Context) -> Result<Vec<UserSummary>, StorageError> {
-    let rows = ctx.db.run(|conn| storage::users::list(conn, 1000)).await?;
-    Ok(rows
-        .into_iter()
-        .map(|u| UserSummary {
+impl UserSummary {
+    /// The summary of a stored user.
+    pub fn of(u: UserRow) -> UserSummary {
+        UserSummary {
+            id: u.id,
             username: u.username,
             email: u.email,
             email_verified: u.email_verified,
             is_admin: u.is_admin,
             suspended: u.suspended,
-        })
-        .collect())
+        }
+    }
+}
+
+/// Users by login name (at most 1,000).
+pub async fn list_users(ctx: &Context) -> Result<Vec<UserSummary>, StorageError> {
+    let rows = ctx.db.run(|conn| storage::users::list(conn, 1000)).await?;
+    Ok(rows.into_iter().map(UserSummary::of).collect())
 }
 
 /// Suspends a user (a ban): sign-in and every grant are refused, their

@@ -25,7 +25,7 @@ use crate::storage::{self, Database, DbConnection, QueryError, StorageError};
 
 mod event;
 
-pub use event::{ClientFlag, Event};
+pub use event::{CatalogueChange, ClientFlag, Event};
 
 /// Who did it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -206,7 +206,18 @@ pub async fn approved_apps(
 /// no other, is owed a back-channel logout notice for each session of the
 /// user it took part in.
 pub async fn withdraw_consent(ctx: &Context, user_id: &str, client_id: &str) -> Result<bool, StorageError> {
+    withdraw_consent_as(ctx, &Actor::user(user_id), user_id, client_id).await
+}
+
+/// [`withdraw_consent`] done by `actor` (an administrator, on the user's page).
+pub async fn withdraw_consent_as(
+    ctx: &Context,
+    actor: &Actor,
+    user_id: &str,
+    client_id: &str,
+) -> Result<bool, StorageError> {
     let (user, client) = (user_id.to_string(), client_id.to_string());
+    let actor = actor.clone();
     let now = ctx.clock.now();
     let (had, owed) = ctx
         .db
@@ -215,12 +226,7 @@ pub async fn withdraw_consent(ctx: &Context, user_id: &str, client_id: &str) -> 
             if had {
                 storage::consents::record_withdrawal(conn, &user, &client, now)?;
                 let (user_id, client_id) = (user.clone(), client.clone());
-                audit::record_in(
-                    conn,
-                    &Actor::user(&user),
-                    Event::ConsentWithdrawn { user_id, client_id },
-                    now,
-                );
+                audit::record_in(conn, &actor, Event::ConsentWithdrawn { user_id, client_id }, now);
             }
             storage::tokens::revoke_for_user_client(conn, &user, &client, now)?;
             let owed = backchannel::consent_withdrawn(conn, &user, &client, now)?;
@@ -248,6 +254,8 @@ pub enum EndReason {
     UserDeleted,
     /// The session lapsed (its lifetime ran out).
     Expired,
+    /// An administrator ended it on the user's page.
+    EndedByAdministrator,
 }
 
 impl EndReason {
@@ -261,6 +269,7 @@ impl EndReason {
             EndReason::PasswordChanged => "password_changed",
             EndReason::UserDeleted => "user_deleted",
             EndReason::Expired => "expired",
+            EndReason::EndedByAdministrator => "administrator",
         }
     }
 }

@@ -347,3 +347,14 @@ pub fn take_lapse_announcement(conn: &mut DbConnection, public_id: &str) -> Quer
     .execute(conn)
     .map(|n| n > 0)
 }
+
+/// The sessions of `user_id` that have neither ended nor lapsed, newest first.
+pub fn live_of_user(conn: &mut DbConnection, user_id: &str, now: i64) -> QueryResult<Vec<SessionRow>> {
+    s::sessions
+        .filter(s::user_id.eq(user_id))
+        .filter(s::ended_at.is_null())
+        .filter(s::expires_at.gt(now))
+        .order(s::authenticated_at.desc())
+        .select(SessionRow::as_select())
+        .load(conn)
+}

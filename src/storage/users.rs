@@ -168,3 +168,57 @@ pub fn is_email_taken(error: &diesel::result::Error) -> bool {
         _ => false,
     }
 }
+
+diesel::define_sql_function! {
+    /// SQL `lower` of a text.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower` of a nullable text.
+    #[sql_name = "lower"]
+    fn lower_nullable(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// The `LIKE` pattern matching `needle` anywhere, its own `%`, `_` and `\`
+/// escaped (with `\`), lowercased.
+fn contains_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Users whose login name or email address contains `needle` (any case;
+/// empty: every user), by login name: `limit` of them after skipping
+/// `offset`, and how many match in all.
+pub fn search(
+    conn: &mut DbConnection,
+    needle: &str,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<UserRow>, i64)> {
+    let pattern = contains_pattern(needle);
+    let matching = || {
+        u::users.filter(
+            lower(u::username)
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower_nullable(u::email).like(pattern.clone()).escape('\\')),
+        )
+    };
+    let total = matching().count().get_result::<i64>(conn)?;
+    let rows = matching()
+        .order(u::username)
+        .limit(limit)
+        .offset(offset)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}

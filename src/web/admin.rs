@@ -1,37 +1,28 @@
-//! The administrators' pages: every user, and the sign-in lockouts and
-//! slowdowns in force, with a button to lift an account's (like
-//! `tollgate user unlock`); and the audit trail, newest first, filtered by
-//! user or client, 50 events a page. Anyone else gets a 404: the pages'
-//! existence is not theirs to learn.
+//! The administrators' pages: the section's index (`/admin`, linking users,
+//! apps, scopes, APIs and the audit trail), the audit trail itself (newest
+//! first, filtered by user or client, 50 events a page), and what every
+//! administrators' page shares: who may see it, how its forms are checked,
+//! who the audit trail says acted, and the notice shown after a change.
+//! Anyone but an administrator gets a 404: the pages' existence is not
+//! theirs to learn. Users are in `admin_users`, apps in `admin_apps`, the
+//! scope catalogue in `admin_scopes`, APIs in `admin_apis`.
 
 use super::nav::Nav;
 use super::page_error::PageError;
-use super::pages::{self, query, read_form, see_other};
+use super::pages::{self, query, read_form};
 use super::session;
 use super::AppState;
 use crate::domain::utc_text;
-use crate::oauth::accounts::{self, UserSummary};
 use crate::oauth::audit::{self, Actor};
 use crate::oauth::sessions::Session;
-use crate::oauth::throttle::{self, Lockout};
 use crate::storage::{self, audit::AuditFilter};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/users", web::get().to(users))
-        .route("/admin/users/unlock", web::post().to(unlock))
+    cfg.route("/admin", web::get().to(index))
         .route("/admin/audit", web::get().to(audit_page));
-}
-
-#[derive(Template)]
-#[template(path = "admin_users.html")]
-struct UsersPage<'a> {
-    username: &'a str,
-    users: Vec<UserSummary>,
-    lockouts: Vec<Lockout>,
-    csrf: &'a str,
 }
 
 /// The signed-in administrator; anyone else is sent to sign in, or gets a 404.
@@ -63,40 +54,38 @@ pub(super) async fn admin_form(
     Ok((form, current))
 }
 
-async fn users(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let current = administrator(&state, &req, "%2Fadmin%2Fusers").await?;
-    let ctx = &state.oauth;
-    let users = accounts::list_users(ctx).await?;
-    let lockouts = throttle::in_force(ctx).await?;
+#[derive(Template)]
+#[template(path = "admin_index.html")]
+struct IndexPage;
+
+async fn index(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let current = administrator(&state, &req, "%2Fadmin").await?;
     Ok(pages::page_response(
         StatusCode::OK,
         &Nav::of(&current),
-        &UsersPage {
-            username: &current.username,
-            users,
-            lockouts,
-            csrf: &current.csrf,
-        },
+        &IndexPage,
     ))
 }
 
-async fn unlock(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, PageError> {
-    let (form, current) = admin_form(&state, &req, payload, "%2Fadmin%2Fusers").await?;
-    let username = form
-        .get("username")
-        .map(str::to_string)
-        .ok_or_else(|| PageError::bad_request("Name the account to unlock."))?;
-    let db = state.oauth.db.clone();
-    let actor = Actor::session(&current).from_address(super::body::client_address(&req));
-    let now = state.oauth.clock.now();
-    tokio::task::spawn_blocking(move || throttle::unlock(&db, &actor, &username, now))
-        .await
-        .map_err(|_| PageError::Unavailable(crate::storage::StorageError::Cancelled))??;
-    Ok(see_other("/admin/users"))
+/// An administrator acting from this request's address, for the audit trail.
+pub(super) fn actor(current: &Session, req: &HttpRequest) -> Actor {
+    Actor::session(current).from_address(super::body::client_address(req))
+}
+
+/// The success notice a page shows after a change: `done` names one of
+/// `notices` (key, text); anything else shows nothing (nothing is reflected).
+pub(super) fn notice(req: &HttpRequest, notices: &[(&str, &'static str)]) -> Option<&'static str> {
+    let query = pages::query(req).ok()?;
+    let done = query.get("done")?;
+    notices
+        .iter()
+        .find(|(key, _)| *key == done)
+        .map(|(_, text)| *text)
+}
+
+/// A value for a URL's query.
+pub(super) fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// Events per page of the audit trail.
@@ -121,10 +110,6 @@ struct AuditPage<'a> {
     client: &'a str,
     /// The query of the next (older) page, if there is one.
     next: Option<String>,
-}
-
-fn encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 async fn audit_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {

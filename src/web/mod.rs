@@ -4,6 +4,9 @@
 mod account;
 mod admin;
 mod admin_apis;
+mod admin_apps;
+mod admin_scopes;
+mod admin_users;
 mod app_form;
 mod authorize;
 mod body;
@@ -64,6 +67,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     portal::routes(cfg);
     admin::routes(cfg);
     admin_apis::routes(cfg);
+    admin_apps::routes(cfg);
+    admin_scopes::routes(cfg);
+    admin_users::routes(cfg);
     signup::routes(cfg);
     registration_endpoint::routes(cfg);
     cfg.route("/static/style.css", web::get().to(pages::stylesheet));

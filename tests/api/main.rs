@@ -5,6 +5,7 @@
 mod browser;
 mod helpers;
 
+mod admin_pages;
 mod apis;
 mod audit;
 mod authorization_code_grant;

@@ -178,6 +178,24 @@ pub enum Event {
         /// The refresh token family (an id, not a token).
         family_id: String,
     },
+    /// An administrator or the operator changed the scope catalogue.
+    ScopeCatalogueChanged {
+        /// The scope's name.
+        scope: String,
+        /// What happened to it.
+        change: CatalogueChange,
+    },
+}
+
+/// What happened to a scope of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogueChange {
+    /// It was added.
+    Added,
+    /// Its description changed.
+    Described,
+    /// It was removed.
+    Removed,
 }
 
 /// The flags only an administrator sets.
@@ -227,6 +245,11 @@ impl Event {
             Event::UserDeleted { .. } => "user.deleted",
             Event::KeyRotated { .. } => "key.rotated",
             Event::RefreshReuseDetected { .. } => "refresh.reuse_detected",
+            Event::ScopeCatalogueChanged { change, .. } => match change {
+                CatalogueChange::Added => "scope.added",
+                CatalogueChange::Described => "scope.described",
+                CatalogueChange::Removed => "scope.removed",
+            },
         }
     }
 
@@ -306,6 +329,7 @@ impl Event {
                 user_id,
                 family_id,
             } => (o(user_id), s(client_id), json!({"family_id": family_id})),
+            Event::ScopeCatalogueChanged { scope, .. } => (None, None, json!({"scope": scope})),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! writes it (`storage::notifications`), and forgotten by this instance's
 //! cache once written.
 
+pub mod catalogue;
 mod documents;
 mod rules;
 
@@ -427,6 +428,63 @@ pub async fn set_flags(
                 }
             }
             Ok(set)
+        })
+        .await;
+    clients.invalidate(id);
+    set
+}
+
+/// Sets one of the administrator's flags and leaves the other two as they
+/// stand when the row is locked ([`set_flags`] writes all three): two
+/// administrators changing different flags at once both get their way.
+/// Returns whether the client exists.
+pub async fn set_flag(
+    clients: &ClientCache,
+    actor: &Actor,
+    id: &str,
+    flag: ClientFlag,
+    value: bool,
+) -> Result<bool, StorageError> {
+    let owned = id.to_string();
+    let actor = actor.clone();
+    let now = clients.clock().now();
+    let set = clients
+        .db()
+        .transaction(move |conn| {
+            if !storage::clients::lock(conn, &owned)? {
+                return Ok(false);
+            }
+            let Some(before) = storage::clients::by_id(conn, &owned)? else {
+                return Ok(false);
+            };
+            let was = match flag {
+                ClientFlag::Trusted => before.is_trusted,
+                ClientFlag::Suspended => before.suspended,
+                ClientFlag::Verified => before.verified,
+            };
+            if was == value {
+                return Ok(true);
+            }
+            let mut flags = ClientFlags {
+                is_trusted: before.is_trusted,
+                suspended: before.suspended,
+                verified: before.verified,
+            };
+            match flag {
+                ClientFlag::Trusted => flags.is_trusted = value,
+                ClientFlag::Suspended => flags.suspended = value,
+                ClientFlag::Verified => flags.verified = value,
+            }
+            storage::clients::set_flags(conn, &owned, flags, now)?;
+            storage::notifications::client_changed(conn, &owned)?;
+            let client_id = owned.clone();
+            let event = Event::ClientFlagChanged {
+                client_id,
+                flag,
+                set: value,
+            };
+            audit::record_in(conn, &actor, event, now);
+            Ok(true)
         })
         .await;
     clients.invalidate(id);
