@@ -9,6 +9,11 @@
 //! - `GET /me`: needs a valid access token (and, with a session store, a
 //!   live session); answers who called and, from the session, the user's
 //!   name and the session's extra fields.
+//! - `GET /.well-known/oauth-protected-resource`: public, the API's
+//!   protected resource metadata (RFC 9728): its identifier, Tollgate as
+//!   its authorization server, its scopes, and DPoP-bound tokens accepted.
+//!   Every 401 challenge points at it (`resource_metadata="…"`, RFC 9728
+//!   §5.1), so a client that knows only this API can find Tollgate.
 //! - `GET /admin`: also needs the `admin` role for this API: from the
 //!   session store's `roles:{audience}` field when one is configured (kept
 //!   current by Tollgate when roles change), else from the token's `roles`
@@ -21,6 +26,14 @@
 //! without a call to Tollgate. A token without a session (client
 //! credentials) is refused by the session check: this example's session
 //! routes are for users.
+//!
+//! A DPoP-bound token (RFC 9449: `token_type` `DPoP`, `cnf.jkt` in the
+//! token) is accepted only as `Authorization: DPoP <token>` with a fresh,
+//! unused `DPoP` proof by the token's key for this method and URL (`htm`,
+//! `htu`, `ath`); otherwise the answer is 401 with
+//! `WWW-Authenticate: DPoP algs="…", error="invalid_token", …`. Proofs are
+//! remembered in memory against replay: one process per API, or a shared
+//! store.
 //!
 //! Refusals follow RFC 6750 §3 and are answered by the extractor before the
 //! handler runs: no token → 401 `WWW-Authenticate: Bearer realm="…"`; a bad
@@ -79,6 +92,7 @@
 use actix_web::{get, web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::json;
 use tollgate_verify::actix::{AccessToken, BearerError, RequiredScope, Scoped};
+use tollgate_verify::protected_resource::ProtectedResource;
 use tollgate_verify::session::{Session, SessionStore};
 use tollgate_verify::{Claims, Verifier};
 
@@ -236,9 +250,14 @@ async fn main() -> std::io::Result<()> {
         web::Data::new(store)
     });
 
+    // RFC 9728: what this API is and who issues its tokens.
+    let metadata =
+        ProtectedResource::new(verifier.audience(), verifier.issuer()).scopes(&[ReadOrders::SCOPE]);
     let verifier = web::Data::new(verifier);
     let server = HttpServer::new(move || {
-        let app = App::new().app_data(verifier.clone());
+        let app = App::new()
+            .app_data(verifier.clone())
+            .configure(metadata.clone().configure());
         match &store {
             Some(store) => app.app_data(store.clone()).configure(routes),
             None => app.configure(routes),

@@ -11,12 +11,12 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 /// An ES256 key pair held by a test client.
-struct Key {
+pub(crate) struct Key {
     pair: EcdsaKeyPair,
 }
 
 impl Key {
-    fn new() -> Key {
+    pub(crate) fn new() -> Key {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
         Key {
@@ -24,7 +24,7 @@ impl Key {
         }
     }
 
-    fn jwk(&self) -> Value {
+    pub(crate) fn jwk(&self) -> Value {
         let point = self.pair.public_key().as_ref();
         json!({
             "kty": "EC",
@@ -35,7 +35,7 @@ impl Key {
     }
 
     /// RFC 7638: SHA-256 over the required members in lexical order.
-    fn thumbprint(&self) -> String {
+    pub(crate) fn thumbprint(&self) -> String {
         let jwk = self.jwk();
         let canonical = format!(
             r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
@@ -46,7 +46,7 @@ impl Key {
     }
 
     /// A compact JWS over `header` and `claims`, signed by this key.
-    fn sign(&self, header: &Value, claims: &Value) -> String {
+    pub(crate) fn sign(&self, header: &Value, claims: &Value) -> String {
         let input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(header.to_string()),
@@ -56,11 +56,11 @@ impl Key {
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
     }
 
-    fn header(&self) -> Value {
+    pub(crate) fn header(&self) -> Value {
         json!({ "typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk() })
     }
 
-    fn claims(&self, app: &TestApp, method: &str, path: &str) -> Value {
+    pub(crate) fn claims(&self, app: &TestApp, method: &str, path: &str) -> Value {
         json!({
             "jti": tollgate::oauth::secrets::random_token(12),
             "htm": method,
@@ -70,19 +70,24 @@ impl Key {
     }
 
     /// A valid proof for a POST to the token endpoint.
-    fn token_proof(&self, app: &TestApp) -> String {
+    pub(crate) fn token_proof(&self, app: &TestApp) -> String {
         self.sign(&self.header(), &self.claims(app, "POST", "/oauth2/token"))
     }
 
     /// A valid proof for `method` `path` presenting `token`.
-    fn resource_proof(&self, app: &TestApp, method: &str, path: &str, token: &str) -> String {
+    pub(crate) fn resource_proof(&self, app: &TestApp, method: &str, path: &str, token: &str) -> String {
         let mut claims = self.claims(app, method, path);
         claims["ath"] = json!(URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes())));
         self.sign(&self.header(), &claims)
     }
 }
 
-async fn token_request(app: &TestApp, client: &TestClient, form: &[(&str, &str)], proofs: &[&str]) -> Answer {
+pub(crate) async fn token_request(
+    app: &TestApp,
+    client: &TestClient,
+    form: &[(&str, &str)],
+    proofs: &[&str],
+) -> Answer {
     let mut request = app.http.post(app.url("/oauth2/token")).form(form);
     if let Some(secret) = &client.secret {
         request = request.basic_auth(&client.id, Some(secret));

@@ -55,7 +55,7 @@ fn example_binary() -> PathBuf {
 
 /// The example, running as a child process; killed when dropped.
 pub(crate) struct ResourceServer {
-    address: String,
+    pub(crate) address: String,
     http: reqwest::Client,
     _child: tokio::process::Child,
 }

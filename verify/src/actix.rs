@@ -5,6 +5,7 @@
 use crate::claims::{Claims, MissingRole, MissingScope};
 use crate::dpop::{self, ReplayCache};
 use crate::error::VerifyError;
+use crate::protected_resource::ProtectedResource;
 use crate::verifier::Verifier;
 use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderValue};
@@ -91,6 +92,9 @@ pub enum BearerError {
     Missing {
         /// The realm of the challenge (the verifier's audience).
         realm: Option<String>,
+        /// The resource's metadata URL (RFC 9728 §5.1), when the app
+        /// serves [`ProtectedResource`](crate::protected_resource::ProtectedResource).
+        resource_metadata: Option<String>,
     },
     /// The request is malformed, e.g. several `Authorization` headers: 400
     /// `invalid_request`.
@@ -103,6 +107,8 @@ pub enum BearerError {
         realm: Option<String>,
         /// Why, for `error_description`.
         description: String,
+        /// The resource's metadata URL (RFC 9728 §5.1).
+        resource_metadata: Option<String>,
     },
     /// A DPoP-bound token without a valid proof by its key, or presented as
     /// a bearer token; or a `DPoP` request whose token is not bound: 401
@@ -111,6 +117,8 @@ pub enum BearerError {
     InvalidDpop {
         /// Why, for `error_description`.
         description: String,
+        /// The resource's metadata URL (RFC 9728 §5.1).
+        resource_metadata: Option<String>,
     },
     /// The token lacks a scope: 403 `insufficient_scope`.
     #[error("the token lacks the {scope} scope")]
@@ -142,11 +150,35 @@ impl BearerError {
             VerifyError::InvalidToken(reason) => BearerError::InvalidToken {
                 realm,
                 description: reason.to_string(),
+                resource_metadata: None,
             },
             VerifyError::KeysUnavailable(_) | VerifyError::IntrospectionUnavailable(_) => {
                 BearerError::Unavailable
             }
             VerifyError::Config(_) => BearerError::NotConfigured,
+        }
+    }
+
+    /// The same error, its challenge pointing at the resource's metadata
+    /// `url` (RFC 9728 §5.1); errors without a challenge stay as they are.
+    pub fn with_resource_metadata(self, url: String) -> BearerError {
+        match self {
+            BearerError::Missing { realm, .. } => BearerError::Missing {
+                realm,
+                resource_metadata: Some(url),
+            },
+            BearerError::InvalidToken {
+                realm, description, ..
+            } => BearerError::InvalidToken {
+                realm,
+                description,
+                resource_metadata: Some(url),
+            },
+            BearerError::InvalidDpop { description, .. } => BearerError::InvalidDpop {
+                description,
+                resource_metadata: Some(url),
+            },
+            other => other,
         }
     }
 
@@ -167,10 +199,25 @@ impl BearerError {
     /// The `WWW-Authenticate` value, if this error carries a challenge.
     fn challenge(&self) -> Option<String> {
         let mut params: Vec<(&str, String)> = Vec::new();
+        // RFC 9728 §5.1: where a client learns which authorization server
+        // to ask for a token, on every challenge that can send it there.
+        let resource_metadata = match self {
+            BearerError::Missing {
+                resource_metadata, ..
+            }
+            | BearerError::InvalidToken {
+                resource_metadata, ..
+            }
+            | BearerError::InvalidDpop {
+                resource_metadata, ..
+            } => resource_metadata.clone(),
+            _ => None,
+        };
         if let BearerError::InvalidDpop { .. } = self {
             params.push(("algs", crate::dpop::SIGNING_ALGS.join(" ")));
             params.push(("error", self.code().to_owned()));
             params.push(("error_description", self.to_string()));
+            params.extend(resource_metadata.map(|url| ("resource_metadata", url)));
             let params: Vec<String> = params
                 .into_iter()
                 .map(|(name, value)| format!("{name}=\"{}\"", quotable(&value)))
@@ -178,17 +225,22 @@ impl BearerError {
             return Some(format!("DPoP {}", params.join(", ")));
         }
         let realm = match self {
-            BearerError::Missing { realm } | BearerError::InvalidToken { realm, .. } => realm.as_deref(),
+            BearerError::Missing { realm, .. } | BearerError::InvalidToken { realm, .. } => realm.as_deref(),
             _ => None,
         };
         if let Some(realm) = realm {
             params.push(("realm", realm.to_owned()));
         }
         match self {
-            BearerError::Missing { .. } => {}
-            BearerError::InvalidRequest(_)
-            | BearerError::InvalidToken { .. }
-            | BearerError::InsufficientRole { .. } => {
+            BearerError::Missing { .. } => {
+                params.extend(resource_metadata.map(|url| ("resource_metadata", url)));
+            }
+            BearerError::InvalidToken { .. } => {
+                params.push(("error", self.code().to_owned()));
+                params.push(("error_description", self.to_string()));
+                params.extend(resource_metadata.map(|url| ("resource_metadata", url)));
+            }
+            BearerError::InvalidRequest(_) | BearerError::InsufficientRole { .. } => {
                 params.push(("error", self.code().to_owned()));
                 params.push(("error_description", self.to_string()));
             }
@@ -314,6 +366,7 @@ impl VerifyError {
             VerifyError::InvalidToken(reason) => BearerError::InvalidToken {
                 realm: None,
                 description: reason.to_string(),
+                resource_metadata: None,
             },
             VerifyError::KeysUnavailable(_) | VerifyError::IntrospectionUnavailable(_) => {
                 BearerError::Unavailable
@@ -327,7 +380,10 @@ impl VerifyError {
 pub fn bearer_token(req: &HttpRequest) -> Result<&str, BearerError> {
     match presented_token(req)? {
         (token, false) => Ok(token),
-        (_, true) => Err(BearerError::Missing { realm: None }),
+        (_, true) => Err(BearerError::Missing {
+            realm: None,
+            resource_metadata: None,
+        }),
     }
 }
 
@@ -336,7 +392,10 @@ pub fn bearer_token(req: &HttpRequest) -> Result<&str, BearerError> {
 pub fn presented_token(req: &HttpRequest) -> Result<(&str, bool), BearerError> {
     let mut values = req.headers().get_all(header::AUTHORIZATION);
     let Some(value) = values.next() else {
-        return Err(BearerError::Missing { realm: None });
+        return Err(BearerError::Missing {
+            realm: None,
+            resource_metadata: None,
+        });
     };
     if values.next().is_some() {
         return Err(BearerError::InvalidRequest(
@@ -350,11 +409,17 @@ pub fn presented_token(req: &HttpRequest) -> Result<(&str, bool), BearerError> {
     // means no bearer token came: the bare challenge tells the client which
     // scheme to use.
     let Some((scheme, token)) = value.split_once(' ') else {
-        return Err(BearerError::Missing { realm: None });
+        return Err(BearerError::Missing {
+            realm: None,
+            resource_metadata: None,
+        });
     };
     let dpop = scheme.eq_ignore_ascii_case("dpop");
     if !scheme.eq_ignore_ascii_case("bearer") && !dpop {
-        return Err(BearerError::Missing { realm: None });
+        return Err(BearerError::Missing {
+            realm: None,
+            resource_metadata: None,
+        });
     }
     let token = token.trim_matches(' ');
     // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -367,6 +432,7 @@ pub fn presented_token(req: &HttpRequest) -> Result<(&str, bool), BearerError> {
         return Err(BearerError::InvalidToken {
             realm: None,
             description: "the bearer token is malformed".into(),
+            resource_metadata: None,
         });
     }
     Ok((token, dpop))
@@ -432,6 +498,7 @@ fn possession_of(req: &HttpRequest, dpop_scheme: bool) -> Possession {
 fn invalid_dpop(description: &str) -> BearerError {
     BearerError::InvalidDpop {
         description: description.to_owned(),
+        resource_metadata: None,
     }
 }
 
@@ -481,18 +548,36 @@ fn verifier_of(req: &HttpRequest) -> Option<Verifier> {
 
 fn with_realm(error: BearerError, realm: &str) -> BearerError {
     match error {
-        BearerError::Missing { realm: None } => BearerError::Missing {
+        BearerError::Missing {
+            realm: None,
+            resource_metadata,
+        } => BearerError::Missing {
             realm: Some(realm.to_owned()),
+            resource_metadata,
         },
         BearerError::InvalidToken {
             realm: None,
             description,
+            resource_metadata,
         } => BearerError::InvalidToken {
             realm: Some(realm.to_owned()),
             description,
+            resource_metadata,
         },
         other => other,
     }
+}
+
+/// The metadata URL of the resource the app describes (RFC 9728), if it
+/// has [`ProtectedResource`] in its app data (see
+/// [`ProtectedResource::configure`]).
+fn resource_metadata_of(req: &HttpRequest) -> Option<String> {
+    req.app_data::<web::Data<ProtectedResource>>()
+        .map(|data| data.metadata_url())
+        .or_else(|| {
+            req.app_data::<ProtectedResource>()
+                .map(ProtectedResource::metadata_url)
+        })
 }
 
 type BoxedFuture<T> = Pin<Box<dyn Future<Output = Result<T, BearerError>>>>;
@@ -507,17 +592,24 @@ impl FromRequest for AccessToken {
         };
         let presented = presented_token(req).map(|(t, dpop)| (t.to_owned(), dpop));
         let possession = presented.as_ref().ok().map(|(_, dpop)| possession_of(req, *dpop));
+        let resource_metadata = resource_metadata_of(req);
         Box::pin(async move {
             let realm = verifier.audience();
-            let (token, _) = presented.map_err(|e| with_realm(e, realm))?;
-            match verifier.verify(&token).await {
-                Ok(claims) => {
-                    if let Some(possession) = possession {
-                        check_possession(&claims, &token, possession)?;
+            let checked = async {
+                let (token, _) = presented.map_err(|e| with_realm(e, realm))?;
+                match verifier.verify(&token).await {
+                    Ok(claims) => {
+                        if let Some(possession) = possession {
+                            check_possession(&claims, &token, possession)?;
+                        }
+                        Ok(AccessToken(claims))
                     }
-                    Ok(AccessToken(claims))
+                    Err(e) => Err(BearerError::from_verify(e, Some(realm.to_owned()))),
                 }
-                Err(e) => Err(BearerError::from_verify(e, Some(realm.to_owned()))),
+            };
+            match (checked.await, resource_metadata) {
+                (Err(e), Some(url)) => Err(e.with_resource_metadata(url)),
+                (result, _) => result,
             }
         })
     }
@@ -590,6 +682,7 @@ mod with_session {
                 BearerError::InvalidToken {
                     realm,
                     description: error.to_string(),
+                    resource_metadata: None,
                 }
             }
         }

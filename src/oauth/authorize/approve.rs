@@ -100,7 +100,7 @@ impl AuthorizationRequest {
             nonce: self.nonce.clone(),
             // The session's sign-in is the id token's `auth_time`.
             auth_time: Some(session.authenticated_at),
-            dpop_jkt: None,
+            dpop_jkt: self.dpop_jkt.clone(),
         };
         ctx.db
             .transaction(move |conn| {

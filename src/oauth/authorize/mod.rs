@@ -67,6 +67,9 @@ pub struct AuthorizationRequest {
     /// The hash of the `request_uri` this request was pushed under (RFC
     /// 9126), taken out of use when the request is answered.
     pub pushed: Option<String>,
+    /// RFC 9449 §10: the JWK SHA-256 thumbprint (RFC 7638) of the DPoP key
+    /// the code is bound to; only a proof by that key redeems it.
+    pub dpop_jkt: Option<String>,
 }
 
 /// Why a request cannot go on.
@@ -173,6 +176,7 @@ async fn validate(ctx: &Context, params: &Params) -> Result<AuthorizationRequest
         id_token_hint: None,
         audience: String::new(),
         pushed: None,
+        dpop_jkt: None,
     };
     // 2. From here on, errors go back to the client.
     let fail = |request: &AuthorizationRequest, code: &'static str, why: &str| {
@@ -210,6 +214,7 @@ async fn validate(ctx: &Context, params: &Params) -> Result<AuthorizationRequest
     if request.response_type == ResponseType::Code {
         check_pkce(&mut request, params).map_err(|why| fail(&request, "invalid_request", &why))?;
     }
+    request.dpop_jkt = dpop_jkt(params).map_err(|why| fail(&request, "invalid_request", why))?;
     Ok(request)
 }
 
@@ -298,6 +303,20 @@ fn requested_scope(client: &Client, params: &Params) -> Result<ScopeSet, (&'stat
         },
     };
     Ok(scope)
+}
+
+/// RFC 9449 §10: `dpop_jkt`, a base64url-encoded SHA-256 JWK thumbprint
+/// (RFC 7638): 32 bytes, 43 characters without padding.
+fn dpop_jkt(params: &Params) -> Result<Option<String>, &'static str> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let Some(raw) = params.get("dpop_jkt") else {
+        return Ok(None);
+    };
+    match URL_SAFE_NO_PAD.decode(raw) {
+        Ok(bytes) if bytes.len() == 32 => Ok(Some(raw.to_string())),
+        _ => Err("dpop_jkt must be a base64url SHA-256 JWK thumbprint (RFC 9449 §10)"),
+    }
 }
 
 /// OpenID Connect Core §3.1.2.1: the `prompt` values.

@@ -4,9 +4,10 @@
 
 use super::RegistrationError;
 use crate::domain::AccessTokenFormat;
+use crate::oauth::client_assertion::{KeySource, PRIVATE_KEY_JWT};
 use crate::oauth::registry::NewClient;
 use crate::oauth::registry::NewOpenId;
-use crate::storage::clients::ClientRow;
+use crate::storage::clients::{ClientRow, ClientSecurity};
 use serde_json::Value;
 
 /// The name given to a client that registers without `client_name`
@@ -22,6 +23,9 @@ pub enum AuthMethod {
     ClientSecretPost,
     /// A public client: no secret.
     None,
+    /// A JWT signed by one of its registered keys (RFC 7523 §2.2,
+    /// OpenID Core §9): no secret.
+    PrivateKeyJwt,
 }
 
 impl AuthMethod {
@@ -31,6 +35,7 @@ impl AuthMethod {
             AuthMethod::ClientSecretBasic => "client_secret_basic",
             AuthMethod::ClientSecretPost => "client_secret_post",
             AuthMethod::None => "none",
+            AuthMethod::PrivateKeyJwt => PRIVATE_KEY_JWT,
         }
     }
 
@@ -39,9 +44,10 @@ impl AuthMethod {
             "client_secret_basic" => Ok(AuthMethod::ClientSecretBasic),
             "client_secret_post" => Ok(AuthMethod::ClientSecretPost),
             "none" => Ok(AuthMethod::None),
+            PRIVATE_KEY_JWT => Ok(AuthMethod::PrivateKeyJwt),
             other => Err(RegistrationError::invalid_metadata(format!(
                 "token_endpoint_auth_method {other:?} is not supported; use client_secret_basic, \
-                 client_secret_post or none"
+                 client_secret_post, private_key_jwt or none"
             ))),
         }
     }
@@ -52,9 +58,11 @@ impl AuthMethod {
 
     /// What a stored client's method is reported as: the server does not
     /// record which of the two secret methods was asked for, and accepts both.
-    pub(super) fn of(row: &ClientRow) -> Self {
+    pub(super) fn of(row: &ClientRow, security: &ClientSecurity) -> Self {
         if row.is_public {
             AuthMethod::None
+        } else if security.token_endpoint_auth_method.as_deref() == Some(PRIVATE_KEY_JWT) {
+            AuthMethod::PrivateKeyJwt
         } else {
             AuthMethod::ClientSecretBasic
         }
@@ -89,6 +97,12 @@ pub(crate) struct ClientMetadata {
     pub(super) client_id: Option<String>,
     /// RFC 9126 §6: every authorization request must be pushed first.
     pub(super) require_pushed_authorization_requests: Option<bool>,
+    /// RFC 7591 §2: the client's public keys, inline (a JWK Set object).
+    jwks: Option<serde_json::Map<String, Value>>,
+    /// RFC 7591 §2: where its public keys are fetched from.
+    jwks_uri: Option<String>,
+    /// RFC 9449 §5.2: every access token must be DPoP-bound.
+    dpop_bound_access_tokens: Option<bool>,
 }
 
 /// A JSON object's members, refusing a member given twice (which one
@@ -167,6 +181,9 @@ impl ClientMetadata {
             access_token_format: member(o, "access_token_format", STRING)?,
             client_id: member(o, "client_id", STRING)?,
             require_pushed_authorization_requests: member(o, "require_pushed_authorization_requests", BOOL)?,
+            jwks: member(o, "jwks", "a JWK Set (a JSON object with \"keys\")")?,
+            jwks_uri: member(o, "jwks_uri", STRING)?,
+            dpop_bound_access_tokens: member(o, "dpop_bound_access_tokens", BOOL)?,
         })
     }
 
@@ -175,6 +192,63 @@ impl ClientMetadata {
             .as_deref()
             .map(AuthMethod::parse)
             .transpose()
+    }
+
+    /// The security settings these metadata ask for with `method`: its
+    /// keys (exactly one of `jwks` and `jwks_uri`, for `private_key_jwt`
+    /// only, checked as the CLI checks them), whether its requests must be
+    /// pushed and its tokens DPoP-bound. A `jwks_uri` over plain http must
+    /// name a loopback host and needs the development setting
+    /// (`outbound_private_addresses`), as fetching it would.
+    pub(super) fn security(
+        &self,
+        method: AuthMethod,
+        private_addresses: bool,
+    ) -> Result<ClientSecurity, RegistrationError> {
+        let jwks = self.jwks.as_ref().map(|j| Value::Object(j.clone()).to_string());
+        let keys = match method {
+            AuthMethod::PrivateKeyJwt => {
+                let source = KeySource::parse(jwks.as_deref(), self.jwks_uri.as_deref()).map_err(|e| {
+                    let member = match (&jwks, &self.jwks_uri) {
+                        (Some(_), None) => "jwks",
+                        (None, Some(_)) => "jwks_uri",
+                        _ => "jwks, jwks_uri",
+                    };
+                    RegistrationError::invalid_metadata(format!("{member}: {e}"))
+                })?;
+                if let KeySource::JwksUri(uri) = &source {
+                    let plain = url::Url::parse(uri).is_ok_and(|u| u.scheme() == "http");
+                    if plain && !private_addresses {
+                        return Err(RegistrationError::invalid_metadata(
+                            "jwks_uri: must be an https URL (plain http to loopback is for development only)",
+                        ));
+                    }
+                }
+                Some(source)
+            }
+            _ if jwks.is_some() || self.jwks_uri.is_some() => {
+                return Err(RegistrationError::invalid_metadata(
+                    "jwks, jwks_uri: keys are registered only with token_endpoint_auth_method private_key_jwt",
+                ))
+            }
+            _ => None,
+        };
+        let (jwks, jwks_uri) = match keys {
+            Some(KeySource::Jwks(j)) => (Some(j), None),
+            Some(KeySource::JwksUri(u)) => (None, Some(u)),
+            None => (None, None),
+        };
+        Ok(ClientSecurity {
+            token_endpoint_auth_method: (method == AuthMethod::PrivateKeyJwt)
+                .then(|| PRIVATE_KEY_JWT.to_string()),
+            jwks,
+            jwks_uri,
+            require_pushed_authorization_requests: self
+                .require_pushed_authorization_requests
+                .unwrap_or(false),
+            dpop_bound_access_tokens: self.dpop_bound_access_tokens.unwrap_or(false),
+            metadata_document_expires_at: None,
+        })
     }
 
     /// The form of access tokens asked for: `None` if the operator does

@@ -16,7 +16,8 @@ use crate::oauth::metadata::REGISTRATION_PATH;
 use crate::oauth::registry::{self, Editor, Registrant, UpdateError};
 use crate::oauth::settings::ProtocolSettings as Settings;
 use crate::oauth::{secrets, Context};
-use crate::storage::{clients::ClientRow, StorageError};
+use crate::storage::clients::{ClientRow, ClientSecurity};
+use crate::storage::StorageError;
 pub(crate) use metadata::ClientMetadata;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
@@ -76,30 +77,26 @@ async fn self_service(ctx: &Context) -> Result<Registrant, RegistrationError> {
 /// `actor` is the program registering, with its address: [`Actor::client`].
 pub async fn register(ctx: &Context, actor: &Actor, body: &[u8]) -> Result<Value, RegistrationError> {
     let metadata = ClientMetadata::from_json(body)?;
-    let require_par = metadata.require_pushed_authorization_requests.unwrap_or(false);
     let method = metadata.auth_method()?.unwrap_or(AuthMethod::ClientSecretBasic);
     let format = metadata.access_token_format(ctx.settings.registration_access_token_format)?;
+    let security = metadata.security(method, ctx.settings.outbound_private_addresses)?;
+    // Written with the registration, in its transaction: a client is
+    // never seen without the keys or requirements it registered.
     let valid = metadata
         .into_new_client(method.is_public())?
         .validate(&self_service(ctx).await?)?
-        .with_access_token_format(format.unwrap_or_default());
+        .with_access_token_format(format.unwrap_or_default())
+        .with_security(security.clone());
     let registered = registry::register(&ctx.db, actor, valid, true, ctx.clock.now()).await?;
     let id = registered.client_id;
-    let required = match require_par {
-        true => set_pushed_required(ctx, actor, &id, true).await,
-        false => Ok(()),
-    };
-    let loaded = match required {
-        Err(e) => Err(e),
-        Ok(()) => match (
-            registry::load(&ctx.db, &id).await,
-            registered.registration_access_token,
-        ) {
-            (Ok(Some(row)), Some(token)) => Ok((row, token)),
-            (Err(e), _) => Err(e),
-            // Deleted already, or no token: neither can happen short of a bug.
-            _ => Err(StorageError::Query(diesel::result::Error::NotFound)),
-        },
+    let loaded = match (
+        registry::load(&ctx.db, &id).await,
+        registered.registration_access_token,
+    ) {
+        (Ok(Some(row)), Some(token)) => Ok((row, token)),
+        (Err(e), _) => Err(e),
+        // Deleted already, or no token: neither can happen short of a bug.
+        _ => Err(StorageError::Query(diesel::result::Error::NotFound)),
     };
     let (row, token) = match loaded {
         Ok(loaded) => loaded,
@@ -112,31 +109,24 @@ pub async fn register(ctx: &Context, actor: &Actor, body: &[u8]) -> Result<Value
             return Err(e.into());
         }
     };
-    tracing::info!(client_id = %id, public = row.is_public, "a client registered itself");
+    tracing::info!(client_id = %id, public = row.is_public, method = method.as_str(), "a client registered itself");
     let secret = registered.client_secret.as_ref().map(|s| s.expose_secret());
-    let mut info = information(&ctx.settings, &row, method, token.expose_secret(), secret);
-    info["require_pushed_authorization_requests"] = json!(require_par);
-    Ok(info)
-}
-
-/// RFC 9126 §6: records the client's `require_pushed_authorization_requests`.
-async fn set_pushed_required(
-    ctx: &Context,
-    actor: &Actor,
-    id: &str,
-    required: bool,
-) -> Result<(), StorageError> {
-    crate::oauth::authorize::set_pushed_required(&ctx.db, actor, id, required, ctx.clock.now()).await?;
-    ctx.clients.invalidate(id);
-    Ok(())
+    Ok(information(
+        &ctx.settings,
+        &row,
+        &security,
+        method,
+        token.expose_secret(),
+        secret,
+    ))
 }
 
 /// A registration its registration access token was checked against.
 pub struct Managed {
     row: ClientRow,
     token: String,
-    /// RFC 9126 §6, kept beside the registration.
-    require_par: bool,
+    /// Its keys and requirements, kept beside the registration.
+    security: ClientSecurity,
 }
 
 /// RFC 7592 §2: the registration of `client_id`, if `presented` is its
@@ -167,7 +157,7 @@ pub async fn authenticate(
             Ok(Managed {
                 row,
                 token: presented.to_string(),
-                require_par: security.require_pushed_authorization_requests,
+                security,
             })
         }
         _ => Err(RegistrationError::InvalidToken),
@@ -176,20 +166,21 @@ pub async fn authenticate(
 
 /// RFC 7592 §2.1: the current registration (without the secret).
 pub fn read(ctx: &Context, managed: &Managed) -> Value {
-    let mut info = information(
+    information(
         &ctx.settings,
         &managed.row,
-        AuthMethod::of(&managed.row),
+        &managed.security,
+        AuthMethod::of(&managed.row, &managed.security),
         &managed.token,
         None,
-    );
-    info["require_pushed_authorization_requests"] = json!(managed.require_par);
-    info
+    )
 }
 
 /// RFC 7592 §2.2: replaces the registration's metadata with `body`'s. The
-/// client's id, secret and type stay; `token_endpoint_auth_method` may
-/// switch between the two secret methods, not to or from `none`.
+/// client's id and type stay; `token_endpoint_auth_method` may switch
+/// between the secret methods and `private_key_jwt` (a secret is issued
+/// when it moves to a secret method without one; its keys go when it
+/// leaves `private_key_jwt`), not to or from `none`.
 pub async fn replace(
     ctx: &Context,
     actor: &Actor,
@@ -204,7 +195,9 @@ pub async fn replace(
     }
     let public = managed.row.is_public;
     let method = match metadata.auth_method()? {
-        None => AuthMethod::of(&managed.row),
+        // §2.2: an omitted member is its default.
+        None if public => AuthMethod::None,
+        None => AuthMethod::ClientSecretBasic,
         Some(m) if m.is_public() != public => {
             return Err(RegistrationError::invalid_metadata(
                 "token_endpoint_auth_method: a client cannot change between public (none) and \
@@ -214,20 +207,22 @@ pub async fn replace(
         Some(m) => m,
     };
     let format = metadata.access_token_format(ctx.settings.registration_access_token_format)?;
-    let require_par = metadata.require_pushed_authorization_requests.unwrap_or(false);
+    let security = metadata.security(method, ctx.settings.outbound_private_addresses)?;
     let new = metadata.into_new_client(public)?;
     let rules = self_service(ctx).await?;
     let current_format = managed.row.access_token_format.clone();
     let id = managed.row.id;
-    registry::update(&ctx.clients, actor, &id, Editor::SelfService, move |_| {
-        new.validate(&rules)
-    })
-    .await
-    .map_err(|e| match e {
-        UpdateError::NotFound => RegistrationError::InvalidToken,
-        UpdateError::Invalid(e) => e.into(),
-        UpdateError::Storage(e) => e.into(),
-    })?;
+    let written = security.clone();
+    let secret =
+        registry::update_with_credentials(&ctx.clients, actor, &id, Editor::SelfService, move |_| {
+            Ok(new.validate(&rules)?.with_security(written))
+        })
+        .await
+        .map_err(|e| match e {
+            UpdateError::NotFound => RegistrationError::InvalidToken,
+            UpdateError::Invalid(e) => e.into(),
+            UpdateError::Storage(e) => e.into(),
+        })?;
     // A replacement that leaves it out asks for the default (§2.2: the
     // metadata are replaced as a whole). Idempotent: a failure here is
     // answered 503 and the same PUT can be sent again.
@@ -240,14 +235,16 @@ pub async fn replace(
     let Some(row) = registry::load(&ctx.db, &id).await? else {
         return Err(RegistrationError::InvalidToken);
     };
-    // RFC 7592 §2.2: a replacement; an omitted member is its default.
-    if require_par != managed.require_par {
-        set_pushed_required(ctx, actor, &id, require_par).await?;
-    }
-    tracing::info!(client_id = %id, "a client updated its registration");
-    let mut info = information(&ctx.settings, &row, method, &managed.token, None);
-    info["require_pushed_authorization_requests"] = json!(require_par);
-    Ok(info)
+    tracing::info!(client_id = %id, method = method.as_str(), "a client updated its registration");
+    let secret = secret.as_ref().map(|s| s.expose_secret());
+    Ok(information(
+        &ctx.settings,
+        &row,
+        &security,
+        method,
+        &managed.token,
+        secret,
+    ))
 }
 
 /// RFC 7592 §2.3: deletes the registration; its tokens go inactive.
@@ -264,6 +261,7 @@ pub async fn delete(ctx: &Context, actor: &Actor, managed: Managed) -> Result<()
 fn information(
     settings: &Settings,
     row: &ClientRow,
+    security: &ClientSecurity,
     method: AuthMethod,
     registration_token: &str,
     secret: Option<&str>,
@@ -323,7 +321,21 @@ fn information(
     if settings.registration_access_token_format {
         info["access_token_format"] = json!(row.access_token_format);
     }
-    if !row.is_public {
+    // RFC 9126 §6 and RFC 9449 §5.2: always stated, so a replacement
+    // that leaves them out visibly returns them to false.
+    info["require_pushed_authorization_requests"] = json!(security.require_pushed_authorization_requests);
+    info["dpop_bound_access_tokens"] = json!(security.dpop_bound_access_tokens);
+    if let Some(jwks) = security
+        .jwks
+        .as_deref()
+        .and_then(|j| serde_json::from_str::<Value>(j).ok())
+    {
+        info["jwks"] = jwks;
+    }
+    if let Some(uri) = &security.jwks_uri {
+        info["jwks_uri"] = json!(uri);
+    }
+    if !row.is_public && method != AuthMethod::PrivateKeyJwt {
         info["client_secret_expires_at"] = json!(0);
         if let Some(secret) = secret {
             info["client_secret"] = json!(secret);

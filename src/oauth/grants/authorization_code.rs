@@ -38,10 +38,20 @@ pub(super) async fn exchange(
     check_code(ctx, client, params, &row, verifier.as_ref(), now).await?;
     // RFC 9449 §10: a code bound to a key (`dpop_jkt`) is redeemed with a
     // proof by that key only.
-    if row.dpop_jkt.is_some() && row.dpop_jkt.as_deref() != jkt {
-        return Err(dpop::invalid(
-            "the authorization code is bound to another DPoP key",
-        ));
+    // Refused before the redemption: a thief's attempt does not use up
+    // the code its rightful holder is about to redeem.
+    match (row.dpop_jkt.as_deref(), jkt) {
+        (Some(_), None) => {
+            return Err(dpop::invalid(
+                "the authorization code is bound to a DPoP key: send a DPoP proof by that key",
+            ))
+        }
+        (Some(bound), Some(presented)) if bound != presented => {
+            return Err(dpop::invalid(
+                "the authorization code is bound to another DPoP key",
+            ))
+        }
+        _ => {}
     }
 
     // Everything is prepared first, then written in one transaction with the

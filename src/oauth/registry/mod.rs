@@ -66,7 +66,10 @@ pub async fn register(
     with_registration_token: bool,
     now: i64,
 ) -> Result<Registered, RegisterError> {
-    let client_secret = (!client.public).then(secrets::random_secret);
+    // A private_key_jwt client proves itself with its keys: a secret it
+    // never uses would only be one more thing to steal.
+    let client_secret = (!client.public && !client.by_assertion()).then(secrets::random_secret);
+    let security = client.security.clone();
     let registration_token = with_registration_token.then(secrets::random_secret);
     let mut row = new_row(&client, new_client_id(), now);
     row.secret_hash = client_secret.as_deref().map(secrets::hash);
@@ -79,6 +82,9 @@ pub async fn register(
             return Ok(Err(e));
         }
         storage::clients::insert(conn, &row)?;
+        if let Some(security) = security.filter(|s| *s != Default::default()) {
+            storage::clients::set_security(conn, &row.id, &security)?;
+        }
         let (client_id, owner_id) = (row.id, row.owner_id);
         audit::record_in(conn, &actor, Event::ClientRegistered { client_id, owner_id }, now);
         Ok(Ok(()))
@@ -265,6 +271,27 @@ pub async fn update<F>(
 where
     F: FnOnce(&ClientRow) -> Result<ValidClient, FieldError> + Send + 'static,
 {
+    update_with_credentials(clients, actor, id, editor, edit)
+        .await
+        .map(|_| ())
+}
+
+/// [`update`], also writing the security settings the new registration
+/// carries ([`ValidClient::with_security`]) in the same transaction, with
+/// the credentials they imply: leaving `private_key_jwt` for a secret
+/// method issues a new secret (returned: the only time it is seen);
+/// moving to `private_key_jwt` removes the secret.
+pub async fn update_with_credentials<F>(
+    clients: &ClientCache,
+    actor: &Actor,
+    id: &str,
+    editor: Editor,
+    edit: F,
+) -> Result<Option<SecretString>, UpdateError>
+where
+    F: FnOnce(&ClientRow) -> Result<ValidClient, FieldError> + Send + 'static,
+{
+    let fresh_secret = secrets::random_secret();
     let owned = id.to_string();
     let actor = actor.clone();
     let clock = clients.clock().clone();
@@ -292,6 +319,37 @@ where
                 != (&details.redirect_uris, &details.grant_types, &details.scopes);
             let withdraw_trust = editor == Editor::SelfService && capabilities_changed && row.is_trusted;
             storage::clients::update_details(conn, &owned, &details, withdraw_trust)?;
+            let mut issued = None;
+            if let Some(security) = &valid.security {
+                let current = storage::clients::security_of(conn, &owned)?;
+                let was_by_assertion = current.token_endpoint_auth_method.is_some();
+                let by_assertion = valid.by_assertion();
+                let new_secret = match (row.is_public, by_assertion) {
+                    (true, _) => None,
+                    (false, true) => Some(None),
+                    // A secret it could not have seen (none, or one never
+                    // shown) is replaced by one it now sees.
+                    (false, false) if was_by_assertion || row.secret_hash.is_none() => {
+                        issued = Some(SecretString::from(fresh_secret.clone()));
+                        Some(Some(secrets::hash(&fresh_secret)))
+                    }
+                    (false, false) => None,
+                };
+                if let Some(secret_hash) = new_secret {
+                    let written = ClientSecrets {
+                        secret_hash,
+                        previous_secret_hash: None,
+                        previous_secret_expires_at: None,
+                        updated_at: now,
+                    };
+                    storage::clients::set_secrets(conn, &owned, &written)?;
+                }
+                let security = storage::clients::ClientSecurity {
+                    metadata_document_expires_at: current.metadata_document_expires_at,
+                    ..security.clone()
+                };
+                storage::clients::set_security(conn, &owned, &security)?;
+            }
             storage::notifications::client_changed(conn, &owned)?;
             let (client_id, trust_withdrawn) = (owned, withdraw_trust);
             audit::record_in(
@@ -303,7 +361,7 @@ where
                 },
                 now,
             );
-            Ok(Ok(()))
+            Ok(Ok(issued))
         })
         .await;
     clients.invalidate(id);

@@ -5,7 +5,7 @@
 
 use crate::domain::{display_text, AccessTokenFormat, GrantType, Invalid, RedirectUri, ScopeSet};
 use crate::oauth::settings::ProtocolSettings;
-use crate::storage::clients::{ClientDetails, OpenIdSettings};
+use crate::storage::clients::{ClientDetails, ClientSecurity, OpenIdSettings};
 use std::fmt;
 
 mod openid;
@@ -140,6 +140,10 @@ pub struct ValidClient {
     pub(super) owner_id: Option<String>,
     openid: OpenIdSettings,
     pub(super) access_token_format: AccessTokenFormat,
+    /// How it authenticates and what it requires (RFC 7523, RFC 9126 §6,
+    /// RFC 9449 §5.2), when the registrant states it; `None` leaves the
+    /// stored settings as they are.
+    pub(super) security: Option<ClientSecurity>,
 }
 
 /// An https URL (or http on loopback) for a home page or logo.
@@ -193,6 +197,7 @@ impl NewClient {
             owner_id: self.owner_id,
             openid,
             access_token_format: AccessTokenFormat::Jwt,
+            security: None,
         })
     }
 
@@ -338,6 +343,21 @@ impl ValidClient {
     pub fn with_access_token_format(mut self, format: AccessTokenFormat) -> ValidClient {
         self.access_token_format = format;
         self
+    }
+
+    /// The same registration with these security settings, written in
+    /// the same transaction as the registration itself. A client that
+    /// authenticates with `private_key_jwt` gets no secret.
+    pub fn with_security(mut self, security: ClientSecurity) -> ValidClient {
+        self.security = Some(security);
+        self
+    }
+
+    /// Whether it authenticates by a signed assertion rather than a secret.
+    pub(super) fn by_assertion(&self) -> bool {
+        self.security.as_ref().is_some_and(|s| {
+            s.token_endpoint_auth_method.as_deref() == Some(crate::oauth::client_assertion::PRIVATE_KEY_JWT)
+        })
     }
 
     pub(super) fn details(&self, now: i64) -> ClientDetails {
