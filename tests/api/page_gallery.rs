@@ -5,7 +5,7 @@
 //! every violation of every page.
 //!
 //! axe-core comes from npm: `.ci/run` installs it into `.ci/node` and names
-//! it in `TOLLGATE_AXE_JS`. Without it (or without chromedriver) the test
+//! it in `AXE_CORE_JS`. Without it (or without chromedriver) the test
 //! says so and passes, unless `TOLLGATE_REQUIRE_BROWSER=1`.
 //!
 //! axe is injected through WebDriver's "execute script", which Chromium
@@ -106,9 +106,12 @@ async fn fixture(app: &TestApp) -> Fixture {
     }
 }
 
+/// Pages by name, each with the way to it.
+type Pages = Vec<(&'static str, Step)>;
+
 /// Every page, in the order the browser visits them: first those of a
 /// visitor who is not signed in, then (after `alice` signs in) the rest.
-fn gallery(f: &Fixture) -> (Vec<(&'static str, Step)>, Vec<(&'static str, Step)>) {
+fn gallery(f: &Fixture) -> (Pages, Pages) {
     let consent = |client_id: &str| {
         let client = crate::helpers::TestClient {
             id: client_id.to_string(),
@@ -167,9 +170,9 @@ fn gallery(f: &Fixture) -> (Vec<(&'static str, Step)>, Vec<(&'static str, Step)>
     (signed_out, signed_in)
 }
 
-/// axe-core's script: `TOLLGATE_AXE_JS`, else where `.ci/run` installs it.
+/// axe-core's script: `AXE_CORE_JS`, else where `.ci/run` installs it.
 fn axe_source() -> Option<String> {
-    let path = std::env::var_os("TOLLGATE_AXE_JS")
+    let path = std::env::var_os("AXE_CORE_JS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/node/node_modules/axe-core/axe.min.js")
