@@ -116,7 +116,7 @@ async fn render(
     let form = typed.unwrap_or_else(|| ProfileForm::stored(&stored));
     Ok(pages::page_response(
         status,
-        &Nav::of(&current),
+        &Nav::of(current),
         &AccountPage {
             username: &current.username,
             apps,

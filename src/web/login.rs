@@ -1,6 +1,6 @@
 //! The sign-in page (sign-out is in `logout`).
 
-use super::nav::Nav;
+use super::nav::{Nav, Section};
 use super::page_error::PageError;
 use super::pages::{self, read_form, see_other, LoginPage};
 use super::session;
@@ -32,12 +32,15 @@ fn render_login(
     let csrf = secrets::random_secret();
     let mut response = pages::page_response(
         status,
-        &Nav::signed_out(),
+        &Nav::signed_out()
+            .with_sign_up(state.settings.signup_enabled)
+            .at(Section::SignIn),
         &LoginPage {
             csrf: &csrf,
             return_to,
             username,
             error,
+            signup_enabled: state.settings.signup_enabled,
         },
     );
     let _ = response.add_cookie(&session::login_csrf_cookie(state, csrf));

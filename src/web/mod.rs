@@ -15,6 +15,7 @@ mod discovery;
 mod forwarded;
 mod gateway;
 mod health;
+mod home;
 mod login;
 mod logout;
 pub mod nav;
@@ -61,6 +62,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     userinfo::routes(cfg);
     authorize::routes(cfg);
     device::routes(cfg);
+    // Before `account`, whose routes still send `/` to the account page.
+    home::routes(cfg);
     login::routes(cfg);
     logout::routes(cfg);
     account::routes(cfg);
@@ -72,7 +75,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     admin_users::routes(cfg);
     signup::routes(cfg);
     registration_endpoint::routes(cfg);
-    cfg.route("/static/style.css", web::get().to(pages::stylesheet));
+    cfg.route("/static/style.css", web::get().to(pages::stylesheet))
+        .route("/static/app.js", web::get().to(pages::script))
+        .route("/static/favicon.svg", web::get().to(pages::icon_svg))
+        .route("/favicon.ico", web::get().to(pages::favicon));
 }
 
 /// What answers a path no route takes.

@@ -25,6 +25,8 @@ pub struct LoginPage<'a> {
     pub return_to: &'a str,
     pub username: &'a str,
     pub error: Option<&'a str>,
+    /// Whether to link to sign-up (`signup_enabled`).
+    pub signup_enabled: bool,
 }
 
 /// The consent page.
@@ -44,7 +46,8 @@ pub struct ConsentPage<'a> {
 
 /// The headers of every page: no framing (clickjacking), no sniffing, no
 /// referrer (URLs may carry codes), no caching (pages carry CSRF tokens),
-/// nothing loaded from anywhere but here. `nav` is the header (see `nav`).
+/// nothing loaded from anywhere but here (scripts included: only
+/// `static/app.js`, never inline). `nav` is the header (see `nav`).
 pub fn page_response(status: StatusCode, nav: &Nav, template: &impl Template) -> HttpResponse {
     let body = match template
         .render()
@@ -68,7 +71,7 @@ pub fn secure_headers(builder: &mut actix_web::HttpResponseBuilder) {
     builder
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
         ))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -185,11 +188,41 @@ pub async fn not_found() -> HttpResponse {
     )
 }
 
+/// A file of `static/`, compiled in, cached by browsers for `max_age`
+/// seconds.
+fn static_file(content_type: &'static str, max_age: u32, body: &'static [u8]) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .content_type(content_type)
+        .body(body)
+}
+
 /// The stylesheet, compiled in.
 pub async fn stylesheet() -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .content_type("text/css; charset=utf-8")
-        .body(include_str!("../../static/style.css"))
+    static_file(
+        "text/css; charset=utf-8",
+        3600,
+        include_bytes!("../../static/style.css"),
+    )
+}
+
+/// The script of the pages (progressive enhancement only), compiled in.
+pub async fn script() -> HttpResponse {
+    static_file(
+        "text/javascript; charset=utf-8",
+        3600,
+        include_bytes!("../../static/app.js"),
+    )
+}
+
+/// The icon as SVG (`<link rel="icon">`, and the brand's mark).
+pub async fn icon_svg() -> HttpResponse {
+    static_file("image/svg+xml", 86400, include_bytes!("../../static/favicon.svg"))
+}
+
+/// `/favicon.ico`, for browsers and tools that ask for it without reading
+/// the page.
+pub async fn favicon() -> HttpResponse {
+    static_file("image/x-icon", 86400, include_bytes!("../../static/favicon.ico"))
 }

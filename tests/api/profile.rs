@@ -359,8 +359,14 @@ async fn the_account_page_keeps_the_strict_content_security_policy() {
     let page = save_profile(&agent, &[("email", "bad")]).await;
     assert_eq!(page.status, 422);
     let csp = page.headers["content-security-policy"].to_str().unwrap();
-    assert!(csp.starts_with("default-src 'none'; style-src 'self';"), "{csp}");
-    assert!(!page.body.contains("<script") && !page.body.contains("style="));
+    assert!(
+        csp.starts_with("default-src 'none'; script-src 'self'; style-src 'self';"),
+        "{csp}"
+    );
+    // Scripts only from the server's own files, never inline; no inline style.
+    let scripts = page.body.matches("<script").count();
+    assert_eq!(scripts, page.body.matches("<script src=\"/static/").count());
+    assert!(!page.body.contains("style="));
 }
 
 #[tokio::test]
