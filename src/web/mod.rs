@@ -13,6 +13,7 @@ mod forwarded;
 mod gateway;
 mod health;
 mod login;
+mod logos;
 mod logout;
 pub mod nav;
 mod oauth_endpoints;
@@ -20,8 +21,10 @@ mod page_error;
 mod pages;
 mod portal;
 mod registration_endpoint;
+mod secret_handoff;
 mod session;
 mod signup;
+mod switch_account;
 mod userinfo;
 
 pub use body::client_address;
@@ -62,6 +65,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     logout::routes(cfg);
     account::routes(cfg);
     portal::routes(cfg);
+    logos::routes(cfg);
+    switch_account::routes(cfg);
     admin::routes(cfg);
     admin_apis::routes(cfg);
     signup::routes(cfg);

@@ -47,6 +47,8 @@ mod openid_relying_party;
 mod openid_request;
 mod password_grant;
 mod portal;
+mod portal_in_chromium;
+mod portal_pages;
 mod private_key_jwt;
 mod profile;
 mod proxies;
