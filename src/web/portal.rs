@@ -116,8 +116,9 @@ struct DeletePage<'a> {
 /// The message a `?done=` names: fixed words, so a link cannot make the
 /// portal say anything else.
 fn done_message(req: &HttpRequest) -> Option<&'static str> {
-    let query = url::form_urlencoded::parse(req.query_string().as_bytes());
-    let done = query.into_iter().find(|(k, _)| k == "done")?.1;
+    let done = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "done")?
+        .1;
     Some(match done.as_ref() {
         "saved" => "Your changes were saved.",
         "flags" => "The administration settings were saved.",
