@@ -143,6 +143,9 @@ const TABLES: &[(&str, Purge)] = &[
         storage::opaque_tokens::purge(c, t.now, n)
     }),
     ("used_jtis", |c, t, n| storage::used_jtis::purge(c, t.now, n)),
+    ("secret_handoffs", |c, t, n| {
+        storage::secret_handoffs::purge(c, t.now, n)
+    }),
     ("device_authorizations", |c, t, n| {
         storage::device_authorizations::purge(c, t.codes, n)
     }),

@@ -17,6 +17,7 @@
 
 pub mod apis;
 pub mod audit;
+pub mod branding;
 pub mod clients;
 mod connection;
 pub mod consents;
@@ -34,6 +35,7 @@ pub mod roles;
 #[allow(missing_docs)]
 pub mod schema;
 pub mod scopes;
+pub mod secret_handoffs;
 pub mod session_store_queue;
 pub mod sessions;
 pub mod throttle;

@@ -385,3 +385,24 @@ diesel::table! {
 
 diesel::joinable!(client_security -> clients (client_id));
 diesel::allow_tables_to_appear_in_same_query!(client_security, clients);
+
+diesel::table! {
+    client_branding (client_id) {
+        client_id -> Text,
+        organisation -> Nullable<Text>,
+        logo -> Nullable<Binary>,
+        logo_content_type -> Nullable<Text>,
+        logo_updated_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    secret_handoffs (id) {
+        id -> Text,
+        client_id -> Text,
+        user_id -> Text,
+        nonce -> Binary,
+        sealed -> Binary,
+        expires_at -> BigInt,
+    }
+}

@@ -87,20 +87,66 @@ impl AppForm {
         }
     }
 
-    /// Checks the form against the registry's rules.
-    pub(super) fn validate(
+    /// Checks the form against the registry's rules and returns every
+    /// broken one, not just the first: after each error the field it
+    /// names is set to a harmless value and the rules are asked again, so
+    /// the registry stays the one place that knows them.
+    pub(super) fn validate_all(
         &self,
         owner: Option<String>,
         who: &Registrant,
-    ) -> Result<registry::ValidClient, FieldError> {
-        // An empty choice is a choice of nothing, not of the defaults.
+    ) -> Result<registry::ValidClient, Vec<(&'static str, String)>> {
+        let mut errors = Vec::new();
+        let mut candidate = self.to_new_client(owner);
         if self.grants.is_empty() {
-            return Err(FieldError {
-                field: "grant_types",
-                message: "choose at least one grant type".into(),
-            });
+            errors.push(("grant_types", "choose at least one grant type".to_string()));
+            neutralise(&mut candidate, "grant_types");
         }
-        self.to_new_client(owner).validate(who)
+        // Each round removes one field's error; the fields are few.
+        for _ in 0..16 {
+            match candidate.clone().validate(who) {
+                Ok(valid) if errors.is_empty() => return Ok(valid),
+                Ok(_) => return Err(errors),
+                Err(e) => {
+                    let seen = errors.iter().any(|(f, _)| *f == e.field);
+                    if !seen {
+                        errors.push((e.field, e.message));
+                    }
+                    if seen || !neutralise(&mut candidate, e.field) {
+                        return Err(errors);
+                    }
+                }
+            }
+        }
+        Err(errors)
+    }
+
+    /// `first`, the error an edit was refused with, and the other fields
+    /// whose text breaks a rule whoever edits (the form shows them all).
+    pub(super) fn field_errors_with(
+        &self,
+        first: FieldError,
+        owner: Option<String>,
+        who: &Registrant,
+    ) -> Vec<(&'static str, String)> {
+        const TEXT_FIELDS: [&str; 7] = [
+            "name",
+            "description",
+            "homepage_uri",
+            "logo_uri",
+            "redirect_uris",
+            "post_logout_redirect_uris",
+            "backchannel_logout_uri",
+        ];
+        let mut errors = vec![(first.field, first.message)];
+        if let Err(more) = self.validate_all(owner, who) {
+            for (field, message) in more {
+                if TEXT_FIELDS.contains(&field) && !errors.iter().any(|(f, _)| *f == field) {
+                    errors.push((field, message));
+                }
+            }
+        }
+        errors
     }
 
     pub(super) fn to_new_client(&self, owner: Option<String>) -> NewClient {
@@ -133,4 +179,28 @@ impl AppForm {
             ..Default::default()
         }
     }
+}
+
+/// Sets `field` of `client` to a value every rule accepts; `false` for a
+/// field it does not know.
+fn neutralise(client: &mut NewClient, field: &str) -> bool {
+    match field {
+        "name" => client.name = "Application".into(),
+        "description" => client.description.clear(),
+        "homepage_uri" => client.homepage_uri = None,
+        "logo_uri" => client.logo_uri = None,
+        "redirect_uris" => client.redirect_uris = vec!["https://app.example/callback".into()],
+        "grant_types" => {
+            client.grant_types = vec!["authorization_code".into()];
+            if client.redirect_uris.is_empty() {
+                client.redirect_uris = vec!["https://app.example/callback".into()];
+            }
+        }
+        "scopes" => client.scopes.clear(),
+        "resources" => client.resources.clear(),
+        "post_logout_redirect_uris" => client.openid.post_logout_redirect_uris.clear(),
+        "backchannel_logout_uri" => client.openid.backchannel_logout_uri = None,
+        _ => return false,
+    }
+    true
 }

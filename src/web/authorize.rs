@@ -141,20 +141,23 @@ async fn proceed(
         .host_str()
         .unwrap_or_default()
         .to_string();
-    let (owner, scopes) = consent_facts(ctx, &request.client, &request.scope).await;
+    let facts = consent_facts(ctx, &request.client, &request.scope).await;
+    let return_to = format!("{AUTHORIZATION_PATH}?{query}");
     pages::page_response(
         StatusCode::OK,
         &Nav::of(current),
         &ConsentPage {
             client_name: &request.client.name,
             verified: request.client.verified,
-            owner: owner.as_deref(),
+            owner: &facts.owner,
             homepage: request.client.homepage_uri.as_deref(),
+            logo: facts.logo.as_deref(),
             username: &current.username,
-            scopes,
+            scopes: facts.scopes,
             redirect_host: &redirect_host,
             csrf: &current.csrf,
             request: query,
+            return_to: &return_to,
         },
     )
 }
@@ -221,26 +224,61 @@ async fn decide(
     }
 }
 
-/// What a consent page shows about a request besides the client's name:
-/// who stands behind an application no administrator has reviewed (its
-/// developer's account name), and each scope with the catalogue's words
-/// for it (a scope without any is shown by name).
+/// What a consent page shows about who is asking, besides the client's name.
+pub(super) struct ConsentFacts {
+    /// Who stands behind the application: the organisation an
+    /// administrator named, else its developer's account name, else (an
+    /// application registered from the command line) the server's operator.
+    pub(super) owner: String,
+    /// The uploaded logo's address, for a verified application only: an
+    /// unverified one could show any brand's logo.
+    pub(super) logo: Option<String>,
+    /// Each scope with the catalogue's words for it (a scope without any is
+    /// shown by name).
+    pub(super) scopes: Vec<(String, Option<String>)>,
+}
+
+/// The facts both consent pages (the browser's and the device's) show.
+/// A database that fails here costs the page its details, never the page.
 pub(super) async fn consent_facts(
     ctx: &crate::oauth::Context,
     client: &crate::oauth::clients::Client,
     scope: &crate::domain::ScopeSet,
-) -> (Option<String>, Vec<(String, Option<String>)>) {
+) -> ConsentFacts {
     let catalogue = crate::oauth::registry::catalogue(&ctx.db)
         .await
         .unwrap_or_default();
-    let owner = match (&client.owner_id, client.verified) {
-        (Some(owner), false) => crate::oauth::registry::owner_name(&ctx.db, owner)
+    let id = client.id.clone();
+    let (organisation, logo_updated_at) = ctx
+        .db
+        .run(move |conn| {
+            Ok((
+                crate::storage::branding::organisation(conn, &id)?,
+                crate::storage::branding::logo_updated_at(conn, &id)?,
+            ))
+        })
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "an application's branding could not be read for its consent page");
+            (None, None)
+        });
+    let developer = match &client.owner_id {
+        Some(owner) => crate::oauth::registry::owner_name(&ctx.db, owner)
             .await
             .unwrap_or_default(),
-        // A client ID metadata document: whoever runs its domain.
-        (None, false) => client.document_host(),
-        _ => None,
+        None => None,
     };
+    let owner = match (organisation, developer, &client.owner_id, client.document_host()) {
+        (Some(organisation), ..) => organisation,
+        (None, Some(developer), ..) => developer,
+        (None, None, Some(_), _) => "a developer whose account no longer exists".to_string(),
+        // A client ID metadata document: the domain it is published on.
+        (None, None, None, Some(host)) => host,
+        (None, None, None, None) => "the server's operator".to_string(),
+    };
+    let logo = logo_updated_at
+        .filter(|_| client.verified)
+        .map(|at| super::logos::logo_path(&client.id, at));
     let scopes = scope
         .iter()
         .map(|s| {
@@ -251,5 +289,5 @@ pub(super) async fn consent_facts(
             (s.as_str().to_string(), words)
         })
         .collect();
-    (owner, scopes)
+    ConsentFacts { owner, logo, scopes }
 }

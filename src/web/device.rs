@@ -72,12 +72,15 @@ struct EntryPage<'a> {
 struct ConsentPage<'a> {
     client_name: &'a str,
     verified: bool,
-    owner: Option<&'a str>,
+    owner: &'a str,
     homepage: Option<&'a str>,
+    logo: Option<&'a str>,
     username: &'a str,
     scopes: Vec<(String, Option<String>)>,
     user_code: &'a str,
     csrf: &'a str,
+    /// This page, with the code, for "Not you?" to come back to.
+    return_to: &'a str,
 }
 
 /// The page after the decision.
@@ -210,20 +213,23 @@ fn throttled(wait: i64) -> HttpResponse {
 async fn consent_page(state: &AppState, current: &Session, pending: &Pending) -> HttpResponse {
     let ctx = &state.oauth;
     let client = &pending.client;
-    let (owner, scopes) = super::authorize::consent_facts(ctx, client, &pending.scope).await;
+    let facts = super::authorize::consent_facts(ctx, client, &pending.scope).await;
     let user_code = device::user_code::display(&pending.user_code);
+    let return_to = entry_path(&user_code);
     page_response(
         StatusCode::OK,
         &Nav::of(current),
         &ConsentPage {
             client_name: &client.name,
             verified: client.verified,
-            owner: owner.as_deref(),
+            owner: &facts.owner,
             homepage: client.homepage_uri.as_deref(),
+            logo: facts.logo.as_deref(),
             username: &current.username,
-            scopes,
+            scopes: facts.scopes,
             user_code: &user_code,
             csrf: &current.csrf,
+            return_to: &return_to,
         },
     )
 }

@@ -17,6 +17,7 @@ mod gateway;
 mod health;
 mod home;
 mod login;
+mod logos;
 mod logout;
 pub mod nav;
 mod oauth_endpoints;
@@ -24,8 +25,10 @@ mod page_error;
 mod pages;
 mod portal;
 mod registration_endpoint;
+mod secret_handoff;
 mod session;
 mod signup;
+mod switch_account;
 mod userinfo;
 
 pub use body::client_address;
@@ -68,6 +71,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     logout::routes(cfg);
     account::routes(cfg);
     portal::routes(cfg);
+    logos::routes(cfg);
+    switch_account::routes(cfg);
     admin::routes(cfg);
     admin_apis::routes(cfg);
     admin_apps::routes(cfg);

@@ -35,13 +35,18 @@ pub struct LoginPage<'a> {
 pub struct ConsentPage<'a> {
     pub client_name: &'a str,
     pub verified: bool,
-    pub owner: Option<&'a str>,
+    /// The organisation, developer or operator behind the application.
+    pub owner: &'a str,
     pub homepage: Option<&'a str>,
+    /// The uploaded logo (verified applications only).
+    pub logo: Option<&'a str>,
     pub username: &'a str,
     pub scopes: Vec<(String, Option<String>)>,
     pub redirect_host: &'a str,
     pub csrf: &'a str,
     pub request: &'a str,
+    /// This authorization request, for "Not you?" to come back to.
+    pub return_to: &'a str,
 }
 
 /// The headers of every page: no framing (clickjacking), no sniffing, no

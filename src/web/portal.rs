@@ -2,11 +2,19 @@
 //! deleting applications. Administrators see every application and can
 //! mark one trusted or suspend it. Another developer's application is a
 //! 404, never a 403: its existence is not theirs to learn.
+//!
+//! It forgives mistakes: every change is a POST answered 303 with the page
+//! that says it was made (`?done=…`, a fixed message, nothing reflected);
+//! a new secret is shown by one GET after its POST (`secret_handoff`), so
+//! a reload neither registers twice nor shows the secret again; deleting
+//! asks for the application's name on a page of its own; the form shows
+//! every broken rule at once, next to its field.
 
 use super::app_form::AppForm;
 use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
+use super::secret_handoff;
 use super::session;
 use super::AppState;
 use crate::domain::AccessTokenFormat;
@@ -27,7 +35,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/portal/apps", web::post().to(create))
         .route("/portal/apps/{id}", web::get().to(show))
         .route("/portal/apps/{id}", web::post().to(edit))
+        .route("/portal/apps/{id}/secret", web::get().to(secret))
         .route("/portal/apps/{id}/rotate", web::post().to(rotate))
+        .route("/portal/apps/{id}/delete", web::get().to(confirm_delete))
         .route("/portal/apps/{id}/delete", web::post().to(delete))
         .route("/portal/apps/{id}/flags", web::post().to(flags));
 }
@@ -48,6 +58,7 @@ struct PortalPage<'a> {
     is_admin: bool,
     apps: Vec<AppSummary>,
     csrf: &'a str,
+    done: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -66,6 +77,10 @@ struct AppFormPage<'a> {
     suspended: bool,
     verified: bool,
     opaque_tokens: bool,
+    done: Option<&'static str>,
+    organisation: String,
+    /// The uploaded logo's address (versioned), if there is one.
+    logo: Option<String>,
 }
 
 impl AppFormPage<'_> {
@@ -80,9 +95,39 @@ impl AppFormPage<'_> {
 #[derive(Template)]
 #[template(path = "app_secret.html")]
 struct SecretPage<'a> {
-    heading: &'a str,
     client_id: &'a str,
+    name: &'a str,
+    public: bool,
+    /// The secret, on the one GET that takes it.
     secret: Option<&'a str>,
+    csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "app_delete.html")]
+struct DeletePage<'a> {
+    client_id: &'a str,
+    name: &'a str,
+    typed: &'a str,
+    error: bool,
+    csrf: &'a str,
+}
+
+/// The message a `?done=` names: fixed words, so a link cannot make the
+/// portal say anything else.
+fn done_message(req: &HttpRequest) -> Option<&'static str> {
+    let done = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "done")?
+        .1;
+    Some(match done.as_ref() {
+        "saved" => "Your changes were saved.",
+        "flags" => "The administration settings were saved.",
+        "logo" => "The logo was uploaded.",
+        "logo_removed" => "The logo was removed.",
+        "deleted" => "The application was deleted.",
+        "registered" => "The application was registered.",
+        _ => return None,
+    })
 }
 
 /// Who acts in the portal: the developer, or an administrator as such.
@@ -136,7 +181,36 @@ async fn owned_form(
     Ok((current, params, row))
 }
 
-fn form_page(
+/// What the application page shows besides the form.
+#[derive(Default)]
+pub(super) struct Extras {
+    pub(super) done: Option<&'static str>,
+    pub(super) organisation: Option<String>,
+    pub(super) logo_updated_at: Option<i64>,
+}
+
+/// The organisation and logo of `row`, for its page.
+pub(super) async fn extras(state: &AppState, row: &Registration) -> Result<Extras, PageError> {
+    let id = row.id.clone();
+    let (organisation, logo_updated_at) = state
+        .oauth
+        .db
+        .run(move |conn| {
+            Ok((
+                crate::storage::branding::organisation(conn, &id)?,
+                crate::storage::branding::logo_updated_at(conn, &id)?,
+            ))
+        })
+        .await?;
+    Ok(Extras {
+        done: None,
+        organisation,
+        logo_updated_at,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn form_page(
     state: &AppState,
     status: StatusCode,
     current: &Session,
@@ -144,6 +218,7 @@ fn form_page(
     form: AppForm,
     errors: Vec<(&'static str, String)>,
     catalogue: Vec<(String, String)>,
+    extras: Extras,
 ) -> HttpResponse {
     let action = row.map_or("/portal/apps".to_string(), |r| format!("/portal/apps/{}", r.id));
     pages::page_response(
@@ -164,6 +239,11 @@ fn form_page(
             suspended: row.is_some_and(|r| r.suspended),
             verified: row.is_some_and(|r| r.verified),
             opaque_tokens: row.is_some_and(|r| r.access_token_format == AccessTokenFormat::Opaque),
+            done: extras.done,
+            organisation: extras.organisation.unwrap_or_default(),
+            logo: row
+                .zip(extras.logo_updated_at)
+                .map(|(r, at)| super::logos::logo_path(&r.id, at)),
         },
     )
 }
@@ -191,6 +271,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
             is_admin: current.is_admin,
             apps,
             csrf: &current.csrf,
+            done: done_message(&req),
         },
     ))
 }
@@ -210,6 +291,7 @@ async fn new_form(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         form,
         Vec::new(),
         catalogue,
+        Extras::default(),
     ))
 }
 
@@ -221,20 +303,21 @@ async fn create(
     let (current, params) = signed_in_form(&state, &req, payload).await?;
     let catalogue = registry::catalogue(&state.oauth.db).await?;
     let form = AppForm::from_params(&params, &catalogue);
-    let valid = match form.validate(
+    let valid = match form.validate_all(
         Some(current.user_id.clone()),
         &Registrant::self_service(&state.oauth.settings, &catalogue),
     ) {
         Ok(v) => v,
-        Err(e) => {
+        Err(errors) => {
             return Ok(form_page(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &current,
                 None,
                 form,
-                vec![(e.field, e.message)],
+                errors,
                 catalogue,
+                Extras::default(),
             ))
         }
     };
@@ -252,19 +335,51 @@ async fn create(
         // Validated above; a rule broken now is the form's to show.
         Err(RegisterError::Invalid(e)) => return Err(PageError::bad_request(e.to_string())),
     };
-    let secret = registered
-        .client_secret
-        .as_ref()
-        .map(|s| s.expose_secret().to_string());
-    Ok(pages::page_response(
-        StatusCode::CREATED,
+    let id = &registered.client_id;
+    let Some(secret) = &registered.client_secret else {
+        return Ok(see_other(&format!("/portal/apps/{id}?done=registered")));
+    };
+    handed_off(&state, &current, id, secret.expose_secret()).await
+}
+
+/// 303 to the page that shows `secret` once, with the cookie that opens it.
+async fn handed_off(
+    state: &AppState,
+    current: &Session,
+    client_id: &str,
+    secret: &str,
+) -> Result<HttpResponse, PageError> {
+    let cookie = secret_handoff::seal(state, current, client_id, secret).await?;
+    let mut response = see_other(&secret_handoff::page_path(client_id));
+    response.add_cookie(&cookie).map_err(|e| {
+        tracing::error!(error = %e, "the secret hand-off cookie could not be set");
+        PageError::bad_request("The secret could not be handed over; rotate it to get a new one.")
+    })?;
+    Ok(response)
+}
+
+/// The one GET that shows a new secret; a reload says it was shown.
+async fn secret(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let current = signed_in(&state, &req).await?;
+    let row = owned(&state, &current, &id).await?;
+    let secret = secret_handoff::take(&state, &req, &current, &row.id).await?;
+    let mut response = pages::page_response(
+        StatusCode::OK,
         &Nav::of(&current),
         &SecretPage {
-            heading: "Application registered",
-            client_id: &registered.client_id,
+            client_id: &row.id,
+            name: &row.name,
+            public: row.is_public,
             secret: secret.as_deref(),
+            csrf: &current.csrf,
         },
-    ))
+    );
+    let _ = response.add_cookie(&secret_handoff::removal(&state, &row.id));
+    Ok(response)
 }
 
 async fn show(
@@ -275,6 +390,8 @@ async fn show(
     let current = signed_in(&state, &req).await?;
     let row = owned(&state, &current, &id).await?;
     let catalogue = registry::catalogue(&state.oauth.db).await?;
+    let mut extras = extras(&state, &row).await?;
+    extras.done = done_message(&req);
     Ok(form_page(
         &state,
         StatusCode::OK,
@@ -283,6 +400,7 @@ async fn show(
         AppForm::from_registration(&row),
         Vec::new(),
         catalogue,
+        extras,
     ))
 }
 
@@ -323,17 +441,26 @@ async fn edit(
         .await
     };
     match result {
-        Ok(()) => Ok(see_other(&format!("/portal/apps/{}", row.id))),
+        Ok(()) => Ok(see_other(&format!("/portal/apps/{}?done=saved", row.id))),
         Err(UpdateError::NotFound) => Err(not_found()),
-        Err(UpdateError::Invalid(e)) => Ok(form_page(
-            &state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &current,
-            Some(&row),
-            form,
-            vec![(e.field, e.message)],
-            catalogue,
-        )),
+        Err(UpdateError::Invalid(e)) => {
+            let errors = form.field_errors_with(
+                e,
+                row.owner_id.clone(),
+                &Registrant::self_service(&state.oauth.settings, &catalogue),
+            );
+            let extras = extras(&state, &row).await?;
+            Ok(form_page(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &current,
+                Some(&row),
+                form,
+                errors,
+                catalogue,
+                extras,
+            ))
+        }
         Err(UpdateError::Storage(e)) => Err(e.into()),
     }
 }
@@ -358,15 +485,32 @@ async fn rotate(
     let secret = registry::rotate_secret(&state.oauth.clients, &actor(&current, &req), &row.id, overlap)
         .await?
         .ok_or_else(|| PageError::bad_request("A public client has no secret to rotate."))?;
-    Ok(pages::page_response(
-        StatusCode::OK,
-        &Nav::of(&current),
-        &SecretPage {
-            heading: "New client secret",
+    handed_off(&state, &current, &row.id, secret.expose_secret()).await
+}
+
+/// The page that asks for the application's name before deleting it.
+fn delete_page(status: StatusCode, current: &Session, row: &Registration, typed: &str) -> HttpResponse {
+    pages::page_response(
+        status,
+        &Nav::of(current),
+        &DeletePage {
             client_id: &row.id,
-            secret: Some(secret.expose_secret()),
+            name: &row.name,
+            typed,
+            error: status != StatusCode::OK,
+            csrf: &current.csrf,
         },
-    ))
+    )
+}
+
+async fn confirm_delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let current = signed_in(&state, &req).await?;
+    let row = owned(&state, &current, &id).await?;
+    Ok(delete_page(StatusCode::OK, &current, &row, ""))
 }
 
 async fn delete(
@@ -375,9 +519,18 @@ async fn delete(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let (current, _, row) = owned_form(&state, &req, &id, payload).await?;
+    let (current, params, row) = owned_form(&state, &req, &id, payload).await?;
+    let typed = params.get("confirm_name").unwrap_or("");
+    if typed.trim() != row.name.trim() {
+        return Ok(delete_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &current,
+            &row,
+            typed,
+        ));
+    }
     registry::delete(&state.oauth.clients, &actor(&current, &req), &row.id).await?;
-    Ok(see_other("/portal"))
+    Ok(see_other("/portal?done=deleted"))
 }
 
 async fn flags(
@@ -403,12 +556,47 @@ async fn flags(
             .parse::<AccessTokenFormat>()
             .map_err(|_| PageError::bad_request("Choose JWT or opaque access tokens."))?,
     };
+    // Absent (a form from before the field existed): unchanged.
+    let organisation = match params.get("organisation") {
+        None => None,
+        Some(raw) => Some(organisation(raw)?),
+    };
     let actor = actor(&current, &req);
     registry::set_flags(&state.oauth.clients, &actor, &row.id, flags).await?;
+    if let Some(organisation) = organisation {
+        let id = row.id.clone();
+        state
+            .oauth
+            .db
+            .run(move |conn| crate::storage::branding::set_organisation(conn, &id, organisation.as_deref()))
+            .await?;
+    }
     if format != row.access_token_format {
         let now = state.oauth.clock.now();
         opaque::set_format(&state.oauth.db, &actor, &row.id, format, now).await?;
         state.oauth.clients.invalidate(&row.id);
     }
-    Ok(see_other(&format!("/portal/apps/{}", row.id)))
+    Ok(see_other(&format!("/portal/apps/{}?done=flags", row.id)))
+}
+
+/// The organisation an administrator names as an application's owner:
+/// empty clears it; shown to users on consent, so no control or
+/// direction-changing characters.
+fn organisation(raw: &str) -> Result<Option<String>, PageError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    let invisible = |c: char| {
+        c.is_control()
+            || ('\u{200b}'..='\u{200f}').contains(&c)
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if name.chars().count() > 100 || name.chars().any(invisible) {
+        return Err(PageError::bad_request(
+            "The organisation must be at most 100 characters, without control characters.",
+        ));
+    }
+    Ok(Some(name.to_string()))
 }

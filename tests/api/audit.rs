@@ -62,7 +62,9 @@ async fn developer_with_app<'a>(app: &'a TestApp, username: &str) -> (Agent<'a>,
             ],
         )
         .await;
-    assert_eq!(page.status, 201, "{}", page.body);
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = agent.follow(&page).await;
+    assert_eq!(page.status, 200, "{}", page.body);
     let (id, secret) = (
         code_on(&page.body, "client-id"),
         code_on(&page.body, "client-secret"),
@@ -209,6 +211,8 @@ async fn no_event_carries_a_secret_or_password() {
             &[("csrf_token", &page.hidden("csrf_token")), ("overlap", "3600")],
         )
         .await;
+    assert_eq!(rotated.status, 303);
+    let rotated = dev.follow(&rotated).await;
     assert_eq!(rotated.status, 200);
     let new_secret = code_on(&rotated.body, "client-secret");
     let _ = dev.sign_in("dev", "wrong password 1", "/portal").await;

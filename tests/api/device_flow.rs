@@ -498,7 +498,9 @@ async fn the_portal_offers_the_device_grant_to_public_apps() {
             ],
         )
         .await;
-    assert_eq!(page.status, 201, "{}", page.body);
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = agent.follow(&page).await;
+    assert_eq!(page.status, 200, "{}", page.body);
     let marker = "id=\"client-id\"";
     let rest = &page.body[page.body.find(marker).expect("a client id")..];
     let open = rest.find('>').unwrap() + 1;

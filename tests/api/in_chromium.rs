@@ -432,6 +432,9 @@ async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser
         .await
         .unwrap();
     click(&browser, "delete").await;
+    // The confirmation asks for the name.
+    type_into(&browser, "confirm-name", "Billing").await;
+    click(&browser, "confirm-delete").await;
     // Back on the list, which is now empty: the deletion is done.
     browser.wait().for_element(Locator::Id("no-apps")).await.unwrap();
     assert_eq!(app.introspect(&token, &observer).await["active"], false);

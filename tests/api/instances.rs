@@ -123,7 +123,7 @@ async fn a_rotated_out_secret_is_refused_on_another_instance_within_a_second() {
             &[("csrf_token", csrf.as_str()), ("overlap", "0")],
         )
         .await;
-    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    assert_eq!(rotated.status, 303, "{}", rotated.body);
 
     let took = time_until_status(&a.http, &b, &client, 401, Duration::from_millis(50)).await;
     assert!(took.is_some(), "the other instance still accepts the old secret");

@@ -52,6 +52,8 @@ mod openid_request;
 mod page_gallery;
 mod password_grant;
 mod portal;
+mod portal_in_chromium;
+mod portal_pages;
 mod private_key_jwt;
 mod profile;
 mod proxies;

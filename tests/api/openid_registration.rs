@@ -244,9 +244,9 @@ async fn the_portal_form_sets_the_logout_uris_and_shows_errors_next_to_them() {
     };
     let bad = post(&agent, fields("http://app.example/bc")).await;
     assert_eq!(bad.status, 422);
-    assert!(bad.body.contains("id=\"backchannel-error\""));
+    assert!(bad.body.contains("id=\"backchannel_logout_uri-error\""));
     let good = post(&agent, fields("https://app.example/bc")).await;
-    assert_eq!(good.status, 201, "{}", good.body);
+    assert_eq!(good.status, 303, "{}", good.body);
     let rows = app.database().run_sync(tollgate::storage::clients::all).unwrap();
     let row = rows.iter().find(|r| r.name == "Notes").unwrap();
     assert_eq!(row.openid.post_logout_redirect_uris, "https://app.example/bye");

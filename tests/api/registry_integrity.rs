@@ -39,7 +39,9 @@ async fn portal_app(agent: &Agent<'_>, extra: &[(&str, &str)]) -> String {
     ];
     fields.extend_from_slice(extra);
     let page = agent.post("/portal/apps", &fields).await;
-    assert_eq!(page.status, 201, "{}", page.body);
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = agent.follow(&page).await;
+    assert_eq!(page.status, 200, "{}", page.body);
     client_id_on(&page)
 }
 
@@ -190,6 +192,8 @@ async fn rotate(agent: &Agent<'_>, id: &str, overlap: &str) -> TestClient {
             &[("csrf_token", csrf.as_str()), ("overlap", overlap)],
         )
         .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = agent.follow(&page).await;
     assert_eq!(page.status, 200, "{}", page.body);
     TestClient {
         id: id.to_string(),
@@ -220,7 +224,9 @@ async fn rotating_at_once_after_a_rotation_with_overlap_ends_every_older_secret(
             ],
         )
         .await;
-    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.status, 303, "{}", created.body);
+    let created = dev.follow(&created).await;
+    assert_eq!(created.status, 200, "{}", created.body);
     let id = client_id_on(&created);
     let first = TestClient {
         id: id.clone(),

@@ -1,0 +1,2 @@
+DROP TABLE secret_handoffs;
+DROP TABLE client_branding;
