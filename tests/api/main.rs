@@ -5,6 +5,8 @@
 mod browser;
 mod helpers;
 
+mod account_in_chromium;
+mod account_security;
 mod apis;
 mod audit;
 mod authorization_code_grant;
