@@ -137,7 +137,7 @@ async fn render(
     };
     Ok(pages::page_response(
         status,
-        &Nav::of(&current),
+        &Nav::of(current),
         &AccountPage {
             username: &current.username,
             apps,
