@@ -10,8 +10,12 @@ use crate::storage::{self, users::UserRow, Database, StorageError};
 use secrecy::{ExposeSecret, SecretString};
 
 pub mod administration;
+mod own;
 mod sign_in;
 
+pub use own::{
+    change_own_password, delete_own_account, prove_password, DeleteOwnError, OwnPasswordError, Proof,
+};
 pub use sign_in::{sign_in, SignInOutcome, SignedIn, Via};
 
 /// Shortest password accepted.

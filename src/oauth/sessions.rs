@@ -55,6 +55,48 @@ pub async fn sign_in(
     current: Option<&Session>,
     user_id: &str,
 ) -> Result<String, StorageError> {
+    sign_in_on(ctx, current, user_id, Device::default()).await
+}
+
+/// The browser a session is signed in from, as its user is shown it on
+/// the account page: the User-Agent (at most [`Device::MAX_USER_AGENT`]
+/// characters) and the address.
+#[derive(Debug, Clone, Default)]
+pub struct Device {
+    user_agent: Option<String>,
+    address: Option<String>,
+}
+
+impl Device {
+    /// The longest User-Agent stored; a longer one is cut.
+    pub const MAX_USER_AGENT: usize = 256;
+
+    /// A browser that sent `user_agent` from `address` (either may be empty).
+    pub fn new(user_agent: &str, address: &str) -> Device {
+        let cut: String = user_agent
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(Device::MAX_USER_AGENT)
+            .collect();
+        let some = |v: String| Some(v).filter(|v| !v.is_empty());
+        Device {
+            user_agent: some(cut),
+            address: some(address.chars().take(64).collect()),
+        }
+    }
+}
+
+/// How often a session's last use is written: at most once a minute, so a
+/// page view does not cost a write.
+const LAST_USE_EVERY: i64 = 60;
+
+/// [`sign_in`] from `device`, which the session records.
+pub async fn sign_in_on(
+    ctx: &Context,
+    current: Option<&Session>,
+    user_id: &str,
+    device: Device,
+) -> Result<String, StorageError> {
     let value = secrets::random_secret();
     let now = ctx.clock.now();
     let fresh = SessionRow {
@@ -80,19 +122,23 @@ pub async fn sign_in(
                     };
                     if storage::sessions::renew(conn, &public_id, &fresh.user_id, &renewal)? {
                         renewed_in(conn, &public_id, now)?;
+                        record_device(conn, &public_id, &device, now)?;
                         return Ok(0);
                     }
                     // Ended or lapsed meanwhile: a new session, below.
                     started_in(conn, &fresh, now)?;
+                    record_device(conn, &fresh.public_id, &device, now)?;
                     return Ok(0);
                 }
                 storage::sessions::end(conn, &public_id, now)?;
                 storage::tokens::revoke_for_session(conn, &public_id, now)?;
                 let owed = ended_in(conn, &public_id, &current_user, EndReason::Replaced, now)?;
                 started_in(conn, &fresh, now)?;
+                record_device(conn, &fresh.public_id, &device, now)?;
                 return Ok(owed);
             }
             started_in(conn, &fresh, now)?;
+            record_device(conn, &fresh.public_id, &device, now)?;
             Ok(0)
         })
         .await?;
@@ -104,6 +150,26 @@ pub async fn sign_in(
 /// value (the only copy).
 pub async fn start(ctx: &Context, user_id: &str) -> Result<String, StorageError> {
     sign_in(ctx, None, user_id).await
+}
+
+/// [`start`] from `device`, which the session records.
+pub async fn start_on(ctx: &Context, user_id: &str, device: Device) -> Result<String, StorageError> {
+    sign_in_on(ctx, None, user_id, device).await
+}
+
+fn record_device(
+    conn: &mut DbConnection,
+    public_id: &str,
+    device: &Device,
+    now: i64,
+) -> Result<(), QueryError> {
+    storage::sessions::record_device(
+        conn,
+        public_id,
+        device.user_agent.as_deref(),
+        device.address.as_deref(),
+        now,
+    )
 }
 
 /// A new public id: 128 random bits, unrelated to any cookie value.
@@ -120,9 +186,14 @@ pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, 
     let now = ctx.clock.now();
     ctx.db
         .run(move |conn| {
-            let Some(row) = storage::sessions::live_by_cookie_hash(conn, &id_hash, now)? else {
+            let Some((row, last_used)) =
+                storage::sessions::live_by_cookie_hash_with_use(conn, &id_hash, now)?
+            else {
                 return Ok(None);
             };
+            if last_used.is_none_or(|at| at <= now - LAST_USE_EVERY) {
+                storage::sessions::touch(conn, &row.public_id, now, LAST_USE_EVERY)?;
+            }
             let Some(user) = storage::users::by_id(conn, &row.user_id)? else {
                 return Ok(None);
             };
@@ -142,7 +213,7 @@ pub async fn find(ctx: &Context, cookie_value: &str) -> Result<Option<Session>, 
 }
 
 /// Wakes the back-channel logout task when a transaction owed notices.
-fn wake_if(ctx: &Context, owed: usize) {
+pub(crate) fn wake_if(ctx: &Context, owed: usize) {
     if owed > 0 {
         ctx.logout_wake.notify_one();
     }
@@ -369,6 +440,104 @@ pub(crate) fn end_all_for_user_in(
         announce_end(conn, sid, user_id, reason, now)?;
     }
     backchannel::user_sessions_ended(conn, user_id, now)
+}
+
+/// Ends every session of `user_id` but `keep` (the one the user is using)
+/// in the caller's transaction, each as [`end`] would (its refresh tokens
+/// revoked, announced, its clients owed notices); lapsed ones are ended
+/// and recorded like [`end_all_for_user_in`] does, their lapse announced
+/// by the sweeper. Returns the live sessions it ended and how many notices
+/// were written.
+pub(crate) fn end_others_in(
+    conn: &mut DbConnection,
+    user_id: &str,
+    keep: &str,
+    reason: EndReason,
+    now: i64,
+) -> Result<(Vec<String>, usize), QueryError> {
+    let live = storage::sessions::live_ids_of(conn, user_id, now)?;
+    let open = storage::sessions::open_ids_of(conn, user_id)?;
+    let (mut ended, mut owed) = (vec![], 0);
+    for sid in open.iter().filter(|sid| *sid != keep) {
+        if !storage::sessions::end_of_user(conn, sid, user_id, now)? {
+            continue;
+        }
+        storage::tokens::revoke_for_session(conn, sid, now)?;
+        if live.contains(sid) {
+            owed += ended_in(conn, sid, user_id, reason, now)?;
+            ended.push(sid.clone());
+        } else {
+            record_end(conn, sid, user_id, now)?;
+        }
+    }
+    Ok((ended, owed))
+}
+
+/// The live sessions of `user_id`, as the account page lists them.
+pub async fn list_of(
+    ctx: &Context,
+    user_id: &str,
+) -> Result<Vec<storage::sessions::SessionListing>, StorageError> {
+    let user_id = user_id.to_string();
+    let now = ctx.clock.now();
+    ctx.db
+        .run(move |conn| storage::sessions::live_of_user(conn, &user_id, now))
+        .await
+}
+
+/// Ends the session `public_id` if it is `user_id`'s (the account page's
+/// "Sign out" beside a session), as [`end`] does; false if the user has no
+/// such session open (another user's session is never touched).
+pub async fn end_own(ctx: &Context, user_id: &str, public_id: &str) -> Result<bool, StorageError> {
+    let (public_id, user_id) = (public_id.to_string(), user_id.to_string());
+    let now = ctx.clock.now();
+    let (ended, owed) = ctx
+        .db
+        .transaction(move |conn| {
+            if !storage::sessions::end_of_user(conn, &public_id, &user_id, now)? {
+                return Ok((false, 0));
+            }
+            storage::tokens::revoke_for_session(conn, &public_id, now)?;
+            let owed = ended_in(conn, &public_id, &user_id, EndReason::Logout, now)?;
+            let actor = Actor::user(&user_id);
+            audit::record_in(
+                conn,
+                &actor,
+                Event::LoggedOut {
+                    user_id,
+                    session_id: public_id,
+                },
+                now,
+            );
+            Ok((true, owed))
+        })
+        .await?;
+    wake_if(ctx, owed);
+    Ok(ended)
+}
+
+/// Ends every session of `user_id` but `keep` ("Sign out everywhere
+/// else"); returns how many live ones ended.
+pub async fn end_others(ctx: &Context, user_id: &str, keep: &str) -> Result<usize, StorageError> {
+    let (keep, user_id) = (keep.to_string(), user_id.to_string());
+    let now = ctx.clock.now();
+    let (ended, owed) = ctx
+        .db
+        .transaction(move |conn| {
+            let (ended, owed) = end_others_in(conn, &user_id, &keep, EndReason::Logout, now)?;
+            let actor = Actor::user(&user_id);
+            for session_id in &ended {
+                let event = Event::LoggedOut {
+                    user_id: user_id.clone(),
+                    session_id: session_id.clone(),
+                };
+                audit::record_in(conn, &actor, event, now);
+            }
+            Ok((ended.len(), owed))
+        })
+        .await?;
+    wake_if(ctx, owed);
+    Ok(ended)
 }
 
 /// Announces, once, that the session `sid` of `user_id` lapsed (its

@@ -90,3 +90,33 @@ pub fn list(conn: &mut DbConnection, filter: &AuditFilter, limit: i64) -> QueryR
     }
     query.order(a::id.desc()).limit(limit).load(conn)
 }
+
+/// Takes the personal data out of the events about or by `user_id` (a
+/// user who deleted their account): the address they came from, and a
+/// login name their details name. The rows stay, with the user's id, so
+/// the trail still tells what happened to that account. Returns how many
+/// rows were changed.
+pub fn anonymise_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
+    let about = || a::user_id.eq(user_id).or(a::actor_user_id.eq(user_id));
+    let mut changed = diesel::update(a::audit_events.filter(about()).filter(a::address.is_not_null()))
+        .set(a::address.eq(None::<String>))
+        .execute(conn)?;
+    let named: Vec<(i64, String)> = a::audit_events
+        .filter(about())
+        .filter(a::detail_json.like("%\"username\"%"))
+        .select((a::id, a::detail_json))
+        .load(conn)?;
+    for (id, detail) in named {
+        let Ok(serde_json::Value::Object(mut fields)) = serde_json::from_str::<serde_json::Value>(&detail)
+        else {
+            continue;
+        };
+        if fields.remove("username").is_some() {
+            let detail = serde_json::Value::Object(fields).to_string();
+            changed += diesel::update(a::audit_events.find(id))
+                .set(a::detail_json.eq(detail))
+                .execute(conn)?;
+        }
+    }
+    Ok(changed)
+}

@@ -76,6 +76,9 @@ diesel::table! {
         ended_at -> Nullable<BigInt>,
         public_id -> Text,
         lapse_announced -> Bool,
+        user_agent -> Nullable<Text>,
+        address -> Nullable<Text>,
+        last_used_at -> Nullable<BigInt>,
     }
 }
 

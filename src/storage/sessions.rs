@@ -350,6 +350,73 @@ pub fn take_lapse_announcement(conn: &mut DbConnection, public_id: &str) -> Quer
 
 /// The sessions of `user_id` that have neither ended nor lapsed, newest first.
 pub fn live_of_user(conn: &mut DbConnection, user_id: &str, now: i64) -> QueryResult<Vec<SessionRow>> {
+/// The live session whose cookie value hashes to `id_hash`, with when it
+/// was last used (`None` before the first use was recorded).
+pub fn live_by_cookie_hash_with_use(
+    conn: &mut DbConnection,
+    id_hash: &str,
+    now: i64,
+) -> QueryResult<Option<(SessionRow, Option<i64>)>> {
+    s::sessions
+        .find(id_hash)
+        .filter(s::ended_at.is_null())
+        .filter(s::expires_at.gt(now))
+        .select((SessionRow::as_select(), s::last_used_at))
+        .first(conn)
+        .optional()
+}
+
+/// Records that the session `public_id` was used at `now`, unless that was
+/// recorded less than `every` seconds ago: one conditional statement, so
+/// two requests at once write it at most once.
+pub fn touch(conn: &mut DbConnection, public_id: &str, now: i64, every: i64) -> QueryResult<bool> {
+    diesel::update(
+        s::sessions
+            .filter(s::public_id.eq(public_id))
+            .filter(s::last_used_at.is_null().or(s::last_used_at.le(now - every))),
+    )
+    .set(s::last_used_at.eq(Some(now)))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Records the browser a session was signed in from (at sign-in and at a
+/// renewal): its User-Agent and address, and `now` as its last use.
+pub fn record_device(
+    conn: &mut DbConnection,
+    public_id: &str,
+    user_agent: Option<&str>,
+    address: Option<&str>,
+    now: i64,
+) -> QueryResult<()> {
+    diesel::update(s::sessions.filter(s::public_id.eq(public_id)))
+        .set((
+            s::user_agent.eq(user_agent),
+            s::address.eq(address),
+            s::last_used_at.eq(Some(now)),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A live session as its user sees it on the account page.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::sessions)]
+pub struct SessionListing {
+    /// The session's public id.
+    pub public_id: String,
+    /// The User-Agent it was signed in with, if recorded.
+    pub user_agent: Option<String>,
+    /// The address it was signed in from, if recorded.
+    pub address: Option<String>,
+    /// When the user last signed in on it.
+    pub authenticated_at: i64,
+    /// When it was last used, if recorded.
+    pub last_used_at: Option<i64>,
+}
+
+/// The live sessions of `user_id`, most recently signed in first (at most 100).
+pub fn live_of_user(conn: &mut DbConnection, user_id: &str, now: i64) -> QueryResult<Vec<SessionListing>> {
     s::sessions
         .filter(s::user_id.eq(user_id))
         .filter(s::ended_at.is_null())
@@ -357,4 +424,43 @@ pub fn live_of_user(conn: &mut DbConnection, user_id: &str, now: i64) -> QueryRe
         .order(s::authenticated_at.desc())
         .select(SessionRow::as_select())
         .load(conn)
+}
+        .order((s::authenticated_at.desc(), s::public_id.asc()))
+        .limit(100)
+        .select(SessionListing::as_select())
+        .load(conn)
+}
+
+/// Ends the session `public_id` if it is `user_id`'s and not ended yet;
+/// returns whether it did. A session of another user is left alone.
+pub fn end_of_user(conn: &mut DbConnection, public_id: &str, user_id: &str, now: i64) -> QueryResult<bool> {
+    diesel::update(
+        s::sessions
+            .filter(s::public_id.eq(public_id))
+            .filter(s::user_id.eq(user_id))
+            .filter(s::ended_at.is_null()),
+    )
+    .set(s::ended_at.eq(Some(now)))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Revokes the refresh tokens of `user_id` not issued under the session
+/// `keep`: those of the user's other sessions and those issued outside
+/// any session (the password and device grants).
+pub fn revoke_tokens_outside(
+    conn: &mut DbConnection,
+    user_id: &str,
+    keep: &str,
+    now: i64,
+) -> QueryResult<usize> {
+    use super::schema::refresh_tokens::dsl as rt;
+    diesel::update(
+        rt::refresh_tokens
+            .filter(rt::user_id.eq(user_id))
+            .filter(rt::revoked_at.is_null())
+            .filter(rt::session_id.is_null().or(rt::session_id.ne(keep))),
+    )
+    .set(rt::revoked_at.eq(Some(now)))
+    .execute(conn)
 }

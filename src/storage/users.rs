@@ -86,6 +86,14 @@ pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
     diesel::delete(u::users.find(id)).execute(conn).map(|n| n == 1)
 }
 
+/// Locks the administrators' rows for the rest of the transaction (a
+/// no-op update, which both backends lock) and counts them.
+pub fn lock_and_count_admins(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::update(u::users.filter(u::is_admin.eq(true)))
+        .set(u::is_admin.eq(true))
+        .execute(conn)
+}
+
 /// Users by login name, at most `limit` (`i64::MAX`: every user).
 pub fn list(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<UserRow>> {
     u::users

@@ -14,8 +14,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(|| async { see_other("/account") }))
-        .route("/account", web::get().to(account))
+    cfg.route("/account", web::get().to(account))
         .route("/account/profile", web::post().to(save_profile))
         .route("/account/consents/withdraw", web::post().to(withdraw));
 }
@@ -23,6 +22,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Where a saved profile sends the browser (POST-redirect-GET): the
 /// account page, with its "saved" notice.
 const SAVED: &str = "/account?saved=profile";
+
+/// What the account page says was just done (POST-redirect-GET).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Saved {
+    Nothing,
+    Profile,
+    Password,
+    Sessions,
+}
 
 /// One approved application on the account page.
 struct ApprovedApp {
@@ -74,6 +82,12 @@ struct AccountPage<'a> {
     stored_email: Option<(String, bool)>,
     errors: Vec<FieldError>,
     saved: bool,
+    /// Where the user is signed in, this browser first.
+    sessions: Vec<super::account_sessions::SessionItem>,
+    /// What a change just done says: `password` or `sessions`, else empty.
+    done: &'a str,
+    /// Whether the password form's "Sign out my other sessions" is ticked.
+    sign_out_others: bool,
 }
 
 impl AccountPage<'_> {
@@ -99,7 +113,7 @@ async fn render(
     status: StatusCode,
     typed: Option<ProfileForm>,
     errors: Vec<FieldError>,
-    saved: bool,
+    saved: Saved,
 ) -> Result<HttpResponse, PageError> {
     let stored = profile::of(&state.oauth, &current.user_id)
         .await?
@@ -114,6 +128,12 @@ async fn render(
         })
         .collect();
     let form = typed.unwrap_or_else(|| ProfileForm::stored(&stored));
+    let sessions = super::account_sessions::items(state, current).await?;
+    let done = match saved {
+        Saved::Password => "password",
+        Saved::Sessions => "sessions",
+        _ => "",
+    };
     Ok(pages::page_response(
         status,
         &Nav::of(current),
@@ -124,7 +144,10 @@ async fn render(
             form,
             stored_email: stored.email.map(|e| (e, stored.email_verified)),
             errors,
-            saved,
+            saved: saved == Saved::Profile,
+            sessions,
+            done,
+            sign_out_others: true,
         },
     ))
 }
@@ -132,7 +155,12 @@ async fn render(
 async fn account(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let current = signed_in(&state, &req).await?;
     // A malformed query is no reason to refuse the page: it only loses the notice.
-    let saved = pages::query(&req).is_ok_and(|q| q.get("saved") == Some("profile"));
+    let saved = match pages::query(&req).ok().as_ref().and_then(|q| q.get("saved")) {
+        Some("profile") => Saved::Profile,
+        Some("password") => Saved::Password,
+        Some("sessions") => Saved::Sessions,
+        _ => Saved::Nothing,
+    };
     render(&state, &current, StatusCode::OK, None, vec![], saved).await
 }
 
@@ -154,7 +182,7 @@ async fn save_profile(
         email: text("email"),
     };
     let edit = typed.edit().validate();
-    let refused = |status, errors| render(&state, &current, status, Some(typed), errors, false);
+    let refused = |status, errors| render(&state, &current, status, Some(typed), errors, Saved::Nothing);
     let edit = match edit {
         Ok(edit) => edit,
         Err(errors) => return refused(StatusCode::UNPROCESSABLE_ENTITY, errors).await,

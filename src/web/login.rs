@@ -158,7 +158,10 @@ async fn start_session(state: &AppState, req: &HttpRequest, user_id: &str, retur
     // A new cookie value at every sign-in (no session fixation); the same
     // user signing in again keeps their session, another user's ends.
     let signed_in = match session::current(state, req).await {
-        Ok(current) => sessions::sign_in(ctx, current.as_ref(), user_id).await,
+        Ok(current) => {
+            let device = super::account_sessions::device_of(req);
+            sessions::sign_in_on(ctx, current.as_ref(), user_id, device).await
+        }
         Err(e) => Err(e),
     };
     let value = match signed_in {

@@ -2,6 +2,9 @@
 //! Each route module exposes a `routes` function; this one only merges them.
 
 mod account;
+mod account_delete;
+mod account_password;
+mod account_sessions;
 mod admin;
 mod admin_apis;
 mod admin_apps;
@@ -70,6 +73,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     login::routes(cfg);
     logout::routes(cfg);
     account::routes(cfg);
+    account_password::routes(cfg);
+    account_sessions::routes(cfg);
+    account_delete::routes(cfg);
     portal::routes(cfg);
     logos::routes(cfg);
     switch_account::routes(cfg);

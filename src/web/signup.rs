@@ -199,7 +199,7 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
     if let Ok(Some(old)) = session::current(&state, &req).await {
         let _ = sessions::end(&ctx, &old, sessions::EndReason::Replaced).await;
     }
-    let value = match sessions::start(&ctx, &user_id).await {
+    let value = match sessions::start_on(&ctx, &user_id, super::account_sessions::device_of(&req)).await {
         Ok(v) => v,
         Err(e) => return PageError::from(e).error_response(),
     };

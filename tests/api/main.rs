@@ -6,6 +6,8 @@ mod browser;
 mod helpers;
 
 mod admin_pages;
+mod account_in_chromium;
+mod account_security;
 mod apis;
 mod audit;
 mod authorization_code_grant;
