@@ -28,7 +28,7 @@ async fn an_administrators_header_links_home_account_portal_admin_and_signs_out_
         r#"class="brand" href="/""#,
         r#"href="/account""#,
         r#"href="/portal""#,
-        r#"href="/admin/users" id="nav-admin""#,
+        r#"href="/admin" id="nav-admin""#,
         r#"<form method="post" action="/logout""#,
         r#"id="nav-username">root<"#,
     ] {
