@@ -9,6 +9,7 @@ mod authorize;
 mod body;
 mod device;
 mod discovery;
+mod email_verification;
 mod forwarded;
 mod gateway;
 mod health;
@@ -18,6 +19,7 @@ pub mod nav;
 mod oauth_endpoints;
 mod page_error;
 mod pages;
+mod password_reset;
 mod portal;
 mod registration_endpoint;
 mod session;
@@ -37,6 +39,8 @@ pub struct AppState {
     pub oauth: Arc<Context>,
     /// What only the HTTP side is configured with.
     pub settings: WebSettings,
+    /// Sends emails (or logs them, in development).
+    pub mailer: Arc<crate::email::Mailer>,
 }
 
 /// The configuration only the HTTP side uses.
@@ -65,6 +69,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     admin::routes(cfg);
     admin_apis::routes(cfg);
     signup::routes(cfg);
+    password_reset::routes(cfg);
+    email_verification::routes(cfg);
     registration_endpoint::routes(cfg);
     cfg.route("/static/style.css", web::get().to(pages::stylesheet));
 }
