@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod email;
 pub mod events;
 pub mod gateway;
 pub mod oauth;

@@ -26,6 +26,9 @@ pub enum StartError {
     /// No signing key could be loaded or made.
     #[error("signing keys: {0}")]
     Keys(#[from] keys::KeyError),
+    /// The mailer could not be set up from `smtp_url`.
+    #[error(transparent)]
+    Mailer(#[from] crate::email::MailerError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -107,9 +110,14 @@ impl Application {
         let database_url = settings.database_url.clone();
         let protocol = protocol_settings(&settings);
         let sweeper = crate::oauth::sweeper::start(db.clone(), Arc::new(protocol.clone()), clock.clone());
+        let mailer = Arc::new(crate::email::Mailer::new(&settings)?);
+        if mailer.is_development() {
+            tracing::warn!("no smtp_url is set: emails are written to the log, not sent (development mode)");
+        }
         let state = Data::new(AppState {
             oauth: Arc::new(Context::with_clock(protocol, db, clock)),
             settings: web_settings(&settings),
+            mailer,
         });
         let logout_notices = crate::oauth::openid::backchannel::deliver::start(state.oauth.clone());
         let session_store = settings

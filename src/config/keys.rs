@@ -248,6 +248,21 @@ pub const KEYS: &[Key] = &[
         help: "`redis://HOST:PORT/DB`: every login session is projected to this Redis for the services behind Tollgate (empty: none)",
     },
     Key {
+        name: "smtp_url",
+        default: "",
+        help: "the SMTP server emails are sent through: `smtp://HOST:PORT` (plain, or `?tls=required` for STARTTLS), `smtps://USER:PASSWORD@HOST` (TLS); empty: every email is written to the log instead, marked as not sent (development only: the log then holds the links)",
+    },
+    Key {
+        name: "email_from",
+        default: "Tollgate <tollgate@localhost>",
+        help: "the sender of every email, a mailbox such as `Example Login <login@example.com>`",
+    },
+    Key {
+        name: "email_rate_limit",
+        default: "5",
+        help: "emails of one kind (verification, password reset) one address, account or recipient may cause per hour (1-1000); past it a reset request gets the same answer and sends nothing",
+    },
+    Key {
         name: "events_url",
         default: "",
         help: "`nats://HOST:PORT`: security events are published to this NATS JetStream (stream `TOLLGATE`) (empty: none)",

@@ -135,6 +135,16 @@ impl Settings {
             outbound_private_addresses: src.parse("outbound_private_addresses", boolean)?,
             client_id_metadata_documents: src.parse("client_id_metadata_documents", boolean)?,
             session_store_url: src.parse("session_store_url", |v| url_of(v, &["redis", "rediss"]))?,
+            smtp_url: src.parse("smtp_url", smtp_url)?,
+            email_from: src.parse("email_from", |v| {
+                v.parse::<lettre::message::Mailbox>().map_err(|e| {
+                    format!("expected a mailbox such as `Tollgate <login@example.com>`, got {v:?}: {e}")
+                })
+            })?,
+            email_rate_limit: src.parse("email_rate_limit", |v| match v.parse::<i32>() {
+                Ok(n) if (1..=1000).contains(&n) => Ok(n),
+                _ => Err(format!("expected a number from 1 to 1000, got {v:?}")),
+            })?,
             events_url: src.parse("events_url", |v| url_of(v, &["nats", "tls"]))?,
             events_retention: src.parse("events_retention", seconds(0, 31_536_000))?,
             gateway_check_path: src.parse("gateway_check_path", check_path)?,
@@ -161,7 +171,6 @@ impl Settings {
     }
 }
 
-/// Empty, or a URL with one of `schemes`.
 /// An absolute path of plain characters.
 fn check_path(v: &str) -> Result<String, String> {
     let plain = v.len() > 1
@@ -174,6 +183,27 @@ fn check_path(v: &str) -> Result<String, String> {
     Ok(v.to_string())
 }
 
+/// Empty, or an `smtp://` or `smtps://` URL lettre accepts. Only the
+/// scheme is ever shown in an error: the rest may hold a password.
+fn smtp_url(v: &str) -> Result<Option<SecretString>, String> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let scheme = v.split_once("://").map(|(s, _)| s);
+    if !matches!(scheme, Some("smtp" | "smtps")) {
+        return Err("expected empty or a URL like smtp://127.0.0.1:25 or smtps://user:password@host".into());
+    }
+    use lettre::{AsyncSmtpTransport, Tokio1Executor};
+    match AsyncSmtpTransport::<Tokio1Executor>::from_url(v) {
+        Ok(_) => Ok(Some(SecretString::from(v.to_string()))),
+        Err(_) => Err(format!(
+            "not a usable {} URL (host, port, user and password, tls=required|opportunistic)",
+            scheme.unwrap_or("smtp")
+        )),
+    }
+}
+
+/// Empty, or a URL with one of `schemes`.
 fn url_of(v: &str, schemes: &[&str]) -> Result<Option<String>, String> {
     if v.is_empty() {
         return Ok(None);

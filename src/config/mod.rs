@@ -121,6 +121,13 @@ pub struct Settings {
     pub client_id_metadata_documents: bool,
     /// The Redis sessions are projected to (`redis://…`); `None`: none.
     pub session_store_url: Option<String>,
+    /// The SMTP server emails go through (its URL may hold a password);
+    /// `None`: emails are logged, not sent.
+    pub smtp_url: Option<SecretString>,
+    /// The sender of every email.
+    pub email_from: lettre::message::Mailbox,
+    /// Emails one subject may cause per hour.
+    pub email_rate_limit: i32,
     /// The NATS server events are published to (`nats://…`); `None`: none.
     pub events_url: Option<String>,
     /// Seconds a published event stays in the outbox.

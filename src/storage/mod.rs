@@ -22,6 +22,7 @@ pub mod clients;
 mod connection;
 pub mod consents;
 pub mod device_authorizations;
+pub mod email;
 pub mod exchange_policies;
 pub mod keys;
 pub mod logout_deliveries;

@@ -409,3 +409,26 @@ diesel::table! {
         expires_at -> BigInt,
     }
 }
+
+diesel::table! {
+    email_tokens (token_hash) {
+        token_hash -> Text,
+        purpose -> Text,
+        user_id -> Text,
+        email -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    email_throttle (subject) {
+        subject -> Text,
+        sent -> Integer,
+        window_started_at -> BigInt,
+    }
+}
+
+diesel::joinable!(email_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(email_tokens, users);

@@ -187,9 +187,18 @@ async fn save_profile(
         Ok(edit) => edit,
         Err(errors) => return refused(StatusCode::UNPROCESSABLE_ENTITY, errors).await,
     };
-    let actor = Actor::user(&current.user_id).from_address(super::body::client_address(&req));
+    let address = super::body::client_address(&req);
+    let actor = Actor::user(&current.user_id).from_address(address.clone());
+    // The address before the save: told if it changes.
+    let old_email = profile::of(&state.oauth, &current.user_id)
+        .await?
+        .and_then(|p| p.email);
     match profile::update(&state.oauth, &actor, &current.user_id, edit).await {
-        Ok(_) => Ok(see_other(SAVED)),
+        Ok(updated) => {
+            let (id, changed) = (&current.user_id, &updated.changed);
+            super::email_verification::after_profile_saved(&state, id, old_email, changed, &address).await;
+            Ok(see_other(SAVED))
+        }
         Err(UpdateError::Invalid(errors)) => refused(StatusCode::UNPROCESSABLE_ENTITY, errors).await,
         Err(UpdateError::EmailTaken) => {
             let taken = FieldError {

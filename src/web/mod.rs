@@ -15,6 +15,7 @@ mod authorize;
 mod body;
 mod device;
 mod discovery;
+mod email_verification;
 mod forwarded;
 mod gateway;
 mod health;
@@ -26,6 +27,7 @@ pub mod nav;
 mod oauth_endpoints;
 mod page_error;
 mod pages;
+mod password_reset;
 mod portal;
 mod registration_endpoint;
 mod secret_handoff;
@@ -47,6 +49,8 @@ pub struct AppState {
     pub oauth: Arc<Context>,
     /// What only the HTTP side is configured with.
     pub settings: WebSettings,
+    /// Sends emails (or logs them, in development).
+    pub mailer: Arc<crate::email::Mailer>,
 }
 
 /// The configuration only the HTTP side uses.
@@ -85,6 +89,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     admin_scopes::routes(cfg);
     admin_users::routes(cfg);
     signup::routes(cfg);
+    password_reset::routes(cfg);
+    email_verification::routes(cfg);
     registration_endpoint::routes(cfg);
     cfg.route("/static/style.css", web::get().to(pages::stylesheet))
         .route("/static/app.js", web::get().to(pages::script))

@@ -102,6 +102,7 @@ mod tests {
                 db,
             )),
             settings: crate::startup::web_settings(&settings),
+            mailer: std::sync::Arc::new(crate::email::Mailer::new(&settings).unwrap()),
         }
     }
 

@@ -195,6 +195,10 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
             return pages::unavailable();
         }
     };
+    // The address given is not verified until its link is followed.
+    if let Err(e) = crate::email::send_verification(&ctx, &state.mailer, &user_id, &address).await {
+        tracing::error!(error = %e, "cannot send the verification link of a new account");
+    }
     // Whoever was signed in on this browser is signed out: one session per browser.
     if let Ok(Some(old)) = session::current(&state, &req).await {
         let _ = sessions::end(&ctx, &old, sessions::EndReason::Replaced).await;

@@ -1,0 +1,2 @@
+DROP TABLE email_throttle;
+DROP TABLE email_tokens;
