@@ -348,8 +348,18 @@ pub fn take_lapse_announcement(conn: &mut DbConnection, public_id: &str) -> Quer
     .map(|n| n > 0)
 }
 
-/// The sessions of `user_id` that have neither ended nor lapsed, newest first.
-pub fn live_of_user(conn: &mut DbConnection, user_id: &str, now: i64) -> QueryResult<Vec<SessionRow>> {
+/// The sessions of `user_id` that have neither ended nor lapsed, newest
+/// first, as stored.
+pub fn live_rows_of_user(conn: &mut DbConnection, user_id: &str, now: i64) -> QueryResult<Vec<SessionRow>> {
+    s::sessions
+        .filter(s::user_id.eq(user_id))
+        .filter(s::ended_at.is_null())
+        .filter(s::expires_at.gt(now))
+        .order(s::authenticated_at.desc())
+        .select(SessionRow::as_select())
+        .load(conn)
+}
+
 /// The live session whose cookie value hashes to `id_hash`, with when it
 /// was last used (`None` before the first use was recorded).
 pub fn live_by_cookie_hash_with_use(
@@ -421,10 +431,6 @@ pub fn live_of_user(conn: &mut DbConnection, user_id: &str, now: i64) -> QueryRe
         .filter(s::user_id.eq(user_id))
         .filter(s::ended_at.is_null())
         .filter(s::expires_at.gt(now))
-        .order(s::authenticated_at.desc())
-        .select(SessionRow::as_select())
-        .load(conn)
-}
         .order((s::authenticated_at.desc(), s::public_id.asc()))
         .limit(100)
         .select(SessionListing::as_select())

@@ -96,7 +96,10 @@ async fn change(
         Proof::Busy { retry_after } => return Ok(pages::busy(retry_after as i64)),
     }
     match accounts::change_own_password(ctx, &current, new, sign_out_others, &address).await {
-        Ok(_) => Ok(see_other("/account?saved=password#password")),
+        Ok(_) => {
+            crate::email::notify_password_changed(ctx, &state.mailer, &current.user_id).await;
+            Ok(see_other("/account?saved=password#password"))
+        }
         Err(OwnPasswordError::Invalid(e)) => {
             refuse(StatusCode::UNPROCESSABLE_ENTITY, &sentence(&e.to_string()))
         }

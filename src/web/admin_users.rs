@@ -27,6 +27,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/unlock", web::post().to(unlock_from_list))
         .route("/admin/users/{id}", web::get().to(show))
         .route("/admin/users/{id}/unlock", web::post().to(unlock))
+        .route(
+            "/admin/users/{id}/password-reset",
+            web::post().to(force_password_reset),
+        )
         .route("/admin/users/{id}/suspend", web::post().to(suspend))
         .route("/admin/users/{id}/reinstate", web::post().to(reinstate))
         .route("/admin/users/{id}/sessions/end", web::post().to(end_session))
@@ -48,6 +52,10 @@ const NOTICES: &[(&str, &str)] = &[
         "The account is suspended: its sessions ended, its tokens stopped working, and it cannot sign in.",
     ),
     ("reinstated", "The account is reinstated: it can sign in again."),
+    (
+        "reset-sent",
+        "A password reset link was sent to the account's email address (valid 30 minutes).",
+    ),
     (
         "session-ended",
         "The session ended: its refresh tokens were revoked and its access tokens stopped working.",
@@ -275,6 +283,47 @@ async fn unlock(
     let user = user_of(&state, &id).await?;
     lift(&state, &req, &current, user.summary.username).await?;
     Ok(done(&id, "unlocked"))
+}
+
+/// Sends the user `id` a password reset link (to their stored address,
+/// verified or not: the administrator vouches for it), audited. A user
+/// without an address, or suspended, is refused; so is the email throttle's
+/// excess.
+async fn force_password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let (_, current) = admin_form(&state, &req, payload, &user_back(&id)).await?;
+    let user = user_of(&state, &id).await?;
+    let refused = |message: &str| {
+        Err(PageError::refused(
+            StatusCode::CONFLICT,
+            "No reset link sent",
+            message,
+        ))
+    };
+    match crate::email::send_password_reset(&state.oauth, &state.mailer, &user.summary.id).await? {
+        crate::email::Outcome::Sent => {}
+        crate::email::Outcome::Throttled(_) => {
+            return refused("Too many emails went to this account in the last hour. Try again later.")
+        }
+        crate::email::Outcome::Nothing => {
+            return refused("The account has no email address, or it is suspended: no link can be sent.")
+        }
+    }
+    let event = crate::oauth::audit::Event::PasswordResetSent {
+        user_id: user.summary.id.clone(),
+    };
+    crate::oauth::audit::record(
+        &state.oauth.db,
+        &actor(&current, &req),
+        event,
+        state.oauth.clock.now(),
+    )
+    .await;
+    Ok(done(&id, "reset-sent"))
 }
 
 /// Suspends or reinstates the user `id` (`tollgate user suspend|reinstate`).

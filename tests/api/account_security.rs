@@ -487,7 +487,7 @@ async fn a_developer_who_owns_apps_cannot_delete_their_account_and_is_shown_them
             ],
         )
         .await;
-    assert_eq!(registered.status, 201, "{}", registered.body);
+    assert_eq!(registered.status, 303, "{}", registered.body);
 
     let page = delete_account(&dev, "dev", PASSWORD).await;
 
@@ -539,7 +539,10 @@ async fn malformed_posts_to_the_account_forms_get_a_4xx_page_and_change_nothing(
     let alice = signed_in(&app, "alice").await;
     let bodies: [(&str, Vec<u8>); 4] = [
         ("application/x-www-form-urlencoded", b"a=\xff\xfe".to_vec()),
-        ("application/x-www-form-urlencoded", b"session_id=1&session_id=2".to_vec()),
+        (
+            "application/x-www-form-urlencoded",
+            b"session_id=1&session_id=2".to_vec(),
+        ),
         ("application/x-www-form-urlencoded", vec![b'a'; 1 << 20]),
         ("application/json", b"{}".to_vec()),
     ];
@@ -573,11 +576,18 @@ async fn odd_fields_in_the_account_forms_get_a_4xx_page_never_a_5xx() {
         ("/account/sessions/end", vec![("session_id", "no\u{0}such")]),
         ("/account/password", vec![("current_password", long.as_str())]),
         ("/account/password", vec![]),
-        ("/account/delete", vec![("confirm_username", "alice"), ("current_password", long.as_str())]),
+        (
+            "/account/delete",
+            vec![("confirm_username", "alice"), ("current_password", long.as_str())],
+        ),
     ];
     for (path, fields) in cases {
         let page = post_from_account(&alice, path, &fields).await;
-        assert!((400..500).contains(&page.status), "{path} {fields:?}: {}", page.status);
+        assert!(
+            (400..500).contains(&page.status),
+            "{path} {fields:?}: {}",
+            page.status
+        );
     }
     assert!(user(&app, "alice").is_some());
 }

@@ -402,3 +402,72 @@ async fn asking_again_for_a_verification_link_past_the_limit_says_to_wait() {
     let link = second_link.link(&format!("{}/email/verify?token=", app.address));
     assert_eq!(confirm(&alice, &link).await.status, 303);
 }
+
+#[tokio::test]
+async fn an_administrator_sends_a_user_a_reset_link_that_works_and_is_audited() {
+    let (app, sink) = spawn_app_with_mail(|_| {}, false).await;
+    verified_developer(&app, &sink, "alice").await;
+    let admin = Agent::admin(&app).await;
+    let alice_id = app
+        .database()
+        .run_sync(|conn| tollgate::storage::users::by_username(conn, "alice"))
+        .unwrap()
+        .expect("alice")
+        .id;
+    let page = admin.get(&format!("/admin/users/{alice_id}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+
+    let sent = admin
+        .post(
+            &format!("/admin/users/{alice_id}/password-reset"),
+            &[("csrf_token", &page.hidden("csrf_token"))],
+        )
+        .await;
+
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert!(admin
+        .follow(&sent)
+        .await
+        .body
+        .contains("A password reset link was sent"));
+    let link = reset_link(&app.address, &sink, "alice@example.com").await;
+    let stranger = Agent::new(&app);
+    assert_eq!(set_password(&stranger, &link, NEW_PASSWORD).await.status, 303);
+    let new = Agent::new(&app).sign_in("alice", NEW_PASSWORD, "/account").await;
+    assert_eq!(new.status, 303, "{}", new.body);
+    let filter = tollgate::storage::audit::AuditFilter {
+        user_id: Some(alice_id.clone()),
+        ..Default::default()
+    };
+    let audited = tollgate::oauth::audit::list_sync(&app.database(), &filter, 100).unwrap();
+    let sent = audited
+        .iter()
+        .find(|e| e.kind == "user.password_reset_sent")
+        .expect("audited");
+    assert_eq!(sent.actor_kind, "admin", "done by the administrator");
+}
+
+#[tokio::test]
+async fn an_administrator_cannot_send_a_reset_link_without_the_csrf_token() {
+    let (app, sink) = spawn_app_with_mail(|_| {}, false).await;
+    verified_developer(&app, &sink, "alice").await;
+    let admin = Agent::admin(&app).await;
+    let alice_id = app
+        .database()
+        .run_sync(|conn| tollgate::storage::users::by_username(conn, "alice"))
+        .unwrap()
+        .expect("alice")
+        .id;
+    let refused = admin
+        .post(
+            &format!("/admin/users/{alice_id}/password-reset"),
+            &[("csrf_token", "wrong")],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(sink
+        .to("alice@example.com")
+        .iter()
+        .all(|m| m.header("Subject") != "Reset your password"));
+}

@@ -5,9 +5,9 @@
 mod browser;
 mod helpers;
 
-mod admin_pages;
 mod account_in_chromium;
 mod account_security;
+mod admin_pages;
 mod apis;
 mod audit;
 mod authorization_code_grant;

@@ -133,6 +133,7 @@ fn gallery(f: &Fixture) -> (Pages, Pages) {
         ("error-bad-request", visit("/oauth2/authorize")),
         ("error-unverified-app", visit(unverified_bad_request)),
         ("signed-out", visit("/logout")),
+        ("forgot-password", visit("/password/forgot")),
     ];
     let signed_in = vec![
         ("home", visit("/")),
@@ -150,6 +151,14 @@ fn gallery(f: &Fixture) -> (Pages, Pages) {
                 button: "save",
             },
         ),
+        (
+            "portal-delete",
+            visit(format!("/portal/apps/{}/delete", f.unverified)),
+        ),
+        ("account-delete", visit("/account/delete")),
+        ("admin", visit("/admin")),
+        ("admin-apps", visit("/admin/apps")),
+        ("admin-scopes", visit("/admin/scopes")),
         ("admin-users", visit("/admin/users")),
         ("admin-audit", visit("/admin/audit")),
         ("admin-apis", visit("/admin/apis")),

@@ -81,7 +81,7 @@ pub async fn live_sessions(ctx: &Context, user_id: &str) -> Result<Vec<SessionSu
     let (user_id, now) = (user_id.to_string(), ctx.clock.now());
     let rows = ctx
         .db
-        .run(move |conn| storage::sessions::live_of_user(conn, &user_id, now))
+        .run(move |conn| storage::sessions::live_rows_of_user(conn, &user_id, now))
         .await?;
     Ok(rows
         .into_iter()

@@ -177,8 +177,8 @@ pub async fn change_own_password(
 }
 
 /// The password of `session`'s user has just changed (committed). The
-/// one place what follows a change goes: the "your password changed"
-/// email is sent from here.
+/// "your password changed" email is the page handler's to send (email
+/// sits above this module).
 async fn password_changed(_ctx: &Context, session: &Session) {
     tracing::info!(user_id = %session.user_id, "password changed by its user");
 }

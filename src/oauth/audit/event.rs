@@ -134,6 +134,11 @@ pub enum Event {
         /// The user.
         user_id: String,
     },
+    /// An administrator had a password reset link sent to a user.
+    PasswordResetSent {
+        /// The user.
+        user_id: String,
+    },
     /// An account's sign-in lockouts and slowdowns were lifted.
     UserUnlocked {
         /// The user.
@@ -240,6 +245,7 @@ impl Event {
             Event::UserSuspended { .. } => "user.suspended",
             Event::UserReinstated { .. } => "user.reinstated",
             Event::UserUnlocked { .. } => "user.unlocked",
+            Event::PasswordResetSent { .. } => "user.password_reset_sent",
             Event::PasswordChanged { .. } => "user.password_changed",
             Event::ProfileUpdated { .. } => "user.profile_updated",
             Event::UserDeleted { .. } => "user.deleted",
@@ -311,7 +317,8 @@ impl Event {
             } => (s(user_id), None, json!({"username": username, "admin": admin})),
             Event::UserSuspended { user_id }
             | Event::UserReinstated { user_id }
-            | Event::PasswordChanged { user_id } => (s(user_id), None, json!({})),
+            | Event::PasswordChanged { user_id }
+            | Event::PasswordResetSent { user_id } => (s(user_id), None, json!({})),
             Event::UserUnlocked { user_id, cleared } => (s(user_id), None, json!({"cleared": cleared})),
             Event::ProfileUpdated {
                 user_id,
