@@ -249,7 +249,7 @@ fn take_in(
     }
     // Checked again under the lock: an address or suspension changed in
     // between wins.
-    Ok(check_after_take(conn, purpose, valid)?)
+    check_after_take(conn, purpose, valid)
 }
 
 fn check_after_take(
