@@ -1,8 +1,10 @@
 //! The portal's application form: what it holds as typed, and how it
 //! becomes a registration request.
 
+use crate::oauth::client_assertion::{KeySource, PRIVATE_KEY_JWT};
 use crate::oauth::form::Params;
 use crate::oauth::registry::{self, FieldError, NewClient, NewOpenId, Registrant, Registration};
+use crate::storage::clients::ClientSecurity;
 
 /// What the application form holds, as typed.
 #[derive(Default)]
@@ -20,6 +22,14 @@ pub(super) struct AppForm {
     /// Back-Channel Logout 1.0 §2.2.
     pub(super) backchannel_logout_uri: String,
     pub(super) backchannel_logout_session_required: bool,
+    /// Authenticates with `private_key_jwt` (RFC 7523) instead of a secret.
+    pub(super) private_key_jwt: bool,
+    /// Its public keys, inline (a JWK Set), for `private_key_jwt`.
+    pub(super) jwks: String,
+    /// Where its public keys are fetched from, for `private_key_jwt`.
+    pub(super) jwks_uri: String,
+    /// Every access token DPoP-bound (RFC 9449 §5.2).
+    pub(super) dpop_bound_access_tokens: bool,
 }
 
 impl AppForm {
@@ -63,6 +73,10 @@ impl AppForm {
             post_logout_redirect_uris: text("post_logout_redirect_uris"),
             backchannel_logout_uri: text("backchannel_logout_uri"),
             backchannel_logout_session_required: params.get("backchannel_logout_session_required").is_some(),
+            private_key_jwt: params.get("auth_method") == Some(PRIVATE_KEY_JWT),
+            jwks: text("jwks"),
+            jwks_uri: text("jwks_uri"),
+            dpop_bound_access_tokens: params.get("dpop_bound_access_tokens").is_some(),
         }
     }
 
@@ -84,7 +98,47 @@ impl AppForm {
                 .join("\n"),
             backchannel_logout_uri: r.openid.backchannel_logout_uri.clone().unwrap_or_default(),
             backchannel_logout_session_required: r.openid.backchannel_logout_session_required,
+            ..AppForm::default()
         }
+    }
+
+    /// How a new registration authenticates and binds its tokens, checked:
+    /// `private_key_jwt` needs a confidential app and exactly one of a JWK
+    /// Set and a `jwks_uri` (the rules of `client_assertion::KeySource`).
+    pub(super) fn security(&self) -> Result<Option<ClientSecurity>, (&'static str, String)> {
+        fn optional(s: &str) -> Option<&str> {
+            Some(s.trim()).filter(|s| !s.is_empty())
+        }
+        let (jwks, jwks_uri) = (optional(&self.jwks), optional(&self.jwks_uri));
+        if !self.private_key_jwt {
+            if jwks.is_some() || jwks_uri.is_some() {
+                return Err((
+                    "jwks",
+                    "public keys are for private_key_jwt: choose it, or leave them out".into(),
+                ));
+            }
+            return Ok(self.dpop_bound_access_tokens.then(|| ClientSecurity {
+                dpop_bound_access_tokens: true,
+                ..ClientSecurity::default()
+            }));
+        }
+        if self.public {
+            return Err((
+                "jwks",
+                "a public app has no credentials: private_key_jwt is for confidential apps".into(),
+            ));
+        }
+        let (jwks, jwks_uri) = match KeySource::parse(jwks, jwks_uri).map_err(|why| ("jwks", why))? {
+            KeySource::Jwks(set) => (Some(set), None),
+            KeySource::JwksUri(uri) => (None, Some(uri)),
+        };
+        Ok(Some(ClientSecurity {
+            token_endpoint_auth_method: Some(PRIVATE_KEY_JWT.to_string()),
+            jwks,
+            jwks_uri,
+            dpop_bound_access_tokens: self.dpop_bound_access_tokens,
+            ..ClientSecurity::default()
+        }))
     }
 
     /// Checks the form against the registry's rules and returns every

@@ -303,12 +303,16 @@ async fn create(
     let (current, params) = signed_in_form(&state, &req, payload).await?;
     let catalogue = registry::catalogue(&state.oauth.db).await?;
     let form = AppForm::from_params(&params, &catalogue);
-    let valid = match form.validate_all(
+    let checked = form.validate_all(
         Some(current.user_id.clone()),
         &Registrant::self_service(&state.oauth.settings, &catalogue),
-    ) {
-        Ok(v) => v,
-        Err(errors) => {
+    );
+    let valid = match (checked, form.security()) {
+        (Ok(v), Ok(None)) => v,
+        (Ok(v), Ok(Some(security))) => v.with_security(security),
+        (checked, security) => {
+            let mut errors = checked.err().unwrap_or_default();
+            errors.extend(security.err());
             return Ok(form_page(
                 &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -318,7 +322,7 @@ async fn create(
                 errors,
                 catalogue,
                 Extras::default(),
-            ))
+            ));
         }
     };
     let registered = match registry::register(

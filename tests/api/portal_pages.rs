@@ -579,3 +579,94 @@ async fn an_app_without_a_logo_has_none_to_serve() {
         .unwrap();
     assert_eq!(served.status(), 404);
 }
+
+/// Posts the new-app form of a confidential code-grant app with `extra`.
+async fn register_with(agent: &Agent<'_>, extra: &[(&str, &str)]) -> Page {
+    let form = agent.get("/portal/apps/new").await;
+    let csrf = form.hidden("csrf_token");
+    let mut fields = vec![
+        ("csrf_token", csrf.as_str()),
+        ("name", "Ledger"),
+        ("client_type", "confidential"),
+        ("redirect_uris", REDIRECT),
+        ("grant_authorization_code", "on"),
+    ];
+    fields.extend_from_slice(extra);
+    agent.post("/portal/apps", &fields).await
+}
+
+fn security_of(app: &TestApp, id: &str) -> (tollgate::storage::clients::ClientSecurity, bool) {
+    let id = id.to_string();
+    app.database()
+        .run_sync(move |conn| {
+            let security = tollgate::storage::clients::security_of(conn, &id)?;
+            let row = tollgate::storage::clients::by_id(conn, &id)?.expect("registered");
+            Ok((security, row.secret_hash.is_some()))
+        })
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_developer_registers_a_private_key_jwt_app_with_its_keys_and_is_shown_no_secret() {
+    let app = spawn_app().await;
+    let dev = Agent::developer(&app, "dev").await;
+    let key = tollgate::oauth::keys::SigningKey::generate(tollgate::domain::SigningAlg::Es256)
+        .unwrap()
+        .0;
+    let jwks = serde_json::json!({ "keys": [key.public_jwk()] }).to_string();
+
+    let posted = register_with(
+        &dev,
+        &[
+            ("auth_method", "private_key_jwt"),
+            ("jwks", &jwks),
+            ("dpop_bound_access_tokens", "on"),
+        ],
+    )
+    .await;
+
+    assert_eq!(posted.status, 303, "{}", posted.body);
+    let shown = dev.follow(&posted).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(code_on(&shown, "client-secret").is_none(), "no secret exists");
+    let id = code_on(&shown, "client-id").expect("a client id");
+    let (security, has_secret) = security_of(&app, &id);
+    assert_eq!(
+        security.token_endpoint_auth_method.as_deref(),
+        Some("private_key_jwt")
+    );
+    assert!(security.jwks.is_some());
+    assert!(security.dpop_bound_access_tokens);
+    assert!(!has_secret);
+}
+
+#[tokio::test]
+async fn private_key_jwt_without_keys_or_with_a_public_app_is_refused_next_to_the_field() {
+    let app = spawn_app().await;
+    let dev = Agent::developer(&app, "dev").await;
+
+    let without = register_with(&dev, &[("auth_method", "private_key_jwt")]).await;
+    assert_eq!(without.status, 422, "{}", without.body);
+    assert!(without.body.contains("id=\"jwks-error\""), "{}", without.body);
+
+    let bad = register_with(
+        &dev,
+        &[("auth_method", "private_key_jwt"), ("jwks", "{\"keys\":[]}")],
+    )
+    .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("id=\"jwks-error\""));
+
+    let plain = register_with(
+        &dev,
+        &[
+            ("auth_method", "private_key_jwt"),
+            ("jwks_uri", "http://keys.example/jwks"),
+        ],
+    )
+    .await;
+    assert_eq!(plain.status, 422, "{}", plain.body);
+
+    let apps = dev.get("/portal").await;
+    assert!(!apps.body.contains("Ledger"), "nothing was registered");
+}
