@@ -4,7 +4,7 @@
 
 use super::nav::Nav;
 use super::page_error::PageError;
-use super::pages::{self, read_form, see_other};
+use super::pages::{self, see_other};
 use super::{session, AppState};
 use crate::oauth::audit::Actor;
 use crate::oauth::profile::{self, FieldError, Profile, ProfileEdit, UpdateError};
@@ -169,11 +169,7 @@ async fn save_profile(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = read_form(&req, payload).await?;
-    let current = signed_in(&state, &req).await?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
+    let (current, form) = session::signed_in_form(&state, &req, payload, "/account").await?;
     let text = |name: &str| form.get(name).unwrap_or("").to_string();
     let typed = ProfileForm {
         name: text("name"),
@@ -217,11 +213,7 @@ async fn withdraw(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = read_form(&req, payload).await?;
-    let current = signed_in(&state, &req).await?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
+    let (current, form) = session::signed_in_form(&state, &req, payload, "/account").await?;
     let client_id = form
         .get("client_id")
         .ok_or_else(|| PageError::bad_request("No application was named."))?;

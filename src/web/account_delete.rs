@@ -9,7 +9,7 @@
 
 use super::nav::Nav;
 use super::page_error::PageError;
-use super::pages::{self, read_form};
+use super::pages;
 use super::{session, AppState};
 use crate::oauth::accounts::{self, DeleteOwnError, Proof};
 use crate::oauth::sessions::Session;
@@ -67,11 +67,7 @@ async fn delete(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = read_form(&req, payload).await?;
-    let current = signed_in(&state, &req).await?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
+    let (current, form) = session::signed_in_form(&state, &req, payload, "/account/delete").await?;
     let refuse = |status, error: &str| Ok(page(&current, status, Some(error), vec![]));
     if form.get("confirm_username") != Some(current.username.as_str()) {
         return refuse(

@@ -4,7 +4,7 @@
 
 use super::nav::Nav;
 use super::page_error::PageError;
-use super::pages::{self, read_form, see_other};
+use super::pages::{self, see_other};
 use super::{session, AppState};
 use crate::oauth::accounts::{self, OwnPasswordError, Proof};
 use crate::oauth::sessions::Session;
@@ -55,13 +55,7 @@ async fn change(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = read_form(&req, payload).await?;
-    let current = session::current(&state, &req)
-        .await?
-        .ok_or_else(|| PageError::SeeOther("/login?return_to=%2Faccount".into()))?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
+    let (current, form) = session::signed_in_form(&state, &req, payload, "/account").await?;
     let field = |name: &str| form.get(name).unwrap_or("");
     let (old, new, again) = (
         field("current_password"),

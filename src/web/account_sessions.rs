@@ -2,7 +2,7 @@
 //! the buttons that sign one of them, or all but this one, out.
 
 use super::page_error::PageError;
-use super::pages::{read_form, see_other};
+use super::pages::see_other;
 use super::{session, AppState};
 use crate::domain::utc_text;
 use crate::oauth::sessions::{self, Device, Session};
@@ -104,12 +104,6 @@ pub fn summary(user_agent: &str) -> String {
     }
 }
 
-async fn signed_in(state: &AppState, req: &HttpRequest) -> Result<Session, PageError> {
-    session::current(state, req)
-        .await?
-        .ok_or_else(|| PageError::SeeOther("/login?return_to=%2Faccount".into()))
-}
-
 /// "Sign out" beside one session: only a session of this user ends; any
 /// other id (unknown, ended, another user's) is a 404 and ends nothing.
 async fn end_one(
@@ -117,11 +111,7 @@ async fn end_one(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = read_form(&req, payload).await?;
-    let current = signed_in(&state, &req).await?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
+    let (current, form) = session::signed_in_form(&state, &req, payload, "/account").await?;
     let id = form
         .get("session_id")
         .filter(|id| id.len() <= 64)
@@ -146,11 +136,7 @@ async fn end_others(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = read_form(&req, payload).await?;
-    let current = signed_in(&state, &req).await?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
+    let (current, _) = session::signed_in_form(&state, &req, payload, "/account").await?;
     sessions::end_others(&state.oauth, &current.user_id, &current.public_id).await?;
     Ok(see_other("/account?saved=sessions#sessions"))
 }

@@ -138,13 +138,7 @@ async fn resend(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let form = read_form(&req, payload).await?;
-    let current = session::current(&state, &req)
-        .await?
-        .ok_or_else(|| PageError::SeeOther("/login?return_to=%2Faccount".into()))?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
+    let (current, _) = session::signed_in_form(&state, &req, payload, "/account").await?;
     let address = super::body::client_address(&req);
     match email::send_verification(&state.oauth, &state.mailer, &current.user_id, &address).await? {
         Outcome::Sent => Ok(see_other("/email/verify/sent")),

@@ -13,7 +13,7 @@
 use super::app_form::AppForm;
 use super::nav::Nav;
 use super::page_error::PageError;
-use super::pages::{self, read_form, see_other};
+use super::pages::{self, see_other};
 use super::secret_handoff;
 use super::session;
 use super::AppState;
@@ -141,10 +141,7 @@ fn not_found() -> PageError {
 
 /// The signed-in developer, or the redirect to the sign-in page.
 async fn signed_in(state: &AppState, req: &HttpRequest) -> Result<Session, PageError> {
-    session::current(state, req).await?.ok_or_else(|| {
-        let back: String = url::form_urlencoded::byte_serialize(req.path().as_bytes()).collect();
-        PageError::SeeOther(format!("/login?return_to={back}"))
-    })
+    session::required(state, req, req.path()).await
 }
 
 /// A posted form from the signed-in developer, its CSRF token checked.
@@ -153,12 +150,7 @@ async fn signed_in_form(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<(Session, Params), PageError> {
-    let form = read_form(req, payload).await?;
-    let current = signed_in(state, req).await?;
-    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
-        return Err(PageError::form_expired());
-    }
-    Ok((current, form))
+    session::signed_in_form(state, req, payload, req.path()).await
 }
 
 /// The application `id` if this developer may see it (its owner, or an admin).

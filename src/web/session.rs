@@ -1,6 +1,8 @@
 //! The session cookie and the login CSRF cookie.
 
+use super::page_error::PageError;
 use super::AppState;
+use crate::oauth::form::Params;
 use crate::oauth::sessions::{self, Session};
 use crate::storage::StorageError;
 use actix_web::cookie::{time::Duration, Cookie, SameSite};
@@ -35,6 +37,32 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<Sessi
         Some(cookie) => sessions::find(&state.oauth, cookie.value()).await,
         None => Ok(None),
     }
+}
+
+/// The signed-in user, or a redirect to sign in and come back to `back`
+/// (a path of this server).
+pub async fn required(state: &AppState, req: &HttpRequest, back: &str) -> Result<Session, PageError> {
+    current(state, req).await?.ok_or_else(|| {
+        let back: String = url::form_urlencoded::byte_serialize(back.as_bytes()).collect();
+        PageError::SeeOther(format!("/login?return_to={back}"))
+    })
+}
+
+/// A form the signed-in user posted, its CSRF token checked: the one
+/// gate of every signed-in form. A visitor is sent to sign in and come
+/// back to `back`; a missing or wrong token is the "form expired" page.
+pub async fn signed_in_form(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: actix_web::web::Payload,
+    back: &str,
+) -> Result<(Session, Params), PageError> {
+    let form = super::pages::read_form(req, payload).await?;
+    let current = required(state, req, back).await?;
+    if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
+        return Err(PageError::form_expired());
+    }
+    Ok((current, form))
 }
 
 fn secure(state: &AppState) -> bool {
