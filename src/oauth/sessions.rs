@@ -489,8 +489,22 @@ pub async fn list_of(
 /// "Sign out" beside a session), as [`end`] does; false if the user has no
 /// such session open (another user's session is never touched).
 pub async fn end_own(ctx: &Context, user_id: &str, public_id: &str) -> Result<bool, StorageError> {
+    end_of_user(ctx, &Actor::user(user_id), user_id, public_id, EndReason::Logout).await
+}
+
+/// Ends the session `public_id` if it is a live session of `user_id`
+/// (one conditional statement: another user's session is left alone), as
+/// a logout does: its refresh tokens revoked, its end announced, its
+/// clients owed notices, audited as `actor`'s. Whether it ended.
+pub async fn end_of_user(
+    ctx: &Context,
+    actor: &Actor,
+    user_id: &str,
+    public_id: &str,
+    reason: EndReason,
+) -> Result<bool, StorageError> {
     let (public_id, user_id) = (public_id.to_string(), user_id.to_string());
-    let now = ctx.clock.now();
+    let (actor, now) = (actor.clone(), ctx.clock.now());
     let (ended, owed) = ctx
         .db
         .transaction(move |conn| {
@@ -498,17 +512,12 @@ pub async fn end_own(ctx: &Context, user_id: &str, public_id: &str) -> Result<bo
                 return Ok((false, 0));
             }
             storage::tokens::revoke_for_session(conn, &public_id, now)?;
-            let owed = ended_in(conn, &public_id, &user_id, EndReason::Logout, now)?;
-            let actor = Actor::user(&user_id);
-            audit::record_in(
-                conn,
-                &actor,
-                Event::LoggedOut {
-                    user_id,
-                    session_id: public_id,
-                },
-                now,
-            );
+            let owed = ended_in(conn, &public_id, &user_id, reason, now)?;
+            let event = Event::LoggedOut {
+                user_id,
+                session_id: public_id,
+            };
+            audit::record_in(conn, &actor, event, now);
             Ok((true, owed))
         })
         .await?;

@@ -6,7 +6,7 @@
 //! `sessions::withdraw_consent_as`).
 
 use super::UserSummary;
-use crate::oauth::audit::{self, Actor, Event};
+use crate::oauth::audit::Actor;
 use crate::oauth::sessions::{self, EndReason};
 use crate::oauth::Context;
 use crate::storage::{self, StorageError};
@@ -103,29 +103,5 @@ pub async fn end_session(
     user_id: &str,
     public_id: &str,
 ) -> Result<bool, StorageError> {
-    let (user_id, public_id) = (user_id.to_string(), public_id.to_string());
-    let (actor, now) = (actor.clone(), ctx.clock.now());
-    let ended = ctx
-        .db
-        .transaction(move |conn| {
-            if storage::sessions::user_of(conn, &public_id)?.as_deref() != Some(user_id.as_str()) {
-                return Ok(None);
-            }
-            if !storage::sessions::end(conn, &public_id, now)? {
-                return Ok(None);
-            }
-            storage::tokens::revoke_for_session(conn, &public_id, now)?;
-            let owed = sessions::ended_in(conn, &public_id, &user_id, EndReason::EndedByAdministrator, now)?;
-            let event = Event::LoggedOut {
-                user_id,
-                session_id: public_id,
-            };
-            audit::record_in(conn, &actor, event, now);
-            Ok(Some(owed))
-        })
-        .await?;
-    if ended.is_some_and(|owed| owed > 0) {
-        ctx.logout_wake.notify_one();
-    }
-    Ok(ended.is_some())
+    sessions::end_of_user(ctx, actor, user_id, public_id, EndReason::EndedByAdministrator).await
 }
