@@ -11,6 +11,7 @@ pub mod domain;
 pub mod email;
 pub mod events;
 pub mod gateway;
+pub mod i18n;
 pub mod oauth;
 pub mod session_store;
 pub mod startup;

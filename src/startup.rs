@@ -166,6 +166,7 @@ impl Application {
         let measured = metrics.is_some();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(web::language::choose))
                 // Every response, JSON included, is read as what it says it is.
                 .wrap(actix_web::middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(actix_web::middleware::from_fn(

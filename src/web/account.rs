@@ -6,6 +6,7 @@ use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, see_other};
 use super::{session, AppState};
+use crate::i18n;
 use crate::oauth::audit::Actor;
 use crate::oauth::profile::{self, FieldError, Profile, ProfileEdit, UpdateError};
 use crate::oauth::sessions::{self, Session};

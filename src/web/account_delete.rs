@@ -11,6 +11,7 @@ use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages;
 use super::{session, AppState};
+use crate::i18n;
 use crate::oauth::accounts::{self, DeleteOwnError, Proof};
 use crate::oauth::sessions::Session;
 use actix_web::http::{header, StatusCode};

@@ -6,6 +6,7 @@ use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, see_other};
 use super::{session, AppState};
+use crate::i18n;
 use crate::oauth::accounts::{self, OwnPasswordError, Proof};
 use crate::oauth::sessions::Session;
 use actix_web::http::{header, StatusCode};

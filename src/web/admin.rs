@@ -13,6 +13,7 @@ use super::pages::{self, query, read_form};
 use super::session;
 use super::AppState;
 use crate::domain::utc_text;
+use crate::i18n;
 use crate::oauth::audit::{self, Actor};
 use crate::oauth::sessions::Session;
 use crate::storage::{self, audit::AuditFilter};

@@ -8,6 +8,7 @@ use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, see_other};
 use super::AppState;
+use crate::i18n;
 use crate::oauth::apis::{self, ApiChanges, ApiError, ApiView, Holder, NewApi, RoleChange};
 use crate::oauth::audit::Actor;
 use crate::storage;

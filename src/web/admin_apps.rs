@@ -10,6 +10,7 @@ use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, see_other};
 use super::AppState;
+use crate::i18n;
 use crate::oauth::audit::ClientFlag;
 use crate::oauth::registry;
 use actix_web::http::StatusCode;

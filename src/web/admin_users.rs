@@ -13,6 +13,7 @@ use super::page_error::PageError;
 use super::pages::{self, query, see_other};
 use super::AppState;
 use crate::domain::utc_text;
+use crate::i18n;
 use crate::oauth::accounts::administration::{self, SessionSummary, UserDetail, MAX_SEARCH_CHARS};
 use crate::oauth::accounts::{self, UserSummary};
 use crate::oauth::sessions;

@@ -5,6 +5,7 @@ use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, read_form, see_other, ConsentPage};
 use super::{session, AppState};
+use crate::i18n;
 use crate::oauth::authorize::{self, AuthorizationRequest, Refusal};
 use crate::oauth::error::ErrorCode;
 use crate::oauth::form::Params;
@@ -58,6 +59,7 @@ async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
         Ok(r) => r,
         Err(r) => return Ok(refusal(r)),
     };
+    i18n::choose_for_client(request.ui_locales.as_deref());
     let current = match session::current(&state, &req).await {
         Ok(s) => s,
         Err(e) => {

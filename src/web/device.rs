@@ -12,6 +12,7 @@ use super::oauth_endpoints::{
 use super::page_error::PageError;
 use super::pages::{self, page_response, read_form};
 use super::{session, AppState};
+use crate::i18n;
 use crate::oauth::device::{
     self, DeviceAuthorization, Lookup, Pending, DEVICE_AUTHORIZATION_PATH, VERIFICATION_PATH,
 };

@@ -9,6 +9,7 @@ use super::pages::{self, read_form, see_other};
 use super::password_reset::RefusedPage;
 use super::{session, AppState};
 use crate::email::{self, Outcome, Purpose, Refusal};
+use crate::i18n;
 use crate::oauth::secrets;
 use crate::oauth::sessions::Session;
 use actix_web::http::StatusCode;

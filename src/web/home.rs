@@ -7,6 +7,7 @@ use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, see_other};
 use super::{session, AppState};
+use crate::i18n;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;

@@ -5,6 +5,7 @@ use super::page_error::PageError;
 use super::pages::{self, read_form, see_other, LoginPage};
 use super::session;
 use super::AppState;
+use crate::i18n;
 use crate::oauth::accounts::{self, SignInOutcome, Via};
 use crate::oauth::form::Params;
 use crate::oauth::{secrets, sessions};
@@ -81,12 +82,12 @@ async fn login(state: web::Data<AppState>, req: HttpRequest, payload: web::Paylo
                 StatusCode::UNAUTHORIZED,
                 &return_to,
                 name,
-                Some("The username or password is incorrect."),
+                Some(&i18n::t("login-incorrect")),
             )
         }
         Ok(SignInOutcome::Throttled { retry_after }) => {
             let wait = retry_after.max(1);
-            let message = format!("Too many failed attempts. Try again in {wait} seconds.");
+            let message = i18n::t1("login-throttled", "seconds", &wait);
             let mut response = render_login(
                 &state,
                 StatusCode::TOO_MANY_REQUESTS,
@@ -128,7 +129,7 @@ fn checked_fields<'f>(
             StatusCode::FORBIDDEN,
             return_to,
             username,
-            Some("The form expired or was not sent from this page. Please try again."),
+            Some(&i18n::t("login-form-expired")),
         )));
     }
     let (Some(name), Some(password)) = (form.get("username"), form.get("password")) else {
@@ -137,7 +138,7 @@ fn checked_fields<'f>(
             StatusCode::BAD_REQUEST,
             return_to,
             username,
-            Some("Enter your username and password."),
+            Some(&i18n::t("login-enter-both")),
         )));
     };
     if name.len() > 64 || password.len() > accounts::MAX_PASSWORD_LEN * 4 {
@@ -146,7 +147,7 @@ fn checked_fields<'f>(
             StatusCode::BAD_REQUEST,
             return_to,
             "",
-            Some("The username or password is incorrect."),
+            Some(&i18n::t("login-incorrect")),
         )));
     }
     Ok((name, password))

@@ -17,6 +17,7 @@ use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::session;
 use super::AppState;
+use crate::i18n;
 use crate::oauth::form::Params;
 use crate::oauth::openid::logout::{self, LogoutError, LogoutRequest};
 use crate::oauth::sessions;

@@ -5,6 +5,7 @@
 //! A page that is one of the header's places says so with [`Nav::at`], and
 //! its link is marked `aria-current="page"`.
 
+use crate::i18n;
 use crate::oauth::sessions::Session;
 use askama::Template;
 

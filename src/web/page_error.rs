@@ -4,6 +4,7 @@
 //! [`ResponseError`], and a 5xx logs its cause there, once.
 
 use super::pages::{error_page, see_other};
+use crate::i18n;
 use crate::storage::StorageError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
@@ -17,7 +18,7 @@ pub enum PageError {
         /// The status.
         status: StatusCode,
         /// The page's heading.
-        title: &'static str,
+        title: String,
         /// What happened and what to do.
         message: String,
     },
@@ -32,7 +33,7 @@ impl PageError {
     pub fn bad_request(message: impl Into<String>) -> Self {
         PageError::Refused {
             status: StatusCode::BAD_REQUEST,
-            title: "This request cannot be handled",
+            title: i18n::t("error-bad-request"),
             message: message.into(),
         }
     }
@@ -41,8 +42,8 @@ impl PageError {
     pub fn form_expired() -> Self {
         PageError::Refused {
             status: StatusCode::FORBIDDEN,
-            title: "Change refused",
-            message: "The form expired or was not sent from this site. Nothing was changed.".into(),
+            title: i18n::t("error-change-refused"),
+            message: i18n::t("error-form-expired"),
         }
     }
 
@@ -50,16 +51,16 @@ impl PageError {
     pub fn not_found(message: impl Into<String>) -> Self {
         PageError::Refused {
             status: StatusCode::NOT_FOUND,
-            title: "Not found",
+            title: i18n::t("error-not-found"),
             message: message.into(),
         }
     }
 
     /// A page with any 4xx `status`.
-    pub fn refused(status: StatusCode, title: &'static str, message: impl Into<String>) -> Self {
+    pub fn refused(status: StatusCode, title: impl Into<String>, message: impl Into<String>) -> Self {
         PageError::Refused {
             status,
-            title,
+            title: title.into(),
             message: message.into(),
         }
     }
@@ -124,8 +125,8 @@ impl ResponseError for PageError {
                 tracing::error!(error = %chain(e), "a page answered 503");
                 let mut response = error_page(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Temporarily unavailable",
-                    "The service is temporarily unavailable. Please try again in a moment.",
+                    &i18n::t("error-unavailable"),
+                    &i18n::t("error-unavailable-message"),
                 );
                 response
                     .headers_mut()

@@ -4,6 +4,7 @@
 use super::body::{self, BodyError};
 use super::nav::{self, Nav};
 use super::page_error::PageError;
+use crate::i18n;
 use crate::oauth::form::{Params, MAX_BODY_BYTES};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -115,15 +116,15 @@ pub fn unverified_client_error(client_name: &str, url: &str) -> HttpResponse {
 
 /// 400 page for a malformed request.
 pub fn bad_request(message: &str) -> HttpResponse {
-    error_page(StatusCode::BAD_REQUEST, "This request cannot be handled", message)
+    error_page(StatusCode::BAD_REQUEST, &i18n::t("error-bad-request"), message)
 }
 
 /// 503 page while the database is away.
 pub fn unavailable() -> HttpResponse {
     let mut response = error_page(
         StatusCode::SERVICE_UNAVAILABLE,
-        "Temporarily unavailable",
-        "The service is temporarily unavailable. Please try again in a moment.",
+        &i18n::t("error-unavailable"),
+        &i18n::t("error-unavailable-message"),
     );
     response
         .headers_mut()
@@ -135,8 +136,8 @@ pub fn unavailable() -> HttpResponse {
 pub fn busy(retry_after: i64) -> HttpResponse {
     let mut response = error_page(
         StatusCode::SERVICE_UNAVAILABLE,
-        "Busy signing people in",
-        "Many people are signing in right now. Please wait a moment and try again.",
+        &i18n::t("error-busy"),
+        &i18n::t("error-busy-message"),
     );
     if let Ok(v) = header::HeaderValue::from_str(&retry_after.max(1).to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, v);
@@ -149,34 +150,35 @@ pub async fn read_form(req: &HttpRequest, payload: web::Payload) -> Result<Param
     let body = body::read(req, payload, "application/x-www-form-urlencoded", MAX_BODY_BYTES)
         .await
         .map_err(|e| match e {
-            BodyError::WrongType => PageError::bad_request("The form was not sent as a form."),
+            BodyError::WrongType => PageError::bad_request(i18n::t("form-not-a-form")),
             BodyError::TooLarge => PageError::refused(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "Too large",
-                "The form is too large.",
+                i18n::t("form-too-large-title"),
+                i18n::t("form-too-large"),
             ),
-            BodyError::Unreadable => PageError::bad_request("The form could not be read."),
+            BodyError::Unreadable => PageError::bad_request(i18n::t("form-unreadable")),
             BodyError::TimedOut => PageError::refused(
                 StatusCode::REQUEST_TIMEOUT,
-                "Too slow",
-                "The form did not arrive in time.",
+                i18n::t("form-too-slow-title"),
+                i18n::t("form-too-slow"),
             ),
         })?;
-    Params::parse(&body).map_err(|why| PageError::bad_request(format!("The form is malformed: {why}.")))
+    Params::parse(&body)
+        .map_err(|why| PageError::bad_request(i18n::t1("form-malformed", "why", &why.to_string())))
 }
 
 /// The query string, parsed strictly.
 pub fn query(req: &HttpRequest) -> Result<Params, PageError> {
     Params::parse(req.query_string().as_bytes())
-        .map_err(|why| PageError::bad_request(format!("The request is malformed: {why}.")))
+        .map_err(|why| PageError::bad_request(i18n::t1("request-malformed", "why", &why.to_string())))
 }
 
 /// 405 for a page asked for with a method it does not take.
 pub async fn method_not_allowed() -> HttpResponse {
     let mut response = error_page(
         StatusCode::METHOD_NOT_ALLOWED,
-        "Not allowed",
-        "This page does not take that kind of request.",
+        &i18n::t("error-not-allowed"),
+        &i18n::t("error-not-allowed-method"),
     );
     response
         .headers_mut()
@@ -188,8 +190,8 @@ pub async fn method_not_allowed() -> HttpResponse {
 pub async fn not_found() -> HttpResponse {
     error_page(
         StatusCode::NOT_FOUND,
-        "Not found",
-        "There is no page at this address.",
+        &i18n::t("error-not-found"),
+        &i18n::t("error-not-found-page"),
     )
 }
 

@@ -7,6 +7,7 @@ use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::{session, AppState};
 use crate::email::{self, Purpose, Refusal};
+use crate::i18n;
 use crate::oauth::{accounts, secrets, throttle};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

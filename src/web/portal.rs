@@ -18,6 +18,7 @@ use super::secret_handoff;
 use super::session;
 use super::AppState;
 use crate::domain::AccessTokenFormat;
+use crate::i18n;
 use crate::oauth::audit::Actor;
 use crate::oauth::form::Params;
 use crate::oauth::opaque;

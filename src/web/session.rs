@@ -17,7 +17,7 @@ const LOGIN_CSRF_COOKIE: &str = "tollgate_login_csrf";
 /// A cookie's name: over https with the `__Host-` prefix, which browsers
 /// accept only from this host, `Secure`, for path `/` and without a
 /// `Domain` — so a sibling subdomain cannot plant or overwrite it.
-fn name(state: &AppState, base: &'static str) -> String {
+pub(super) fn cookie_name(state: &AppState, base: &'static str) -> String {
     if secure(state) {
         format!("__Host-{base}")
     } else {
@@ -27,13 +27,13 @@ fn name(state: &AppState, base: &'static str) -> String {
 
 /// The value of the login CSRF cookie this request carries.
 pub fn login_csrf(state: &AppState, req: &HttpRequest) -> Option<String> {
-    req.cookie(&name(state, LOGIN_CSRF_COOKIE))
+    req.cookie(&cookie_name(state, LOGIN_CSRF_COOKIE))
         .map(|c| c.value().to_string())
 }
 
 /// The live session of this request, if it has one.
 pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<Session>, StorageError> {
-    match req.cookie(&name(state, SESSION_COOKIE)) {
+    match req.cookie(&cookie_name(state, SESSION_COOKIE)) {
         Some(cookie) => sessions::find(&state.oauth, cookie.value()).await,
         None => Ok(None),
     }
@@ -65,14 +65,14 @@ pub async fn signed_in_form(
     Ok((current, form))
 }
 
-fn secure(state: &AppState) -> bool {
+pub(super) fn secure(state: &AppState) -> bool {
     state.oauth.settings.issuer.starts_with("https://")
 }
 
 /// The session cookie for a new session: `HttpOnly`, `SameSite=Lax`,
 /// `Secure` over https.
 pub fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
-    Cookie::build(name(state, SESSION_COOKIE), value)
+    Cookie::build(cookie_name(state, SESSION_COOKIE), value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -90,7 +90,7 @@ pub fn clear_session_cookie(state: &AppState) -> Cookie<'static> {
 
 /// The login CSRF cookie.
 pub fn login_csrf_cookie(state: &AppState, value: String) -> Cookie<'static> {
-    Cookie::build(name(state, LOGIN_CSRF_COOKIE), value)
+    Cookie::build(cookie_name(state, LOGIN_CSRF_COOKIE), value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)

@@ -8,6 +8,7 @@ use super::pages::{self, read_form, see_other};
 use super::session;
 use super::AppState;
 use crate::domain::Username;
+use crate::i18n;
 use crate::oauth::form::Params;
 use crate::oauth::profile::{FieldError, ProfileEdit, ValidEdit};
 use crate::oauth::{accounts, secrets, sessions, throttle};

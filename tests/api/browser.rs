@@ -112,13 +112,35 @@ impl<'a> Agent<'a> {
         .await
     }
 
+    /// A user agent whose preferred language is `language` (it sends
+    /// `Accept-Language: <language>` with every request).
+    pub fn speaking(app: &'a TestApp, language: &str) -> Agent<'a> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT_LANGUAGE,
+            reqwest::header::HeaderValue::from_str(language).unwrap(),
+        );
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        Agent { app, http }
+    }
+
     /// A developer who signed up at `/signup` as `username` (password
     /// [`PASSWORD`]) and is signed in.
     pub async fn developer(app: &'a TestApp, username: &str) -> Agent<'a> {
-        let agent = Agent::new(app);
-        let form = agent.get("/signup").await;
+        Agent::new(app).signed_up(username).await
+    }
+
+    /// This agent, signed up at `/signup` as `username` (password
+    /// [`PASSWORD`], address `<username>@example.com`) and signed in.
+    pub async fn signed_up(self, username: &str) -> Agent<'a> {
+        let form = self.get("/signup").await;
         assert_eq!(form.status, 200);
-        let page = agent
+        let page = self
             .post(
                 "/signup",
                 &[
@@ -132,15 +154,19 @@ impl<'a> Agent<'a> {
             .await;
         assert_eq!(page.status, 303, "{}", page.body);
         assert_eq!(page.location.as_deref(), Some("/portal"));
-        agent
+        self
     }
 
     /// The administrator `root` (password [`PASSWORD`]), created and signed in.
     pub async fn admin(app: &'a TestApp) -> Agent<'a> {
-        app.create_admin("root", PASSWORD);
-        let agent = Agent::new(app);
-        agent.sign_in("root", PASSWORD, "/portal").await;
-        agent
+        Agent::new(app).signed_in_as_admin().await
+    }
+
+    /// This agent, signed in as the administrator `root` (created here).
+    pub async fn signed_in_as_admin(self) -> Agent<'a> {
+        self.app.create_admin("root", PASSWORD);
+        self.sign_in("root", PASSWORD, "/portal").await;
+        self
     }
 
     /// Signs in through the login page.

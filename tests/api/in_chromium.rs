@@ -76,6 +76,12 @@ fn launch_chromedriver(path: &std::path::Path) -> (Child, u16) {
 
 /// Starts chromedriver, or says why the test cannot run.
 pub(crate) async fn start_driver() -> Option<(Driver, Client)> {
+    start_driver_speaking("en-US").await
+}
+
+/// [`start_driver`] with a browser whose preferred language (its
+/// `Accept-Language`) is `language`.
+pub(crate) async fn start_driver_speaking(language: &str) -> Option<(Driver, Client)> {
     let Some(path) = chromedriver_path() else {
         if std::env::var("TOLLGATE_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
             panic!("chromedriver is not installed (apt-get install chromium chromium-driver)");
@@ -101,7 +107,9 @@ pub(crate) async fn start_driver() -> Option<(Driver, Client)> {
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", format!("--user-data-dir={}", driver._profile.path().display()),
-            ]
+                format!("--lang={language}"),
+            ],
+            "prefs": { "intl.accept_languages": language },
         }),
     );
     let client = ClientBuilder::native()

@@ -41,6 +41,8 @@ mod hostile_pages;
 mod in_chromium;
 mod instances;
 mod introspection;
+mod languages;
+mod languages_in_chromium;
 mod layout;
 mod lifecycle;
 mod login_flow;

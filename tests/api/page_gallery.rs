@@ -1,6 +1,7 @@
 //! The page gallery: every page, in headless Chromium, at a desktop
-//! (1280×800) and a phone (390×844) size. Each is saved as a PNG under
-//! `target/page-gallery/<size>/<page>.png` (the folder is printed) and
+//! (1280×800) and a phone (390×844) size, in English and in German. Each
+//! is saved as a PNG under `target/page-gallery/<language>/<size>/<page>.png`
+//! (the folder is printed) and
 //! checked by axe-core for WCAG 2.0/2.1 A and AA; the test fails listing
 //! every violation of every page.
 //!
@@ -16,7 +17,7 @@
 
 use crate::browser::{authorize_path, urlencode, PASSWORD, REDIRECT};
 use crate::helpers::{answer, spawn_app_on, TestApp, TestDb};
-use crate::in_chromium::{click, sign_in_on_page, start_driver, type_into};
+use crate::in_chromium::{click, sign_in_on_page, start_driver_speaking, type_into};
 use fantoccini::Client;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -348,15 +349,26 @@ async fn shoot(
 
 #[tokio::test]
 async fn every_page_at_desktop_and_phone_size_has_no_accessibility_violations() {
+    walk_the_gallery("en").await;
+}
+
+#[tokio::test]
+async fn every_page_in_german_at_desktop_and_phone_size_has_no_accessibility_violations() {
+    walk_the_gallery("de").await;
+}
+
+/// Every page in a browser whose language is `language`, screenshots into
+/// `target/page-gallery/<language>/<size>/`.
+async fn walk_the_gallery(language: &str) {
     let Some(axe) = axe_source() else {
         return;
     };
-    let Some((_driver, browser)) = start_driver().await else {
+    let Some((_driver, browser)) = start_driver_speaking(language).await else {
         return;
     };
     let app = spawn_app_on(TestDb::new(), |s| s.open_registration = true).await;
     let fixture = fixture(&app).await;
-    let dir = gallery_dir();
+    let dir = gallery_dir().join(language);
     for (size, _, _) in SIZES {
         std::fs::create_dir_all(dir.join(size)).unwrap();
     }
@@ -376,7 +388,7 @@ async fn every_page_at_desktop_and_phone_size_has_no_accessibility_violations() 
         violations.extend(shoot(&browser, &app, &axe, &dir, name, step).await);
     }
     eprintln!(
-        "page gallery: {} pages at {} sizes in {}",
+        "page gallery ({language}): {} pages at {} sizes in {}",
         signed_out.len() + signed_in.len(),
         SIZES.len(),
         dir.display()
@@ -384,7 +396,7 @@ async fn every_page_at_desktop_and_phone_size_has_no_accessibility_violations() 
     browser.close().await.unwrap();
     assert!(
         violations.is_empty(),
-        "{} accessibility violations:\n{}",
+        "{} accessibility violations ({language}):\n{}",
         violations.len(),
         violations.join("\n")
     );

@@ -70,6 +70,10 @@ pub struct AuthorizationRequest {
     /// RFC 9449 §10: the JWK SHA-256 thumbprint (RFC 7638) of the DPoP key
     /// the code is bound to; only a proof by that key redeems it.
     pub dpop_jkt: Option<String>,
+    /// OpenID Connect Core §3.1.2.1 `ui_locales`: the languages the client
+    /// would like the pages in, in order of preference (at most 256 bytes
+    /// kept; the pages choose among them).
+    pub ui_locales: Option<String>,
 }
 
 /// Why a request cannot go on.
@@ -177,6 +181,10 @@ async fn validate(ctx: &Context, params: &Params) -> Result<AuthorizationRequest
         audience: String::new(),
         pushed: None,
         dpop_jkt: None,
+        ui_locales: params
+            .get("ui_locales")
+            .filter(|l| l.len() <= 256)
+            .map(str::to_string),
     };
     // 2. From here on, errors go back to the client.
     let fail = |request: &AuthorizationRequest, code: &'static str, why: &str| {

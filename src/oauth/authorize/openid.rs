@@ -23,7 +23,8 @@ const MAX_NONCE_LEN: usize = 512;
 const MAX_LOGIN_HINT_LEN: usize = 64;
 
 /// Reads the OpenID Connect parameters into `request`; an error code and
-/// description to send back otherwise. `display`, `ui_locales`,
+/// description to send back otherwise. `ui_locales` is read with the
+/// request's other parameters (the pages use it); `display`,
 /// `claims_locales`, `acr_values` and `claims` are accepted and ignored
 /// (Core §3.1.2.1, §3.1.2.2: what is unsupported is ignored), as is any
 /// parameter nobody defined.

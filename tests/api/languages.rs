@@ -1,0 +1,135 @@
+//! Which language the pages speak: an authorization request's
+//! `ui_locales`, then the browser's `Accept-Language`, then English.
+//! (Each area's own pages in German are tested beside it, in the
+//! `*_languages` files.)
+
+use crate::browser::{authorize_path, web_app, Agent, PASSWORD};
+use crate::helpers::spawn_app;
+
+fn language_of(page: &crate::browser::Page) -> &str {
+    page.headers
+        .get("content-language")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+#[tokio::test]
+async fn without_accept_language_a_page_is_english() {
+    let app = spawn_app().await;
+    let page = Agent::new(&app).get("/login").await;
+    assert_eq!(language_of(&page), "en");
+    assert!(page.body.contains(r#"<html lang="en">"#));
+    assert!(page.body.contains("<h1>Sign in</h1>"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_browser_preferring_german_gets_the_sign_in_page_in_german() {
+    let app = spawn_app().await;
+    let page = Agent::speaking(&app, "de-DE,de;q=0.9,en;q=0.8")
+        .get("/login")
+        .await;
+    assert_eq!(language_of(&page), "de");
+    assert!(page.body.contains(r#"<html lang="de">"#));
+    assert!(page.body.contains("<h1>Anmelden</h1>"), "{}", page.body);
+    assert!(page.body.contains("Passwort vergessen?"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn accept_language_weights_outrank_their_order() {
+    let app = spawn_app().await;
+    let page = Agent::speaking(&app, "de;q=0.2, en;q=0.9").get("/login").await;
+    assert_eq!(language_of(&page), "en");
+}
+
+#[tokio::test]
+async fn a_language_tollgate_does_not_speak_falls_back_to_english() {
+    let app = spawn_app().await;
+    let page = Agent::speaking(&app, "ja, fr;q=0.8").get("/login").await;
+    assert_eq!(language_of(&page), "en");
+    assert!(page.body.contains("<h1>Sign in</h1>"));
+}
+
+#[tokio::test]
+async fn error_pages_speak_the_browsers_language() {
+    let app = spawn_app().await;
+    let page = Agent::speaking(&app, "de").get("/no/such/page").await;
+    assert_eq!(page.status, 404);
+    assert!(page.body.contains("Nicht gefunden"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_told_in_the_browsers_language() {
+    let app = spawn_app().await;
+    app.create_user("alice", PASSWORD);
+    let page = Agent::speaking(&app, "de")
+        .sign_in("alice", "wrong password", "/account")
+        .await;
+    assert_eq!(page.status, 401);
+    assert!(
+        page.body.contains("Benutzername oder Passwort ist falsch."),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn ui_locales_of_an_authorization_request_outranks_accept_language_on_the_sign_in_page() {
+    let app = spawn_app().await;
+    let client = web_app(&app);
+    let agent = Agent::speaking(&app, "en");
+    let (path, _) = authorize_path(&client, &[("scope", "profile"), ("ui_locales", "fr-CA de")]);
+    let to_login = agent.get(&path).await;
+    assert_eq!(to_login.status, 303);
+    let login = agent.follow(&to_login).await;
+    assert_eq!(language_of(&login), "de");
+    assert!(login.body.contains("<h1>Anmelden</h1>"), "{}", login.body);
+}
+
+#[tokio::test]
+async fn an_authorization_request_without_ui_locales_forgets_the_earlier_one() {
+    let app = spawn_app().await;
+    let client = web_app(&app);
+    let agent = Agent::speaking(&app, "en");
+    let (german, _) = authorize_path(&client, &[("scope", "profile"), ("ui_locales", "de")]);
+    agent.get(&german).await;
+    assert_eq!(language_of(&agent.get("/login").await), "de");
+    let (plain, _) = authorize_path(&client, &[("scope", "profile")]);
+    agent.get(&plain).await;
+    assert_eq!(language_of(&agent.get("/login").await), "en");
+}
+
+#[tokio::test]
+async fn ui_locales_naming_no_language_tollgate_speaks_leaves_the_browsers() {
+    let app = spawn_app().await;
+    let client = web_app(&app);
+    let agent = Agent::speaking(&app, "de");
+    let (path, _) = authorize_path(&client, &[("scope", "profile"), ("ui_locales", "ja")]);
+    let login = agent.follow(&agent.get(&path).await).await;
+    assert_eq!(language_of(&login), "de");
+}
+
+#[tokio::test]
+async fn the_consent_page_follows_ui_locales_of_its_own_request() {
+    let app = spawn_app().await;
+    let client = web_app(&app);
+    app.create_user("alice", PASSWORD);
+    let agent = Agent::new(&app);
+    agent.sign_in("alice", PASSWORD, "/account").await;
+    let (path, _) = authorize_path(&client, &[("scope", "profile"), ("ui_locales", "de")]);
+    let consent = agent.get(&path).await;
+    assert_eq!(consent.status, 200, "{}", consent.body);
+    assert_eq!(language_of(&consent), "de");
+    assert!(consent.body.contains(r#"<html lang="de">"#));
+}
+
+#[tokio::test]
+async fn json_answers_carry_no_content_language() {
+    let app = spawn_app().await;
+    let response = reqwest::Client::new()
+        .get(app.url("/.well-known/openid-configuration"))
+        .header("accept-language", "de")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get("content-language").is_none());
+}
