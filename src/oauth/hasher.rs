@@ -29,6 +29,16 @@ use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 use tokio::sync::oneshot;
 
+/// How much lower than the request workers the hashing threads run
+/// (Linux `nice`): under a sign-in flood that would keep every core busy
+/// hashing, requests that need no password (tokens, introspection, pages)
+/// still get most of the CPU — at equal priority client credentials kept a
+/// third of their unloaded rate (`benches/signin.sh`). When nothing else
+/// wants the CPU, hashing gets all of it, so a lone sign-in is as fast as
+/// before. 5 weighs a hashing thread at a third of a worker's (the
+/// kernel's weights: 335 against 1024).
+pub const HASH_THREAD_NICE: i32 = 5;
+
 /// How long a worker keeps its memory with nothing to do.
 pub const IDLE_RELEASE: Duration = Duration::from_secs(5);
 
@@ -248,7 +258,28 @@ impl Drop for HashPool {
     }
 }
 
+/// Lowers the calling thread's scheduling priority by
+/// [`HASH_THREAD_NICE`] (Linux: `setpriority` on a thread id applies to
+/// that thread alone). Lowering needs no privilege; a failure only means
+/// equal priority, and is logged.
+fn yield_to_requests() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid has no preconditions; setpriority reads only its
+        // integer arguments.
+        let done = unsafe {
+            let tid = libc::gettid();
+            let current = libc::getpriority(libc::PRIO_PROCESS, tid as libc::id_t);
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, current + HASH_THREAD_NICE)
+        };
+        if done != 0 {
+            tracing::warn!(error = %std::io::Error::last_os_error(), "cannot lower the priority of a password hashing thread");
+        }
+    }
+}
+
 fn worker(shared: &Shared) {
+    yield_to_requests();
     let mut memory: Vec<Block> = Vec::new();
     loop {
         let job = {
@@ -426,5 +457,44 @@ mod tests {
             &SecretString::from("correct horse"),
             Some(&phc)
         ));
+    }
+
+    /// The nice value of each of this process's threads named `name`.
+    #[cfg(target_os = "linux")]
+    fn nice_of_threads(name: &str) -> Vec<i64> {
+        std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(|task| {
+                let dir = task.ok()?.path();
+                let comm = std::fs::read_to_string(dir.join("comm")).ok()?;
+                if comm.trim() != name {
+                    return None;
+                }
+                let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+                // Fields after the parenthesised name; nice is field 19.
+                let after = &stat[stat.rfind(')')? + 2..];
+                after.split(' ').nth(16)?.parse().ok()
+            })
+            .collect()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn hashing_threads_run_at_a_lower_priority_than_the_rest_of_the_process() {
+        let mine = unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) } as i64;
+        let pool = HashPool::new(1, 4, Duration::from_secs(5));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let niced = loop {
+            let found = nice_of_threads("argon2-0");
+            if found.iter().any(|n| *n == mine + i64::from(HASH_THREAD_NICE)) || Instant::now() > deadline {
+                break found;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        drop(pool);
+        assert!(
+            niced.contains(&(mine + i64::from(HASH_THREAD_NICE))),
+            "argon2 threads' nice values {niced:?}, this thread's {mine}"
+        );
     }
 }
