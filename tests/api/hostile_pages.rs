@@ -2,14 +2,31 @@
 
 use crate::helpers::spawn_app;
 
-const FORMS: [&str; 7] = [
+const FORMS: [&str; 24] = [
     "/login",
     "/logout",
     "/signup",
+    "/switch-account",
     "/oauth2/authorize/decision",
+    "/device/decision",
+    "/password/forgot",
+    "/password/reset",
+    "/email/verify",
+    "/email/verify/resend",
     "/account/consents/withdraw",
     "/account/profile",
+    "/account/password",
+    "/account/sessions/end",
+    "/account/sessions/end-others",
+    "/account/delete",
     "/portal/apps",
+    "/portal/apps/x/delete",
+    "/portal/apps/x/rotate",
+    "/portal/apps/x/logo/remove",
+    "/admin/scopes",
+    "/admin/users/unlock",
+    "/admin/users/x/suspend",
+    "/admin/apps/x/mark",
 ];
 
 async fn post(app: &crate::helpers::TestApp, path: &str, content_type: &str, body: Vec<u8>) -> (u16, String) {
