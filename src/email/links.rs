@@ -3,6 +3,7 @@
 //! for a while (a verification 24 hours, a reset 30 minutes).
 
 use super::throttle::{self, Subject};
+use crate::i18n;
 use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::sessions::{self, EndReason};
 use crate::oauth::{secrets, Context};
@@ -153,22 +154,16 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// What the page says.
-    pub fn message(self, purpose: Purpose) -> &'static str {
+    /// What the page says, in the request's language.
+    pub fn message(self, purpose: Purpose) -> String {
         match (self, purpose) {
-            (Refusal::Unknown, _) => {
-                "This link is not valid: it may have been mistyped, or a newer email replaced it."
-            }
-            (Refusal::Used, _) => "This link was used already: each link works once.",
-            (Refusal::Expired, Purpose::Verify) => "This link has expired: a verification link works for 24 hours.",
-            (Refusal::Expired, Purpose::Reset) => "This link has expired: a reset link works for 30 minutes.",
-            (Refusal::AddressChanged, _) => {
-                "The account's email address changed since this link was sent, so it no longer works."
-            }
-            (Refusal::Suspended, _) => "This account is suspended: its password cannot be reset.",
-            (Refusal::WrongUser, _) => {
-                "This link belongs to another account than the one signed in here. Sign out, then open the link again."
-            }
+            (Refusal::Unknown, _) => i18n::t("email-link-unknown"),
+            (Refusal::Used, _) => i18n::t("email-link-used"),
+            (Refusal::Expired, Purpose::Verify) => i18n::t("email-link-expired-verify"),
+            (Refusal::Expired, Purpose::Reset) => i18n::t("email-link-expired-reset"),
+            (Refusal::AddressChanged, _) => i18n::t("email-link-address-changed"),
+            (Refusal::Suspended, _) => i18n::t("email-link-suspended"),
+            (Refusal::WrongUser, _) => i18n::t("email-link-wrong-user"),
         }
     }
 }

@@ -1,7 +1,11 @@
 //! What each email says: a text and an HTML body from the templates under
-//! `templates/email/`, and a subject.
+//! `templates/email/`, and a subject, all in the language of the request
+//! being answered (`crate::i18n`): an email is composed while the request
+//! that causes it is answered, so it speaks as that page does. Outside a
+//! request (the unit tests below) it is English.
 
 use super::mailer::Mail;
+use crate::i18n;
 use askama::Template;
 
 /// What an email is about.
@@ -54,6 +58,8 @@ struct ResetHtml<'a> {
 #[template(path = "email/password_changed.txt")]
 struct PasswordChangedText<'a> {
     m: &'a Facts,
+    /// The "forgot password" page, written out: a text email has no links.
+    forgot_page: String,
 }
 #[derive(Template)]
 #[template(path = "email/password_changed.html")]
@@ -76,32 +82,36 @@ pub fn compose(kind: Kind, m: &Facts) -> Result<Mail, askama::Error> {
     let (name, subject, text, html) = match kind {
         Kind::Verify => (
             "verify",
-            "Confirm your email address",
+            i18n::t("mail-verify-subject"),
             VerifyText { m }.render()?,
             VerifyHtml { m }.render()?,
         ),
         Kind::Reset => (
             "reset",
-            "Reset your password",
+            i18n::t("mail-reset-subject"),
             ResetText { m }.render()?,
             ResetHtml { m }.render()?,
         ),
         Kind::PasswordChanged => (
             "password_changed",
-            "Your password was changed",
-            PasswordChangedText { m }.render()?,
+            i18n::t("mail-password-changed-subject"),
+            PasswordChangedText {
+                m,
+                forgot_page: format!("{}/password/forgot", m.site),
+            }
+            .render()?,
             PasswordChangedHtml { m }.render()?,
         ),
         Kind::EmailChanged => (
             "email_changed",
-            "Your email address was changed",
+            i18n::t("mail-email-changed-subject"),
             EmailChangedText { m }.render()?,
             EmailChangedHtml { m }.render()?,
         ),
     };
     Ok(Mail {
         kind: name,
-        subject: subject.to_string(),
+        subject,
         text,
         html,
     })
@@ -143,5 +153,29 @@ mod tests {
             assert!(mail.text.contains("<alice>"), "{kind:?}");
             assert!(!mail.subject.is_empty());
         }
+    }
+
+    #[tokio::test]
+    async fn an_email_composed_while_a_german_request_is_answered_is_german() {
+        let german = i18n::scope(i18n::Lang::De, i18n::Lang::De, async {
+            compose(Kind::Reset, &facts()).unwrap()
+        });
+        let mail = german.await;
+        assert_eq!(mail.subject, "Setzen Sie Ihr Passwort zurück");
+        assert!(mail.text.starts_with("Hallo <alice>,"), "{}", mail.text);
+        assert!(mail.html.contains(r#"<html lang="de">"#), "{}", mail.html);
+        assert!(mail.html.contains("Neues Passwort wählen"), "{}", mail.html);
+    }
+
+    #[test]
+    fn an_email_composed_outside_a_request_is_english() {
+        let mail = compose(Kind::EmailChanged, &facts()).unwrap();
+        assert_eq!(mail.subject, "Your email address was changed");
+        assert!(
+            mail.text.contains("was just changed to new@example.com."),
+            "{}",
+            mail.text
+        );
+        assert!(mail.html.contains(r#"<html lang="en">"#), "{}", mail.html);
     }
 }

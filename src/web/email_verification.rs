@@ -53,16 +53,19 @@ fn refused(current: &Option<Session>, refusal: Refusal) -> HttpResponse {
     };
     let next = match refusal {
         Refusal::WrongUser => None,
-        _ if current.is_some() => Some(("/account", "Go to your account to ask for a new link")),
-        _ => Some(("/login?return_to=%2Faccount", "Sign in to ask for a new link")),
+        _ if current.is_some() => Some(("/account", i18n::t("email-verify-ask-in-account"))),
+        _ => Some((
+            "/login?return_to=%2Faccount",
+            i18n::t("email-verify-sign-in-to-ask"),
+        )),
     };
     pages::page_response(
         status,
         &nav(current),
         &RefusedPage {
-            title: "This verification link does not work",
-            message: refusal.message(Purpose::Verify),
-            next,
+            title: &i18n::t("email-verify-link-refused"),
+            message: &refusal.message(Purpose::Verify),
+            next: next.as_ref().map(|(href, words)| (*href, words.as_str())),
         },
     )
 }
@@ -128,7 +131,7 @@ async fn verified(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         csrf: "",
         token: "",
         email: "",
-        done: Some("Your email address is verified. Thank you."),
+        done: Some(&i18n::t("email-verify-verified")),
     };
     Ok(pages::page_response(StatusCode::OK, &nav(&current), &page))
 }
@@ -146,11 +149,8 @@ async fn resend(
         Outcome::Nothing => Ok(see_other("/account")),
         Outcome::Throttled(wait) => Err(PageError::refused(
             StatusCode::TOO_MANY_REQUESTS,
-            "Too many emails",
-            format!(
-                "Too many verification emails were sent for this account. Try again in {} minutes.",
-                (wait + 59) / 60
-            ),
+            i18n::t("email-verify-too-many-title"),
+            i18n::t1("email-verify-too-many", "minutes", &((wait + 59) / 60)),
         )),
     }
 }
@@ -161,7 +161,7 @@ async fn sent(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
         csrf: "",
         token: "",
         email: "",
-        done: Some("We sent a new verification link to your email address. It works for 24 hours."),
+        done: Some(&i18n::t("email-verify-sent")),
     };
     Ok(pages::page_response(StatusCode::OK, &nav(&current), &page))
 }

@@ -190,8 +190,8 @@ async fn confirm(state: &AppState, req: &HttpRequest, form: &Params) -> HttpResp
             if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
                 return pages::error_page(
                     StatusCode::FORBIDDEN,
-                    "Sign-out refused",
-                    "The form expired or was not sent from this site. Nothing was changed.",
+                    &i18n::t("signout-refused"),
+                    &i18n::t("error-form-expired"),
                 );
             }
             // Asked by a relying party (it named itself or gave a hint), or by the user here.

@@ -2,12 +2,14 @@
 //! answers the same, a link by email, and the page it opens to set a new
 //! password (30 minutes, once). Setting it ends every session of the user.
 
+use super::field_errors;
 use super::nav::Nav;
 use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::{session, AppState};
 use crate::email::{self, Purpose, Refusal};
 use crate::i18n;
+use crate::oauth::profile::FieldError;
 use crate::oauth::{accounts, secrets, throttle};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -86,23 +88,23 @@ async fn forgot(
     let form = read_form(&req, payload).await?;
     let email = form.get("email").unwrap_or("").trim();
     if !csrf_ok(&state, &req, &form) {
-        let expired = "The form expired. Please try again.";
+        let expired = i18n::t("sign-in-form-expired");
         return Ok(render_forgot(
             &state,
             StatusCode::FORBIDDEN,
             email,
             false,
-            Some(expired),
+            Some(&expired),
         ));
     }
     if email.is_empty() || email.len() > 254 || !email.contains('@') {
-        let error = "Enter the email address of your account.";
+        let error = i18n::t("password-forgot-enter-email");
         return Ok(render_forgot(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
             email,
             false,
-            Some(error),
+            Some(&error),
         ));
     }
     let address = super::body::client_address(&req);
@@ -141,13 +143,14 @@ fn refused(refusal: Refusal) -> HttpResponse {
         Refusal::Used | Refusal::Expired | Refusal::AddressChanged => StatusCode::GONE,
         Refusal::Suspended | Refusal::WrongUser => StatusCode::FORBIDDEN,
     };
-    let next = (refusal != Refusal::Suspended).then_some(("/password/forgot", "Ask for a new link"));
+    let ask_again = i18n::t("password-reset-ask-again");
+    let next = (refusal != Refusal::Suspended).then_some(("/password/forgot", ask_again.as_str()));
     pages::page_response(
         status,
         &Nav::signed_out(),
         &RefusedPage {
-            title: "This reset link does not work",
-            message: refusal.message(Purpose::Reset),
+            title: &i18n::t("password-reset-link-refused"),
+            message: &refusal.message(Purpose::Reset),
             next,
         },
     )
@@ -198,17 +201,24 @@ async fn reset(
     };
     let page = |status, error: &str| render_reset(&state, status, token, &valid.username, Some(error));
     if !csrf_ok(&state, &req, &form) {
-        return Ok(page(StatusCode::FORBIDDEN, "The form expired. Please try again."));
+        return Ok(page(StatusCode::FORBIDDEN, &i18n::t("sign-in-form-expired")));
     }
     // The rules of sign-up.
     let password = SecretString::from(form.get("password").unwrap_or("").to_string());
     if let Err(e) = accounts::check_new_password(&password) {
-        return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &e.0));
+        let error = FieldError {
+            field: "password",
+            message: e.0,
+        };
+        return Ok(page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &field_errors::words(&error),
+        ));
     }
     if form.get("password_confirm").unwrap_or("") != password.expose_secret() {
         return Ok(page(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "The two passwords differ.",
+            &i18n::t("sign-in-passwords-differ"),
         ));
     }
     let address = super::body::client_address(&req);

@@ -30,8 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 fn not_found() -> HttpResponse {
     pages::error_page(
         StatusCode::NOT_FOUND,
-        "Not found",
-        "There is no page at this address.",
+        &i18n::t("error-not-found"),
+        &i18n::t("error-not-found-page"),
     )
 }
 
@@ -55,11 +55,12 @@ struct SignupPage<'a> {
 }
 
 impl SignupPage<'_> {
-    fn error(&self, field: &str) -> Option<&str> {
+    /// What is wrong with `field`, in the reader's language.
+    fn error(&self, field: &str) -> Option<String> {
         self.errors
             .iter()
             .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+            .map(super::field_errors::words)
     }
 }
 
@@ -108,7 +109,7 @@ fn check(form: &Params, password: &SecretString) -> Result<ValidEdit, Vec<FieldE
     if let Err(e) = accounts::check_new_password(password) {
         errors.push(refused("password", e.0));
     } else if form.get("password_confirm").unwrap_or("") != password.expose_secret() {
-        errors.push(refused("password_confirm", "The two passwords differ."));
+        errors.push(refused("password_confirm", i18n::t("sign-in-passwords-differ")));
     }
     let edit = ProfileEdit {
         email: Some(form.get("email").unwrap_or("").to_string()),
@@ -147,11 +148,7 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
         render_signup(&state, status, &typed, error, errors)
     };
     if !csrf_ok {
-        return page(
-            StatusCode::FORBIDDEN,
-            Some("The form expired. Please try again."),
-            &[],
-        );
+        return page(StatusCode::FORBIDDEN, Some(&i18n::t("sign-in-form-expired")), &[]);
     }
     let password = SecretString::from(form.get("password").unwrap_or("").to_string());
     let profile = match check(&form, &password) {
@@ -163,8 +160,7 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
     match throttle::admit(&ctx, throttle::registrations(&ctx, &address)).await {
         Ok(None) => {}
         Ok(Some(wait)) => {
-            let message =
-                format!("Too many accounts were created from your address. Try again in {wait} seconds.");
+            let message = i18n::t1("signup-throttled", "seconds", &wait);
             return page(StatusCode::TOO_MANY_REQUESTS, Some(&message), &[]);
         }
         Err(e) => return PageError::from(e).error_response(),
@@ -172,16 +168,13 @@ async fn signup(state: web::Data<AppState>, req: HttpRequest, payload: web::Payl
     let user_id = match accounts::register_user(&ctx, username, password, &address, profile).await {
         Ok(id) => id,
         Err(accounts::CreateUserError::Taken(_)) => {
-            let taken = [refused("username", "That username is taken.")];
+            let taken = [refused("username", i18n::t("signup-username-taken"))];
             return page(StatusCode::CONFLICT, None, &taken);
         }
         // Sign-up already tells whether a username is taken; an address is
         // no more secret than that, and saying so plainly is what helps.
         Err(accounts::CreateUserError::EmailTaken) => {
-            let taken = [refused(
-                "email",
-                "That email address is already in use by another account.",
-            )];
+            let taken = [refused("email", i18n::t("signup-email-taken"))];
             return page(StatusCode::CONFLICT, None, &taken);
         }
         Err(accounts::CreateUserError::Profile(errors)) => {

@@ -78,6 +78,7 @@ mod rp_initiated_logout;
 mod session_store;
 mod session_store_faults;
 mod sessions;
+mod sign_in_languages;
 mod sign_in_throttle;
 mod slow_clients;
 mod smtp_sink;
