@@ -34,7 +34,7 @@ pub(super) async fn administrator(
 ) -> Result<Session, PageError> {
     match session::current(state, req).await? {
         Some(s) if s.is_admin => Ok(s),
-        Some(_) => Err(PageError::not_found("There is no page at this address.")),
+        Some(_) => Err(PageError::not_found(i18n::t("error-not-found-page"))),
         None => Err(PageError::SeeOther(format!("/login?return_to={back}"))),
     }
 }
@@ -73,15 +73,12 @@ pub(super) fn actor(current: &Session, req: &HttpRequest) -> Actor {
     Actor::session(current).from_address(super::body::client_address(req))
 }
 
-/// The success notice a page shows after a change: `done` names one of
-/// `notices` (key, text); anything else shows nothing (nothing is reflected).
-pub(super) fn notice(req: &HttpRequest, notices: &[(&str, &'static str)]) -> Option<&'static str> {
+/// The success notice a page shows after a change: the words `notices`
+/// has for the query's `done`; anything else shows nothing (nothing is
+/// reflected).
+pub(super) fn notice(req: &HttpRequest, notices: fn(&str) -> Option<String>) -> Option<String> {
     let query = pages::query(req).ok()?;
-    let done = query.get("done")?;
-    notices
-        .iter()
-        .find(|(key, _)| *key == done)
-        .map(|(_, text)| *text)
+    notices(query.get("done")?)
 }
 
 /// A value for a URL's query.
@@ -121,7 +118,7 @@ async fn audit_page(state: web::Data<AppState>, req: HttpRequest) -> Result<Http
     let before_id = match params.get("before").filter(|b| !b.is_empty()) {
         Some(b) => Some(
             b.parse::<i64>()
-                .map_err(|_| PageError::bad_request("That page does not exist."))?,
+                .map_err(|_| PageError::bad_request(i18n::t("admin-audit-no-page")))?,
         ),
         None => None,
     };

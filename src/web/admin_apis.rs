@@ -143,7 +143,7 @@ async fn delete(
     if form.get("confirm") != Some("yes") {
         // The first press only asks.
         let Some(api) = apis::view(&ctx.db, identifier).await? else {
-            return Err(PageError::not_found("There is no such API."));
+            return Err(PageError::not_found(i18n::t("admin-apis-no-such-api")));
         };
         let page = DeletePage {
             api,
@@ -156,7 +156,7 @@ async fn delete(
         .and_then(|api| api.introspection_client_id);
     let actor = Actor::session(&current).from_address(super::body::client_address(&req));
     if !apis::delete(&ctx.db, &actor, identifier, ctx.clock.now()).await? {
-        return Err(PageError::not_found("There is no such API."));
+        return Err(PageError::not_found(i18n::t("admin-apis-no-such-api")));
     }
     ctx.apis.invalidate();
     if let Some(id) = introspection_client {
@@ -184,8 +184,10 @@ async fn user_role(
         .run(move |conn| storage::users::by_username(conn, &name))
         .await?
     else {
-        return Err(PageError::bad_request(format!(
-            "There is no user named {username:?}."
+        return Err(PageError::bad_request(i18n::t1(
+            "admin-apis-no-such-user",
+            "username",
+            &username,
         )));
     };
     let actor = Actor::session(&current).from_address(super::body::client_address(&req));

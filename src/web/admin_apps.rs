@@ -26,32 +26,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const BACK: &str = "%2Fadmin%2Fapps";
 
 /// What the page says after a change (`?done=`): the mark and its new value.
-const NOTICES: &[(&str, &str)] = &[
-    ("verified", "The app is verified: consent pages show the mark."),
-    (
-        "unverified",
-        "The app is no longer verified: consent pages say so.",
-    ),
-    (
-        "trusted",
-        "The app is trusted: its users are not asked for consent.",
-    ),
-    (
-        "untrusted",
-        "The app is no longer trusted: its users are asked for consent.",
-    ),
-    (
-        "suspended",
-        "The app is suspended: it is given no tokens, and its tokens stop working.",
-    ),
-    ("reinstated", "The app is reinstated: it is given tokens again."),
-];
+fn notices(done: &str) -> Option<String> {
+    Some(match done {
+        "verified" => i18n::t("admin-apps-done-verified"),
+        "unverified" => i18n::t("admin-apps-done-unverified"),
+        "trusted" => i18n::t("admin-apps-done-trusted"),
+        "untrusted" => i18n::t("admin-apps-done-untrusted"),
+        "suspended" => i18n::t("admin-apps-done-suspended"),
+        "reinstated" => i18n::t("admin-apps-done-reinstated"),
+        _ => return None,
+    })
+}
 
 struct AppLine {
     id: String,
     name: String,
     owner: String,
-    kind: &'static str,
+    /// Public or confidential (RFC 6749 §2.1), in words.
+    kind: String,
     verified: bool,
     trusted: bool,
     suspended: bool,
@@ -62,7 +54,7 @@ struct AppLine {
 struct AppsPage<'a> {
     apps: Vec<AppLine>,
     csrf: &'a str,
-    notice: Option<&'static str>,
+    notice: Option<String>,
 }
 
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
@@ -73,20 +65,24 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
     let mut apps = Vec::with_capacity(rows.len());
     for r in rows {
         let owner = match &r.owner_id {
-            None => "the operator (no owner)".to_string(),
+            None => i18n::t("admin-apps-operator"),
             Some(id) => match owners.get(id) {
                 Some(name) => name.clone(),
                 None => {
                     let name = registry::owner_name(db, id)
                         .await?
-                        .unwrap_or_else(|| "a deleted account".into());
+                        .unwrap_or_else(|| i18n::t("admin-apps-deleted-owner"));
                     owners.insert(id.clone(), name.clone());
                     name
                 }
             },
         };
         apps.push(AppLine {
-            kind: if r.is_public { "public" } else { "confidential" },
+            kind: if r.is_public {
+                i18n::t("admin-apps-public")
+            } else {
+                i18n::t("admin-apps-confidential")
+            },
             verified: r.verified,
             trusted: r.is_trusted,
             suspended: r.suspended,
@@ -101,7 +97,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
         &AppsPage {
             apps,
             csrf: &current.csrf,
-            notice: notice(&req, NOTICES),
+            notice: notice(&req, notices),
         },
     ))
 }
@@ -117,18 +113,18 @@ async fn mark(
         Some("verified") => ClientFlag::Verified,
         Some("trusted") => ClientFlag::Trusted,
         Some("suspended") => ClientFlag::Suspended,
-        _ => return Err(PageError::bad_request("Choose verified, trusted or suspended.")),
+        _ => return Err(PageError::bad_request(i18n::t("admin-apps-choose-mark"))),
     };
     let value = match form.get("set") {
         Some("true") => true,
         Some("false") => false,
-        _ => return Err(PageError::bad_request("Say whether to set or clear the mark.")),
+        _ => return Err(PageError::bad_request(i18n::t("admin-apps-set-or-clear"))),
     };
     if id.len() > 256
         || id.chars().any(char::is_control)
         || !registry::set_flag(&state.oauth.clients, &actor(&current, &req), &id, flag, value).await?
     {
-        return Err(PageError::not_found("There is no such app."));
+        return Err(PageError::not_found(i18n::t("admin-apps-no-such-app")));
     }
     let done = match (flag, value) {
         (ClientFlag::Verified, true) => "verified",

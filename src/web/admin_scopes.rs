@@ -28,11 +28,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const BACK: &str = "%2Fadmin%2Fscopes";
 
 /// What the page says after a change (`?done=`).
-const NOTICES: &[(&str, &str)] = &[
-    ("added", "The scope was added to the catalogue."),
-    ("described", "The scope's description was saved."),
-    ("removed", "The scope was removed from the catalogue."),
-];
+fn notices(done: &str) -> Option<String> {
+    Some(match done {
+        "added" => i18n::t("admin-scopes-done-added"),
+        "described" => i18n::t("admin-scopes-done-described"),
+        "removed" => i18n::t("admin-scopes-done-removed"),
+        _ => return None,
+    })
+}
+
+/// The longest scope name (`Scope::parse`), for the words of a refusal.
+const MAX_NAME_LEN: usize = 128;
 
 /// A refused change: which form it came from (`add`, or the scope's name),
 /// and why.
@@ -46,7 +52,7 @@ struct Refusal {
 struct ScopesPage<'a> {
     scopes: Vec<CatalogueEntry>,
     csrf: &'a str,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     refusal: Option<Refusal>,
     /// The add form, as typed (refilled after a refusal).
     name: String,
@@ -59,6 +65,14 @@ impl ScopesPage<'_> {
             .as_ref()
             .filter(|r| r.form == form)
             .map(|r| r.message.as_str())
+    }
+
+    fn description_hint(&self) -> String {
+        i18n::t1(
+            "admin-scopes-description-hint",
+            "max",
+            &catalogue::MAX_DESCRIPTION_CHARS,
+        )
     }
 }
 
@@ -74,7 +88,7 @@ async fn render(
     state: &AppState,
     current: &Session,
     status: StatusCode,
-    notice: Option<&'static str>,
+    notice: Option<String>,
     refusal: Option<Refusal>,
     typed: (String, String),
 ) -> Result<HttpResponse, PageError> {
@@ -95,16 +109,18 @@ async fn render(
 
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let current = administrator(&state, &req, BACK).await?;
-    let notice = notice(&req, NOTICES);
+    let notice = notice(&req, notices);
     render(&state, &current, StatusCode::OK, notice, None, Default::default()).await
 }
 
-/// The page again with `e` beside the form it came from, or the error's own page.
+/// The page again with `e` beside the form it came from, or the error's own
+/// page. `sent` is the name and description the form sent.
 async fn refused(
     state: &AppState,
     current: &Session,
     form: &str,
     e: CatalogueError,
+    sent: (&str, &str),
     typed: (String, String),
 ) -> Result<HttpResponse, PageError> {
     let status = match &e {
@@ -120,9 +136,30 @@ async fn refused(
     };
     let refusal = Refusal {
         form: form.to_string(),
-        message: capitalised(&e.to_string()),
+        message: words(&e, sent),
     };
     render(state, current, status, None, Some(refusal), typed).await
+}
+
+/// What a refusal says on the page. The catalogue describes a broken rule
+/// in English, for the command line; which rule it was is asked again here
+/// (the same checks, on what the form sent) to say it in the reader's
+/// language.
+fn words(e: &CatalogueError, (name, description): (&str, &str)) -> String {
+    match e {
+        CatalogueError::Invalid(_) if catalogue::check_name(name).is_err() => {
+            i18n::t2("admin-scopes-invalid-name", "name", name, "max", &MAX_NAME_LEN)
+        }
+        CatalogueError::Invalid(_) if catalogue::check_description(description).is_err() => i18n::t1(
+            "admin-scopes-invalid-description",
+            "max",
+            &catalogue::MAX_DESCRIPTION_CHARS,
+        ),
+        CatalogueError::Exists(name) => i18n::t1("admin-scopes-exists", "name", name),
+        CatalogueError::NotFound(name) => i18n::t1("admin-scopes-not-found", "name", name),
+        // A rule this page does not know of yet: the catalogue's words.
+        other => capitalised(&other.to_string()),
+    }
 }
 
 fn capitalised(s: &str) -> String {
@@ -152,7 +189,18 @@ async fn add(
     .await
     {
         Ok(()) => Ok(see_other("/admin/scopes?done=added")),
-        Err(e) => refused(&state, &current, "add", e, (name, description)).await,
+        Err(e) => {
+            let sent = (name.as_str(), description.as_str());
+            refused(
+                &state,
+                &current,
+                "add",
+                e,
+                sent,
+                (name.clone(), description.clone()),
+            )
+            .await
+        }
     }
 }
 
@@ -175,7 +223,17 @@ async fn describe(
     .await
     {
         Ok(()) => Ok(see_other("/admin/scopes?done=described")),
-        Err(e) => refused(&state, &current, &name, e, Default::default()).await,
+        Err(e) => {
+            refused(
+                &state,
+                &current,
+                &name,
+                e,
+                (&name, description),
+                Default::default(),
+            )
+            .await
+        }
     }
 }
 
@@ -188,7 +246,7 @@ async fn remove(
     let name = form.get("name").unwrap_or("");
     let ctx = &state.oauth;
     let Some(scope) = catalogue::entry(&ctx.db, name).await? else {
-        return Err(PageError::not_found("There is no such scope in the catalogue."));
+        return Err(PageError::not_found(i18n::t("admin-scopes-no-such-scope")));
     };
     if form.get("confirm") != Some("yes") {
         // The first press only asks, and says what removing it means.
@@ -205,7 +263,7 @@ async fn remove(
         return Ok(pages::page_response(StatusCode::OK, &Nav::of(&current), &page));
     }
     if !catalogue::remove(&ctx.db, &actor(&current, &req), name, ctx.clock.now()).await? {
-        return Err(PageError::not_found("There is no such scope in the catalogue."));
+        return Err(PageError::not_found(i18n::t("admin-scopes-no-such-scope")));
     }
     if scope.api.is_some() {
         ctx.apis.invalidate();

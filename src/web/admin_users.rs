@@ -46,26 +46,17 @@ const MAX_PAGE: i64 = 100_000;
 const BACK: &str = "%2Fadmin%2Fusers";
 
 /// What the pages say after a change (`?done=`).
-const NOTICES: &[(&str, &str)] = &[
-    ("unlocked", "The account's sign-in lockouts were lifted."),
-    (
-        "suspended",
-        "The account is suspended: its sessions ended, its tokens stopped working, and it cannot sign in.",
-    ),
-    ("reinstated", "The account is reinstated: it can sign in again."),
-    (
-        "reset-sent",
-        "A password reset link was sent to the account's email address (valid 30 minutes).",
-    ),
-    (
-        "session-ended",
-        "The session ended: its refresh tokens were revoked and its access tokens stopped working.",
-    ),
-    (
-        "withdrawn",
-        "The app's access was withdrawn: its refresh tokens were revoked and its access tokens stopped working.",
-    ),
-];
+fn notices(done: &str) -> Option<String> {
+    Some(match done {
+        "unlocked" => i18n::t("admin-users-done-unlocked"),
+        "suspended" => i18n::t("admin-users-done-suspended"),
+        "reinstated" => i18n::t("admin-users-done-reinstated"),
+        "reset-sent" => i18n::t("admin-users-done-reset-sent"),
+        "session-ended" => i18n::t("admin-users-done-session-ended"),
+        "withdrawn" => i18n::t("admin-users-done-withdrawn"),
+        _ => return None,
+    })
+}
 
 #[derive(Template)]
 #[template(path = "admin_users.html")]
@@ -81,7 +72,24 @@ struct ListPage<'a> {
     last: i64,
     previous: Option<String>,
     next: Option<String>,
-    notice: Option<&'static str>,
+    notice: Option<String>,
+}
+
+impl ListPage<'_> {
+    /// How many accounts match, and which of them this page shows.
+    fn count(&self) -> String {
+        if self.total == 0 {
+            i18n::t("admin-users-none")
+        } else if self.users.is_empty() {
+            i18n::t1("admin-users-past-last", "total", &self.total)
+        } else {
+            let (first, last, total) = (self.first, self.last, self.total);
+            i18n::tn(
+                "admin-users-range",
+                &[("first", &first), ("last", &last), ("total", &total)],
+            )
+        }
+    }
 }
 
 struct App {
@@ -107,7 +115,7 @@ struct UserPage<'a> {
     sessions: Vec<SessionLine>,
     apps: Vec<App>,
     csrf: &'a str,
-    notice: Option<&'static str>,
+    notice: Option<String>,
 }
 
 /// The search text and page number of the list's query: a missing or empty
@@ -116,8 +124,10 @@ fn search_of(req: &HttpRequest) -> Result<(String, i64), PageError> {
     let params = query(req)?;
     let q = params.get("q").unwrap_or("").trim().to_string();
     if q.chars().count() > MAX_SEARCH_CHARS || q.chars().any(char::is_control) {
-        return Err(PageError::bad_request(format!(
-            "Search for at most {MAX_SEARCH_CHARS} characters, none of them a control character."
+        return Err(PageError::bad_request(i18n::t1(
+            "admin-users-search-too-long",
+            "max",
+            &MAX_SEARCH_CHARS,
         )));
     }
     let page = match params.get("page") {
@@ -126,7 +136,7 @@ fn search_of(req: &HttpRequest) -> Result<(String, i64), PageError> {
             .parse::<i64>()
             .ok()
             .filter(|p| (1..=MAX_PAGE).contains(p))
-            .ok_or_else(|| PageError::bad_request("That page does not exist: pages are numbered from 1."))?,
+            .ok_or_else(|| PageError::bad_request(i18n::t("admin-users-no-page")))?,
     };
     Ok((q, page))
 }
@@ -159,7 +169,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
             last,
             previous,
             next,
-            notice: notice(&req, NOTICES),
+            notice: notice(&req, notices),
         },
     ))
 }
@@ -178,7 +188,7 @@ async fn user_of(state: &AppState, id: &str) -> Result<UserDetail, PageError> {
 }
 
 fn no_such_user() -> PageError {
-    PageError::not_found("There is no such user.")
+    PageError::not_found(i18n::t("admin-users-no-such-user"))
 }
 
 fn user_back(id: &str) -> String {
@@ -229,7 +239,7 @@ async fn show(
             sessions,
             apps,
             csrf: &current.csrf,
-            notice: notice(&req, NOTICES),
+            notice: notice(&req, notices),
         },
     ))
 }
@@ -269,7 +279,7 @@ async fn unlock_from_list(
     let username = form
         .get("username")
         .map(str::to_string)
-        .ok_or_else(|| PageError::bad_request("Name the account to unlock."))?;
+        .ok_or_else(|| PageError::bad_request(i18n::t("admin-users-name-account")))?;
     lift(&state, &req, &current, username).await?;
     Ok(see_other("/admin/users?done=unlocked"))
 }
@@ -298,21 +308,17 @@ async fn force_password_reset(
 ) -> Result<HttpResponse, PageError> {
     let (_, current) = admin_form(&state, &req, payload, &user_back(&id)).await?;
     let user = user_of(&state, &id).await?;
-    let refused = |message: &str| {
+    let refused = |message: String| {
         Err(PageError::refused(
             StatusCode::CONFLICT,
-            "No reset link sent",
+            i18n::t("admin-user-reset-refused"),
             message,
         ))
     };
     match crate::email::send_password_reset(&state.oauth, &state.mailer, &user.summary.id).await? {
         crate::email::Outcome::Sent => {}
-        crate::email::Outcome::Throttled(_) => {
-            return refused("Too many emails went to this account in the last hour. Try again later.")
-        }
-        crate::email::Outcome::Nothing => {
-            return refused("The account has no email address, or it is suspended: no link can be sent.")
-        }
+        crate::email::Outcome::Throttled(_) => return refused(i18n::t("admin-user-reset-throttled")),
+        crate::email::Outcome::Nothing => return refused(i18n::t("admin-user-reset-nothing")),
     }
     let event = crate::oauth::audit::Event::PasswordResetSent {
         user_id: user.summary.id.clone(),
@@ -340,8 +346,8 @@ async fn set_suspended(
     if suspended && user.summary.id == current.user_id {
         return Err(PageError::refused(
             StatusCode::CONFLICT,
-            "Change refused",
-            "You cannot suspend your own account: another administrator can.",
+            i18n::t("error-change-refused"),
+            i18n::t("admin-user-no-self-suspend"),
         ));
     }
     let db = state.oauth.db.clone();
@@ -387,12 +393,10 @@ async fn end_session(
     let user = user_of(&state, &id).await?;
     let sid = form
         .get("session")
-        .ok_or_else(|| PageError::bad_request("Name the session to end."))?;
+        .ok_or_else(|| PageError::bad_request(i18n::t("admin-user-name-session")))?;
     let actor = actor(&current, &req);
     if !administration::end_session(&state.oauth, &actor, &user.summary.id, sid).await? {
-        return Err(PageError::not_found(
-            "That session is not one of this user's live sessions (it may have ended already).",
-        ));
+        return Err(PageError::not_found(i18n::t("admin-user-no-such-session")));
     }
     Ok(done(&id, "session-ended"))
 }
@@ -407,10 +411,10 @@ async fn withdraw(
     let user = user_of(&state, &id).await?;
     let client_id = form
         .get("client_id")
-        .ok_or_else(|| PageError::bad_request("Name the app to withdraw."))?;
+        .ok_or_else(|| PageError::bad_request(i18n::t("admin-user-name-app")))?;
     let actor = actor(&current, &req);
     if !sessions::withdraw_consent_as(&state.oauth, &actor, &user.summary.id, client_id).await? {
-        return Err(PageError::not_found("This user has not allowed that app."));
+        return Err(PageError::not_found(i18n::t("admin-user-app-not-allowed")));
     }
     Ok(done(&id, "withdrawn"))
 }

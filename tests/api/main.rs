@@ -7,6 +7,7 @@ mod helpers;
 
 mod account_in_chromium;
 mod account_security;
+mod admin_languages;
 mod admin_pages;
 mod apis;
 mod audit;
