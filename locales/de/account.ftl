@@ -35,7 +35,7 @@ account-this-browser = dieser Browser
 account-session-facts = Von { $address } · angemeldet: { $signed_in } · zuletzt verwendet: { $last_used }
 account-session-unknown = unbekannt
 account-session-sign-out-label = { $browser } von { $address } abmelden
-account-sign-out-others = Überall sonst abmelden
+account-sign-out-others = Alle anderen Sitzungen abmelden
 account-no-session-named = Es wurde keine Sitzung angegeben.
 account-no-such-session = Eine solche Sitzung haben Sie nicht: Es wurde nichts abgemeldet.
 # Die Kurzbeschreibung eines Browsers: „Firefox unter Linux“. Browser- und
