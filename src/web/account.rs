@@ -81,7 +81,8 @@ struct AccountPage<'a> {
     form: ProfileForm,
     /// The stored address, and whether it is verified.
     stored_email: Option<(String, bool)>,
-    errors: Vec<FieldError>,
+    /// Each field's error, in words.
+    errors: Vec<(&'static str, String)>,
     saved: bool,
     /// Where the user is signed in, this browser first.
     sessions: Vec<super::account_sessions::SessionItem>,
@@ -95,9 +96,17 @@ impl AccountPage<'_> {
     fn error(&self, field: &str) -> Option<&str> {
         self.errors
             .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+            .find(|(f, _)| *f == field)
+            .map(|(_, words)| words.as_str())
     }
+}
+
+/// Each field's error as the page says it.
+fn in_words(errors: &[FieldError]) -> Vec<(&'static str, String)> {
+    errors
+        .iter()
+        .map(|e| (e.field, super::field_errors::words(e)))
+        .collect()
 }
 
 async fn signed_in(state: &AppState, req: &HttpRequest) -> Result<Session, PageError> {
@@ -113,7 +122,7 @@ async fn render(
     current: &Session,
     status: StatusCode,
     typed: Option<ProfileForm>,
-    errors: Vec<FieldError>,
+    errors: Vec<(&'static str, String)>,
     saved: Saved,
 ) -> Result<HttpResponse, PageError> {
     let stored = profile::of(&state.oauth, &current.user_id)
@@ -182,7 +191,7 @@ async fn save_profile(
     let refused = |status, errors| render(&state, &current, status, Some(typed), errors, Saved::Nothing);
     let edit = match edit {
         Ok(edit) => edit,
-        Err(errors) => return refused(StatusCode::UNPROCESSABLE_ENTITY, errors).await,
+        Err(errors) => return refused(StatusCode::UNPROCESSABLE_ENTITY, in_words(&errors)).await,
     };
     let address = super::body::client_address(&req);
     let actor = Actor::user(&current.user_id).from_address(address.clone());
@@ -196,12 +205,11 @@ async fn save_profile(
             super::email_verification::after_profile_saved(&state, id, old_email, changed, &address).await;
             Ok(see_other(SAVED))
         }
-        Err(UpdateError::Invalid(errors)) => refused(StatusCode::UNPROCESSABLE_ENTITY, errors).await,
+        Err(UpdateError::Invalid(errors)) => {
+            refused(StatusCode::UNPROCESSABLE_ENTITY, in_words(&errors)).await
+        }
         Err(UpdateError::EmailTaken) => {
-            let taken = FieldError {
-                field: "email",
-                message: "That email address is already in use by another account.".into(),
-            };
+            let taken = ("email", i18n::t("account-email-taken"));
             refused(StatusCode::CONFLICT, vec![taken]).await
         }
         Err(UpdateError::UnknownUser) => Err(PageError::SeeOther("/login?return_to=%2Faccount".into())),
@@ -217,7 +225,7 @@ async fn withdraw(
     let (current, form) = session::signed_in_form(&state, &req, payload, "/account").await?;
     let client_id = form
         .get("client_id")
-        .ok_or_else(|| PageError::bad_request("No application was named."))?;
+        .ok_or_else(|| PageError::bad_request(i18n::t("account-no-app-named")))?;
     sessions::withdraw_consent(&state.oauth, &current.user_id, client_id).await?;
     Ok(see_other("/account"))
 }

@@ -73,12 +73,15 @@ async fn delete(
     if form.get("confirm_username") != Some(current.username.as_str()) {
         return refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "The username you typed is not this account's: nothing was deleted.",
+            &i18n::t("account-delete-wrong-username"),
         );
     }
     let password = form.get("current_password").unwrap_or("");
     if password.is_empty() || password.len() > accounts::MAX_PASSWORD_LEN * 4 {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, "Enter your current password.");
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &i18n::t("account-enter-current-password"),
+        );
     }
     let ctx = &state.oauth;
     let address = super::body::client_address(&req);
@@ -88,12 +91,12 @@ async fn delete(
         Proof::Wrong => {
             return refuse(
                 StatusCode::UNAUTHORIZED,
-                "Your current password is incorrect: nothing was deleted.",
+                &i18n::t("account-delete-password-incorrect"),
             )
         }
         Proof::Throttled { retry_after } => {
             let wait = retry_after.max(1);
-            let message = format!("Too many wrong passwords. Try again in {wait} seconds.");
+            let message = i18n::t1("account-throttled", "seconds", &wait);
             let mut response = page(&current, StatusCode::TOO_MANY_REQUESTS, Some(&message), vec![]);
             if let Ok(v) = wait.to_string().parse() {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
@@ -105,14 +108,11 @@ async fn delete(
     match accounts::delete_own_account(ctx, &current, &address).await {
         Ok(()) => {}
         Err(DeleteOwnError::OwnsApps(apps)) => {
-            let message = "Your account was not deleted: you own registered applications.";
-            return Ok(page(&current, StatusCode::CONFLICT, Some(message), apps));
+            let message = i18n::t("account-delete-owns-apps");
+            return Ok(page(&current, StatusCode::CONFLICT, Some(&message), apps));
         }
         Err(DeleteOwnError::LastAdmin) => {
-            return refuse(
-                StatusCode::CONFLICT,
-                "Your account was not deleted: you are the last administrator. Make someone else an administrator first.",
-            )
+            return refuse(StatusCode::CONFLICT, &i18n::t("account-delete-last-admin"))
         }
         Err(DeleteOwnError::Gone) => return Err(PageError::SeeOther("/login".into())),
         Err(DeleteOwnError::Storage(e)) => return Err(e.into()),

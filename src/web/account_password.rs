@@ -36,19 +36,10 @@ fn refused(current: &Session, status: StatusCode, error: &str, sign_out_others: 
     pages::page_response(status, &Nav::of(current), &page)
 }
 
-/// A refusal's message as a sentence: "A password must be …".
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let first = chars
-        .next()
-        .map(|c| c.to_uppercase().collect::<String>())
-        .unwrap_or_default();
-    let rest = chars.as_str();
-    if rest.ends_with('.') {
-        format!("{first}{rest}")
-    } else {
-        format!("{first}{rest}.")
-    }
+/// What the new password's one rule says: its length (`accounts::check_new_password`).
+fn length_rule() -> String {
+    let (min, max) = (accounts::MIN_PASSWORD_LEN, accounts::MAX_PASSWORD_LEN);
+    i18n::t2("account-password-length", "min", &min, "max", &max)
 }
 
 async fn change(
@@ -69,24 +60,27 @@ async fn change(
     // here costs nothing and counts no failed attempt.
     let too_long = |p: &str| p.len() > accounts::MAX_PASSWORD_LEN * 4;
     if old.is_empty() || too_long(old) {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, "Enter your current password.");
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &i18n::t("account-enter-current-password"),
+        );
     }
     if new != again {
         return refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "The new password and its confirmation differ.",
+            &i18n::t("account-passwords-differ"),
         );
     }
     let new = SecretString::from(new.to_string());
-    if let Err(e) = accounts::check_new_password(&new) {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, &sentence(&e.to_string()));
+    if accounts::check_new_password(&new).is_err() {
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, &length_rule());
     }
     let ctx = &state.oauth;
     let address = super::body::client_address(&req);
     let old = SecretString::from(old.to_string());
     match accounts::prove_password(ctx, &current, old, &address).await? {
         Proof::Proved => {}
-        Proof::Wrong => return refuse(StatusCode::UNAUTHORIZED, "Your current password is incorrect."),
+        Proof::Wrong => return refuse(StatusCode::UNAUTHORIZED, &i18n::t("account-password-incorrect")),
         Proof::Throttled { retry_after } => return Ok(throttled(&current, retry_after, sign_out_others)),
         Proof::Busy { retry_after } => return Ok(pages::busy(retry_after as i64)),
     }
@@ -95,17 +89,15 @@ async fn change(
             crate::email::notify_password_changed(ctx, &state.mailer, &current.user_id).await;
             Ok(see_other("/account?saved=password#password"))
         }
-        Err(OwnPasswordError::Invalid(e)) => {
-            refuse(StatusCode::UNPROCESSABLE_ENTITY, &sentence(&e.to_string()))
-        }
+        Err(OwnPasswordError::Invalid(_)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, &length_rule()),
         Err(OwnPasswordError::Busy(_)) => Ok(pages::busy(ctx.settings.password_queue_wait.max(1))),
         Err(OwnPasswordError::Gone) => Err(PageError::SeeOther("/login".into())),
         Err(OwnPasswordError::Hash) => {
             // The cause was logged where hashing failed.
             Ok(pages::error_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Your password was not changed",
-                "The new password could not be stored. Please try again.",
+                &i18n::t("account-password-not-changed"),
+                &i18n::t("account-password-not-stored"),
             ))
         }
         Err(OwnPasswordError::Storage(e)) => Err(e.into()),
@@ -115,7 +107,7 @@ async fn change(
 /// 429 with `Retry-After`, as the sign-in page answers.
 pub fn throttled(current: &Session, retry_after: i64, sign_out_others: bool) -> HttpResponse {
     let wait = retry_after.max(1);
-    let message = format!("Too many wrong passwords. Try again in {wait} seconds.");
+    let message = i18n::t1("account-throttled", "seconds", &wait);
     let mut response = refused(current, StatusCode::TOO_MANY_REQUESTS, &message, sign_out_others);
     if let Ok(v) = wait.to_string().parse() {
         response.headers_mut().insert(header::RETRY_AFTER, v);

@@ -5,6 +5,7 @@ use super::page_error::PageError;
 use super::pages::see_other;
 use super::{session, AppState};
 use crate::domain::utc_text;
+use crate::i18n;
 use crate::oauth::sessions::{self, Device, Session};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -28,9 +29,9 @@ pub fn device_of(req: &HttpRequest) -> Device {
 pub struct SessionItem {
     /// Its public id, which the "Sign out" form names.
     pub id: String,
-    /// "Firefox on Linux", or "Unknown browser".
+    /// "Firefox on Linux", or "Unknown browser" (in the reader's language).
     pub browser: String,
-    /// The address it signed in from, or "unknown".
+    /// The address it signed in from, or "unknown" (in the reader's language).
     pub address: String,
     /// When the user signed in on it.
     pub signed_in: String,
@@ -38,6 +39,20 @@ pub struct SessionItem {
     pub last_used: String,
     /// Whether it is the session of this request.
     pub current: bool,
+}
+
+impl SessionItem {
+    /// Where and when, in a line: "From … · signed in … · last used …".
+    pub fn facts(&self) -> String {
+        i18n::tn(
+            "account-session-facts",
+            &[
+                ("address", &self.address),
+                ("signed_in", &self.signed_in),
+                ("last_used", &self.last_used),
+            ],
+        )
+    }
 }
 
 /// The live sessions of `current`'s user, this one first.
@@ -49,9 +64,11 @@ pub async fn items(state: &AppState, current: &Session) -> Result<Vec<SessionIte
             current: row.public_id == current.public_id,
             id: row.public_id,
             browser: summary(row.user_agent.as_deref().unwrap_or("")),
-            address: row.address.unwrap_or_else(|| "unknown".into()),
+            address: row.address.unwrap_or_else(|| i18n::t("account-session-unknown")),
             signed_in: utc_text(row.authenticated_at),
-            last_used: row.last_used_at.map_or_else(|| "unknown".into(), utc_text),
+            last_used: row
+                .last_used_at
+                .map_or_else(|| i18n::t("account-session-unknown"), utc_text),
         })
         .collect();
     items.sort_by_key(|item| !item.current);
@@ -59,7 +76,8 @@ pub async fn items(state: &AppState, current: &Session) -> Result<Vec<SessionIte
 }
 
 /// A short readable summary of a User-Agent: "Chrome on Linux", "Safari on
-/// iOS", "Firefox", or "Unknown browser". Substring checks in a fixed
+/// iOS", "Firefox", or "Unknown browser", in the reader's language (the
+/// names of browsers and systems are names). Substring checks in a fixed
 /// order over at most [`Device::MAX_USER_AGENT`] characters: browsers name
 /// the engines they imitate (Edge says Chrome and Safari, Chrome says
 /// Safari), so the most specific name is looked for first.
@@ -97,10 +115,10 @@ pub fn summary(user_agent: &str) -> String {
             .map(|(_, name)| *name)
     };
     match (find(BROWSERS), find(SYSTEMS)) {
-        (Some(browser), Some(system)) => format!("{browser} on {system}"),
+        (Some(browser), Some(system)) => i18n::t2("account-browser-on", "browser", browser, "system", system),
         (Some(browser), None) => browser.to_string(),
-        (None, Some(system)) => format!("A browser on {system}"),
-        (None, None) => "Unknown browser".to_string(),
+        (None, Some(system)) => i18n::t1("account-a-browser-on", "system", system),
+        (None, None) => i18n::t("account-unknown-browser"),
     }
 }
 
@@ -115,11 +133,9 @@ async fn end_one(
     let id = form
         .get("session_id")
         .filter(|id| id.len() <= 64)
-        .ok_or_else(|| PageError::bad_request("No session was named."))?;
+        .ok_or_else(|| PageError::bad_request(i18n::t("account-no-session-named")))?;
     if !sessions::end_own(&state.oauth, &current.user_id, id).await? {
-        return Err(PageError::not_found(
-            "You have no such session: nothing was signed out.",
-        ));
+        return Err(PageError::not_found(i18n::t("account-no-such-session")));
     }
     if id == current.public_id {
         // This browser's own session: signed out here as the sign-out button does.

@@ -24,7 +24,7 @@ fn refusal(r: Refusal) -> HttpResponse {
         // RFC 6749 §4.1.2.1: never redirect to an unverified address.
         Refusal::Page(message) => pages::error_page(
             StatusCode::BAD_REQUEST,
-            "This sign-in request is invalid",
+            &i18n::t("consent-invalid-request"),
             &message,
         ),
         Refusal::Redirect(url) => see_other(&url),
@@ -187,16 +187,16 @@ async fn decide(
     let form = read_form(&req, payload).await?;
     let current = session::current(&state, &req)
         .await?
-        .ok_or_else(|| PageError::bad_request("Your session has ended. Start again from the application."))?;
+        .ok_or_else(|| PageError::bad_request(i18n::t("consent-session-ended")))?;
     if !form.get("csrf_token").is_some_and(|t| current.csrf_matches(t)) {
         return Err(PageError::refused(
             StatusCode::FORBIDDEN,
-            "Request refused",
-            "The form expired or was not sent from this site. Nothing was approved.",
+            i18n::t("consent-refused"),
+            i18n::t("consent-form-expired"),
         ));
     }
     let params = Params::parse(form.get("request").unwrap_or("").as_bytes())
-        .map_err(|_| PageError::bad_request("The authorization request is malformed."))?;
+        .map_err(|_| PageError::bad_request(i18n::t("consent-request-malformed")))?;
     let ctx = &state.oauth;
     let request = match authorize::check(ctx, &params).await {
         Ok(r) => r,
@@ -222,7 +222,7 @@ async fn decide(
                 "the user denied the request",
             )))
         }
-        _ => Err(PageError::bad_request("No decision was sent.")),
+        _ => Err(PageError::bad_request(i18n::t("consent-no-decision"))),
     }
 }
 
@@ -236,7 +236,8 @@ pub(super) struct ConsentFacts {
     /// unverified one could show any brand's logo.
     pub(super) logo: Option<String>,
     /// Each scope with the catalogue's words for it (a scope without any is
-    /// shown by name).
+    /// shown by name), the standard scopes' own words in the reader's
+    /// language ([`scope_words`]).
     pub(super) scopes: Vec<(String, Option<String>)>,
 }
 
@@ -273,10 +274,10 @@ pub(super) async fn consent_facts(
     let owner = match (organisation, developer, &client.owner_id, client.document_host()) {
         (Some(organisation), ..) => organisation,
         (None, Some(developer), ..) => developer,
-        (None, None, Some(_), _) => "a developer whose account no longer exists".to_string(),
+        (None, None, Some(_), _) => i18n::t("consent-owner-gone"),
         // A client ID metadata document: the domain it is published on.
         (None, None, None, Some(host)) => host,
-        (None, None, None, None) => "the server's operator".to_string(),
+        (None, None, None, None) => i18n::t("consent-owner-operator"),
     };
     let logo = logo_updated_at
         .filter(|_| client.verified)
@@ -287,9 +288,70 @@ pub(super) async fn consent_facts(
             let words = catalogue
                 .iter()
                 .find(|(name, _)| name == s.as_str())
-                .map(|(_, d)| d.clone());
+                .map(|(name, d)| scope_words(name, d));
             (s.as_str().to_string(), words)
         })
         .collect();
     ConsentFacts { owner, logo, scopes }
+}
+
+/// The words a consent page shows for the catalogue's scope `name`
+/// described as `stored`. The catalogue starts with English words for the
+/// standard scopes (the migration that added OpenID Connect); while a
+/// scope still has them, the reader gets them in their language. Words an
+/// operator wrote are shown as written.
+fn scope_words(name: &str, stored: &str) -> String {
+    match (name, stored) {
+        ("openid", "Sign you in and learn your account identifier") => i18n::t("consent-scope-openid"),
+        ("profile", "See your name and username") => i18n::t("consent-scope-profile"),
+        ("email", "See your email address") => i18n::t("consent-scope-email"),
+        _ => stored.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scope_words;
+    use crate::i18n::{self, Lang};
+
+    const SEEDED: [(&str, &str); 3] = [
+        ("openid", "Sign you in and learn your account identifier"),
+        ("profile", "See your name and username"),
+        ("email", "See your email address"),
+    ];
+
+    /// The migrations that fill the catalogue, on both databases.
+    const MIGRATIONS: [&str; 2] = [
+        include_str!("../../migrations/sqlite/2026-11-30-000000_openid/up.sql"),
+        include_str!("../../migrations/postgres/2026-11-30-000000_openid/up.sql"),
+    ];
+
+    #[test]
+    fn the_standard_scopes_words_in_english_are_the_catalogues() {
+        for (name, words) in SEEDED {
+            for migration in MIGRATIONS {
+                assert!(migration.contains(&format!("('{name}', '{words}', 0)")), "{name}");
+            }
+            assert_eq!(scope_words(name, words), words);
+        }
+    }
+
+    #[tokio::test]
+    async fn the_standard_scopes_words_are_said_in_the_readers_language() {
+        let german = i18n::scope(Lang::De, Lang::De, async { scope_words("email", SEEDED[2].1) }).await;
+        assert_eq!(german, "Ihre E-Mail-Adresse sehen");
+    }
+
+    #[tokio::test]
+    async fn words_an_operator_wrote_are_shown_as_written() {
+        let shown = i18n::scope(Lang::De, Lang::De, async {
+            (
+                scope_words("email", "Read the address we write to"),
+                scope_words("orders:read", "See your email address"),
+            )
+        })
+        .await;
+        assert_eq!(shown.0, "Read the address we write to");
+        assert_eq!(shown.1, "See your email address");
+    }
 }

@@ -190,7 +190,7 @@ async fn enter(
             StatusCode::BAD_REQUEST,
             &current,
             &typed,
-            Some("That code is not valid, or it has expired. Check the code your device shows and try again; if it has expired, start again on your device."),
+            Some(&i18n::t("device-code-invalid")),
         )),
         Ok(Lookup::Throttled(wait)) => Ok(throttled(wait)),
         // The cause was logged where the storage error became an OAuth error.
@@ -202,8 +202,8 @@ async fn enter(
 fn throttled(wait: i64) -> HttpResponse {
     let mut response = pages::error_page(
         StatusCode::TOO_MANY_REQUESTS,
-        "Too many attempts",
-        "Too many codes were tried. Please wait a few minutes before you try again.",
+        &i18n::t("device-too-many-title"),
+        &i18n::t("device-too-many"),
     );
     if let Ok(v) = header::HeaderValue::from_str(&wait.max(1).to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, v);
@@ -246,7 +246,7 @@ async fn decide(
     let approve = match form.get("decision") {
         Some("approve") => true,
         Some("deny") => false,
-        _ => return Err(PageError::bad_request("No decision was sent.")),
+        _ => return Err(PageError::bad_request(i18n::t("consent-no-decision"))),
     };
     let typed = form.get("user_code").unwrap_or("");
     let address = super::body::client_address(&req);
@@ -259,12 +259,12 @@ async fn decide(
     };
     match device::decide(ctx, &current, &pending, approve).await {
         Ok(true) if approve => Ok(done(
-            "Device connected",
-            &format!("You allowed {} to access your account.", pending.client.name),
+            &i18n::t("device-connected"),
+            &i18n::t1("device-connected-message", "client", &pending.client.name),
         )),
         Ok(true) => Ok(done(
-            "Request denied",
-            &format!("{} was not given access to your account.", pending.client.name),
+            &i18n::t("device-denied"),
+            &i18n::t1("device-denied-message", "client", &pending.client.name),
         )),
         Ok(false) => Ok(gone()),
         Err(_) => Ok(pages::unavailable()),
@@ -279,7 +279,7 @@ fn done(title: &str, message: &str) -> HttpResponse {
 fn gone() -> HttpResponse {
     pages::error_page(
         StatusCode::BAD_REQUEST,
-        "This code can no longer be used",
-        "The code has expired or was already used. Start again on your device.",
+        &i18n::t("device-gone-title"),
+        &i18n::t("device-gone"),
     )
 }

@@ -20,6 +20,7 @@ mod client_authentication;
 mod client_credentials;
 mod client_metadata_documents;
 mod configuration;
+mod consent_and_account_languages;
 mod database_faults;
 mod device_flow;
 mod discovery;
