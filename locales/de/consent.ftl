@@ -59,3 +59,13 @@ device-denied-message = { $client } hat keinen Zugriff auf Ihr Konto erhalten.
 device-return = Sie können jetzt zu Ihrem Gerät zurückkehren. Diese Seite können Sie schließen.
 device-gone-title = Dieser Code kann nicht mehr verwendet werden
 device-gone = Der Code ist abgelaufen oder wurde bereits verwendet. Beginnen Sie erneut auf Ihrem Gerät.
+
+## Warum eine Autorisierungsanfrage nicht fortgesetzt werden kann (nichts geht an die Anwendung zurück)
+authorize-no-client = Die Anfrage nennt keine Anwendung (client_id fehlt).
+authorize-unregistered = Die Anwendung, die Sie hierher geschickt hat, ist nicht registriert.
+# $rule: die verletzte Regel, auf Englisch.
+authorize-document-refused = Das Client-Metadatendokument der Anwendung wurde abgelehnt: { $rule }.
+authorize-redirect-unregistered = Die Rücksprungadresse in der Anfrage ist für diese Anwendung nicht registriert.
+authorize-no-redirect = Die Anfrage nennt keine Rücksprungadresse, und die Anwendung hat keine oder mehrere registriert.
+authorize-suspended = Diese Anwendung ist gesperrt.
+authorize-pushed-gone = Diese Anmeldeanfrage ist abgelaufen oder wurde bereits verwendet. Beginnen Sie erneut in der Anwendung.

@@ -84,3 +84,10 @@ email-link-expired-reset = Dieser Link ist abgelaufen: Ein Link zum Zurücksetze
 email-link-address-changed = Die E-Mail-Adresse des Kontos hat sich geändert, seit dieser Link gesendet wurde. Er funktioniert daher nicht mehr.
 email-link-suspended = Dieses Konto ist gesperrt: Sein Passwort kann nicht zurückgesetzt werden.
 email-link-wrong-user = Dieser Link gehört zu einem anderen Konto als dem, das hier angemeldet ist. Melden Sie sich ab und öffnen Sie den Link dann erneut.
+
+## Warum eine Abmeldeanfrage abgelehnt wird
+signout-hint-not-ours = Der id_token_hint ist kein ID-Token, das dieser Server ausgestellt hat.
+signout-hint-of-another-client = Der id_token_hint wurde für eine andere Anwendung ausgestellt als die, die client_id nennt.
+signout-no-such-client = Diese Anwendung gibt es nicht.
+signout-state-too-long = Der Parameter state ist zu lang.
+signout-redirect-unregistered = Die Adresse, zu der nach dem Abmelden zurückgekehrt werden soll, ist für diese Anwendung nicht registriert.

@@ -58,3 +58,13 @@ device-denied-message = { $client } was not given access to your account.
 device-return = You may return to your device now. You can close this page.
 device-gone-title = This code can no longer be used
 device-gone = The code has expired or was already used. Start again on your device.
+
+## Why an authorization request cannot go on (nothing is sent back to the application)
+authorize-no-client = The request names no client (client_id is missing).
+authorize-unregistered = The application that sent you here is not registered.
+# $rule: the rule the document broke, in English.
+authorize-document-refused = The application's client metadata document was refused: { $rule }.
+authorize-redirect-unregistered = The redirect address in the request is not registered for this application.
+authorize-no-redirect = The request has no redirect address, and the application has none or several registered.
+authorize-suspended = This application is suspended.
+authorize-pushed-gone = This sign-in request has expired or was already used. Start again from the application.

@@ -84,3 +84,10 @@ email-link-expired-reset = This link has expired: a reset link works for 30 minu
 email-link-address-changed = The account's email address changed since this link was sent, so it no longer works.
 email-link-suspended = This account is suspended: its password cannot be reset.
 email-link-wrong-user = This link belongs to another account than the one signed in here. Sign out, then open the link again.
+
+## Why a logout request is refused
+signout-hint-not-ours = The id_token_hint is not an id token this server issued.
+signout-hint-of-another-client = The id_token_hint was issued to another application than client_id names.
+signout-no-such-client = There is no such application.
+signout-state-too-long = The state parameter is too long.
+signout-redirect-unregistered = The address to return to after signing out is not registered for this application.

@@ -6,7 +6,7 @@ use super::page_error::PageError;
 use super::pages::{self, read_form, see_other, ConsentPage};
 use super::{session, AppState};
 use crate::i18n;
-use crate::oauth::authorize::{self, AuthorizationRequest, Refusal};
+use crate::oauth::authorize::{self, AuthorizationRequest, Refusal, Untrusted};
 use crate::oauth::error::ErrorCode;
 use crate::oauth::form::Params;
 use crate::oauth::metadata::AUTHORIZATION_PATH;
@@ -22,14 +22,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 fn refusal(r: Refusal) -> HttpResponse {
     match r {
         // RFC 6749 §4.1.2.1: never redirect to an unverified address.
-        Refusal::Page(message) => pages::error_page(
+        Refusal::Page(why) => pages::error_page(
             StatusCode::BAD_REQUEST,
             &i18n::t("consent-invalid-request"),
-            &message,
+            &untrusted_words(&why),
         ),
         Refusal::Redirect(url) => see_other(&url),
         Refusal::Link { client_name, url } => pages::unverified_client_error(&client_name, &url),
         Refusal::Unavailable => pages::unavailable(),
+    }
+}
+
+/// Why the request cannot go on, in the reader's language.
+fn untrusted_words(why: &Untrusted) -> String {
+    match why {
+        Untrusted::NoClient => i18n::t("authorize-no-client"),
+        Untrusted::Unregistered => i18n::t("authorize-unregistered"),
+        Untrusted::DocumentRefused(rule) => i18n::t1("authorize-document-refused", "rule", rule),
+        Untrusted::RedirectUnregistered => i18n::t("authorize-redirect-unregistered"),
+        Untrusted::NoRedirect => i18n::t("authorize-no-redirect"),
+        Untrusted::Suspended => i18n::t("authorize-suspended"),
+        Untrusted::PushedGone => i18n::t("authorize-pushed-gone"),
     }
 }
 

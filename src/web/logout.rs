@@ -19,7 +19,7 @@ use super::session;
 use super::AppState;
 use crate::i18n;
 use crate::oauth::form::Params;
-use crate::oauth::openid::logout::{self, LogoutError, LogoutRequest};
+use crate::oauth::openid::logout::{self, LogoutError, LogoutRequest, Wrong};
 use crate::oauth::sessions;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -69,7 +69,13 @@ struct SignedOutPage<'a> {
 
 fn refused(e: LogoutError) -> HttpResponse {
     match e {
-        LogoutError::Invalid(message) => pages::bad_request(message),
+        LogoutError::Invalid(wrong) => pages::bad_request(&match wrong {
+            Wrong::HintNotOurs => i18n::t("signout-hint-not-ours"),
+            Wrong::HintOfAnotherClient => i18n::t("signout-hint-of-another-client"),
+            Wrong::NoSuchClient => i18n::t("signout-no-such-client"),
+            Wrong::StateTooLong => i18n::t("signout-state-too-long"),
+            Wrong::RedirectUnregistered => i18n::t("signout-redirect-unregistered"),
+        }),
         LogoutError::Unavailable => pages::unavailable(),
     }
 }

@@ -133,3 +133,32 @@ async fn json_answers_carry_no_content_language() {
         .unwrap();
     assert!(response.headers().get("content-language").is_none());
 }
+
+#[tokio::test]
+async fn an_authorization_request_from_an_unknown_application_is_refused_in_the_browsers_language() {
+    let app = spawn_app().await;
+    let page = Agent::speaking(&app, "de")
+        .get("/oauth2/authorize?response_type=code&client_id=nobody&redirect_uri=https%3A%2F%2Fevil.example%2F")
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body
+            .contains("Die Anwendung, die Sie hierher geschickt hat, ist nicht registriert."),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn a_logout_request_naming_an_unknown_application_is_refused_in_the_browsers_language() {
+    let app = spawn_app().await;
+    let page = Agent::speaking(&app, "de")
+        .get("/oauth2/logout?client_id=nobody")
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body.contains("Diese Anwendung gibt es nicht."),
+        "{}",
+        page.body
+    );
+}

@@ -80,7 +80,7 @@ pub struct AuthorizationRequest {
 #[derive(Debug)]
 pub enum Refusal {
     /// The client or redirect URI cannot be trusted: a 400 page, no redirect.
-    Page(String),
+    Page(Untrusted),
     /// An error for the verified client, sent to its redirect URI.
     Redirect(String),
     /// An error for a client no administrator has verified, before the
@@ -97,13 +97,61 @@ pub enum Refusal {
     Unavailable,
 }
 
+/// Why a request's client or redirect URI cannot be trusted, so that
+/// nothing may be sent back to it. `Display` is the English the pushed
+/// authorization request endpoint answers with; pages say it in the
+/// reader's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Untrusted {
+    /// No `client_id`.
+    NoClient,
+    /// A `client_id` no one registered.
+    Unregistered,
+    /// A client ID metadata document that was refused, and why (English:
+    /// the rule it broke).
+    DocumentRefused(String),
+    /// A `redirect_uri` the client did not register.
+    RedirectUnregistered,
+    /// No `redirect_uri`, and not exactly one registered.
+    NoRedirect,
+    /// An application an operator suspended.
+    Suspended,
+    /// A pushed request's `request_uri` that expired or was used.
+    PushedGone,
+}
+
+impl std::fmt::Display for Untrusted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Untrusted::NoClient => f.write_str("The request names no client (client_id is missing)."),
+            Untrusted::Unregistered => f.write_str("The application that sent you here is not registered."),
+            Untrusted::DocumentRefused(why) => {
+                write!(
+                    f,
+                    "The application's client metadata document was refused: {why}."
+                )
+            }
+            Untrusted::RedirectUnregistered => {
+                f.write_str("The redirect address in the request is not registered for this application.")
+            }
+            Untrusted::NoRedirect => f.write_str(
+                "The request has no redirect address, and the application has none or several registered.",
+            ),
+            Untrusted::Suspended => f.write_str("This application is suspended."),
+            Untrusted::PushedGone => f.write_str(
+                "This sign-in request has expired or was already used. Start again from the application.",
+            ),
+        }
+    }
+}
+
 /// Why [`validate`] refused a request, before it is told to anyone: the
 /// authorization endpoint shows or redirects it ([`Problem::refusal`]), the
 /// pushed authorization request endpoint answers it as JSON.
 #[derive(Debug)]
 enum Problem {
     /// The client or redirect URI cannot be trusted.
-    Untrusted(String),
+    Untrusted(Untrusted),
     /// An error about the verified client's request: a code and description.
     Client(Box<AuthorizationRequest>, &'static str, String),
     /// The database is away.
@@ -234,39 +282,31 @@ async fn verified_client(
 ) -> Result<(Arc<Client>, RedirectUri, bool), Problem> {
     let client_id = params
         .get("client_id")
-        .ok_or_else(|| Problem::Untrusted("The request names no client (client_id is missing).".into()))?;
+        .ok_or(Problem::Untrusted(Untrusted::NoClient))?;
     let client = match ctx.clients.get(client_id).await {
         Ok(Some(c)) => c,
         Ok(None) => {
             return Err(Problem::Untrusted(
                 match ctx.clients.document_failure(client_id) {
-                    Some(why) => format!("The application's client metadata document was refused: {why}."),
-                    None => "The application that sent you here is not registered.".into(),
+                    Some(why) => Untrusted::DocumentRefused(why),
+                    None => Untrusted::Unregistered,
                 },
             ))
         }
         Err(_) => return Err(Problem::Unavailable),
     };
-    let (redirect_uri, sent) =
-        match params.get("redirect_uri") {
-            // RFC 9700 §4.1.3: exact string comparison (RFC 8252 §7.3: any port
-            // on a loopback IP literal). The answer goes to the URI as sent.
-            Some(uri) => match client.redirect_uri_for(uri) {
-                Some(matched) => (matched, true),
-                None => {
-                    return Err(Problem::Untrusted(
-                        "The redirect address in the request is not registered for this application.".into(),
-                    ))
-                }
-            },
-            None if client.redirect_uris.len() == 1 => (client.redirect_uris[0].clone(), false),
-            None => return Err(Problem::Untrusted(
-                "The request has no redirect address, and the application has none or several registered."
-                    .into(),
-            )),
-        };
+    let (redirect_uri, sent) = match params.get("redirect_uri") {
+        // RFC 9700 §4.1.3: exact string comparison (RFC 8252 §7.3: any port
+        // on a loopback IP literal). The answer goes to the URI as sent.
+        Some(uri) => match client.redirect_uri_for(uri) {
+            Some(matched) => (matched, true),
+            None => return Err(Problem::Untrusted(Untrusted::RedirectUnregistered)),
+        },
+        None if client.redirect_uris.len() == 1 => (client.redirect_uris[0].clone(), false),
+        None => return Err(Problem::Untrusted(Untrusted::NoRedirect)),
+    };
     if client.suspended {
-        return Err(Problem::Untrusted("This application is suspended.".into()));
+        return Err(Problem::Untrusted(Untrusted::Suspended));
     }
     Ok((client, redirect_uri, sent))
 }

@@ -16,7 +16,7 @@
 //! This is not OpenID Connect's `request_uri` (Core §6.2, a request object
 //! fetched by reference), which Tollgate does not support.
 
-use super::{validate, AuthorizationRequest, Problem, Refusal};
+use super::{validate, AuthorizationRequest, Problem, Refusal, Untrusted};
 use crate::oauth::clients::Client;
 use crate::oauth::error::{ErrorCode, OAuthError};
 use crate::oauth::form::Params;
@@ -95,7 +95,7 @@ fn as_oauth_error(problem: Problem) -> OAuthError {
         ErrorCode::AccessDenied,
     ];
     match problem {
-        Problem::Untrusted(message) => OAuthError::invalid_request(message),
+        Problem::Untrusted(why) => OAuthError::invalid_request(why.to_string()),
         Problem::Client(_, code, why) => match CODES.into_iter().find(|c| c.as_str() == code) {
             Some(c) => OAuthError::with_code(c, why),
             None => OAuthError::invalid_request(format!("{code}: {why}")),
@@ -121,13 +121,9 @@ pub(super) async fn resolve(ctx: &Context, params: &Params) -> Result<Option<(St
     };
     let client_id = params
         .get("client_id")
-        .ok_or_else(|| Refusal::Page("The request names no client (client_id is missing).".into()))?
+        .ok_or(Refusal::Page(Untrusted::NoClient))?
         .to_string();
-    let gone = || {
-        Refusal::Page(
-            "This sign-in request has expired or was already used. Start again from the application.".into(),
-        )
-    };
+    let gone = || Refusal::Page(Untrusted::PushedGone);
     let hash = secrets::hash(request_uri);
     let (key, now) = (hash.clone(), ctx.clock.now());
     // A request pushed by another client is not found: RFC 9126 §4 binds it.

@@ -56,15 +56,31 @@ impl Hinted {
     }
 }
 
-/// Why a logout request is refused: a sentence for the 400 page.
+/// Why a logout request is refused.
 #[derive(Debug, thiserror::Error)]
 pub enum LogoutError {
-    /// The request is wrong; nobody is signed out or redirected.
-    #[error("{0}")]
-    Invalid(&'static str),
+    /// The request is wrong; nobody is signed out or redirected (a 400
+    /// page says which way).
+    #[error("{0:?}")]
+    Invalid(Wrong),
     /// The database failed (the cause is logged where it happened).
     #[error("the database is unavailable")]
     Unavailable,
+}
+
+/// What is wrong with a logout request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrong {
+    /// The `id_token_hint` is not an id token this server issued.
+    HintNotOurs,
+    /// The `id_token_hint` was issued to another client than `client_id`.
+    HintOfAnotherClient,
+    /// No such (unsuspended) client.
+    NoSuchClient,
+    /// `state` is too long.
+    StateTooLong,
+    /// The `post_logout_redirect_uri` is not registered for the client.
+    RedirectUnregistered,
 }
 
 impl From<StorageError> for LogoutError {
@@ -85,18 +101,14 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<LogoutRequest, Logo
         Some(token) => Some(
             id_token::verify_hint(ctx, token)
                 .await
-                .ok_or(LogoutError::Invalid(
-                    "The id_token_hint is not an id token this server issued.",
-                ))?,
+                .ok_or(LogoutError::Invalid(Wrong::HintNotOurs))?,
         ),
     };
     let client_id = params.get("client_id").filter(|c| !c.is_empty());
     if let (Some(hint), Some(client_id)) = (&hint, client_id) {
         // §2: the hint was issued to the client that sends it.
         if hint.aud != client_id {
-            return Err(LogoutError::Invalid(
-                "The id_token_hint was issued to another application than client_id names.",
-            ));
+            return Err(LogoutError::Invalid(Wrong::HintOfAnotherClient));
         }
     }
     let client_id = client_id.or(hint.as_ref().map(|h| h.aud.as_str()));
@@ -104,21 +116,19 @@ pub async fn check(ctx: &Context, params: &Params) -> Result<LogoutRequest, Logo
         None => None,
         Some(id) => match ctx.clients.get(id).await {
             Ok(Some(c)) if !c.suspended => Some(c),
-            Ok(_) => return Err(LogoutError::Invalid("There is no such application.")),
+            Ok(_) => return Err(LogoutError::Invalid(Wrong::NoSuchClient)),
             // The cause was logged where the storage error became an OAuth error.
             Err(_) => return Err(LogoutError::Unavailable),
         },
     };
     let state = params.get("state");
     if state.is_some_and(|s| s.len() > MAX_STATE_LEN) {
-        return Err(LogoutError::Invalid("The state parameter is too long."));
+        return Err(LogoutError::Invalid(Wrong::StateTooLong));
     }
     let redirect = match params.get("post_logout_redirect_uri").filter(|u| !u.is_empty()) {
         None => None,
         Some(uri) => {
-            let refused = LogoutError::Invalid(
-                "The address to return to after signing out is not registered for this application.",
-            );
+            let refused = LogoutError::Invalid(Wrong::RedirectUnregistered);
             // §3: without the client known, the address cannot be checked.
             let Some(client) = &client else {
                 return Err(refused);
