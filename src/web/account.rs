@@ -198,10 +198,10 @@ async fn save_profile(
         }
         Err(UpdateError::Invalid(errors)) => refused(StatusCode::UNPROCESSABLE_ENTITY, errors).await,
         Err(UpdateError::EmailTaken) => {
-            let taken = FieldError {
-                field: "email",
-                message: "That email address is already in use by another account.".into(),
-            };
+            let taken = FieldError::new(
+                "email",
+                "That email address is already in use by another account.",
+            );
             refused(StatusCode::CONFLICT, vec![taken]).await
         }
         Err(UpdateError::UnknownUser) => Err(PageError::SeeOther("/login?return_to=%2Faccount".into())),

@@ -17,7 +17,7 @@ use super::pages::{self, see_other};
 use super::secret_handoff;
 use super::session;
 use super::AppState;
-use crate::domain::AccessTokenFormat;
+use crate::domain::{AccessTokenFormat, Invalid};
 use crate::i18n;
 use crate::oauth::audit::Actor;
 use crate::oauth::form::Params;
@@ -422,10 +422,10 @@ async fn edit(
         (registry::Editor::SelfService, false)
     };
     let result = if form.grants.is_empty() {
-        Err(UpdateError::Invalid(FieldError {
-            field: "grant_types",
-            message: "choose at least one grant type".into(),
-        }))
+        Err(UpdateError::Invalid(FieldError::broke(
+            "grant_types",
+            Invalid::rule("rule-grant-types-none", "choose at least one grant type"),
+        )))
     } else {
         let new = form.to_new_client(row.owner_id.clone());
         registry::update(

@@ -86,10 +86,7 @@ fn render_signup(
 }
 
 fn refused(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        message: message.into(),
-    }
+    FieldError::new(field, message)
 }
 
 async fn signup_form(state: web::Data<AppState>) -> HttpResponse {
