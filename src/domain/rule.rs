@@ -65,7 +65,6 @@ pub(super) fn subject_key(what: &str) -> &'static str {
         "the name" => "name",
         "the description" => "description",
         "the API's name" => "api-name",
-        "the scope's description" => "scope-description",
         _ => "other",
     }
 }
