@@ -37,16 +37,23 @@ pub fn display_text(
     let text = raw.trim();
     let count = text.chars().count();
     if (required && count == 0) || count > max_chars {
-        let least = if required { 1 } else { 0 };
-        return Err(Invalid::new(format!(
-            "{what} must be {least} to {max_chars} characters"
-        )));
+        let least: usize = if required { 1 } else { 0 };
+        return Err(Invalid::rule(
+            "rule-text-length",
+            format!("{what} must be {least} to {max_chars} characters"),
+        )
+        .with("what", super::rule::subject_key(what))
+        .with("least", least)
+        .with("max", max_chars));
     }
     if let Some(bad) = text.chars().find(|c| !allowed(*c, multiline)) {
-        return Err(Invalid::new(format!(
-            "{what} must not contain invisible or control characters (found U+{:04X})",
-            bad as u32
-        )));
+        let code = format!("U+{:04X}", bad as u32);
+        return Err(Invalid::rule(
+            "rule-text-invisible",
+            format!("{what} must not contain invisible or control characters (found {code})"),
+        )
+        .with("what", super::rule::subject_key(what))
+        .with("code", code));
     }
     Ok(text.to_string())
 }

@@ -29,22 +29,27 @@ impl Email {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let text = raw.trim();
         if text.is_empty() {
-            return Err(Invalid::new("enter an email address"));
+            return Err(Invalid::rule("rule-email-empty", "enter an email address"));
         }
         if text.len() > MAX_EMAIL_BYTES {
-            return Err(Invalid::new(format!(
-                "an email address is at most {MAX_EMAIL_BYTES} bytes long"
-            )));
+            return Err(Invalid::rule(
+                "rule-email-too-long",
+                format!("an email address is at most {MAX_EMAIL_BYTES} bytes long"),
+            )
+            .with("max", MAX_EMAIL_BYTES));
         }
         if let Some(bad) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Invalid::new(format!(
-                "an email address has no spaces or control characters (found U+{:04X})",
-                bad as u32
-            )));
+            let code = format!("U+{:04X}", bad as u32);
+            return Err(Invalid::rule(
+                "rule-email-spaces",
+                format!("an email address has no spaces or control characters (found {code})"),
+            )
+            .with("code", code));
         }
         let mut parts = text.split('@');
         let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(Invalid::new(
+            return Err(Invalid::rule(
+                "rule-email-one-at",
                 "an email address has exactly one @, as in name@example.com",
             ));
         };
@@ -72,12 +77,17 @@ impl fmt::Display for Email {
 
 fn check_local(local: &str) -> Result<(), Invalid> {
     if local.is_empty() {
-        return Err(Invalid::new("an email address needs a name before the @"));
+        return Err(Invalid::rule(
+            "rule-email-no-local-part",
+            "an email address needs a name before the @",
+        ));
     }
     if local.len() > MAX_LOCAL_BYTES {
-        return Err(Invalid::new(format!(
-            "the part of an email address before the @ is at most {MAX_LOCAL_BYTES} bytes long"
-        )));
+        return Err(Invalid::rule(
+            "rule-email-local-part-too-long",
+            format!("the part of an email address before the @ is at most {MAX_LOCAL_BYTES} bytes long"),
+        )
+        .with("max", MAX_LOCAL_BYTES));
     }
     // RFC 5322 §3.2.3 atext; RFC 6532 §3.2 adds non-ASCII, of which only
     // letters and digits are taken (no invisible or look-alike marks).
@@ -87,12 +97,15 @@ fn check_local(local: &str) -> Result<(), Invalid> {
             || (!c.is_ascii() && c.is_alphanumeric())
     };
     if let Some(bad) = local.chars().find(|&c| c != '.' && !atext(c)) {
-        return Err(Invalid::new(format!(
-            "the character {bad:?} cannot appear in an email address"
-        )));
+        return Err(Invalid::rule(
+            "rule-email-character",
+            format!("the character {bad:?} cannot appear in an email address"),
+        )
+        .with("character", format!("{bad:?}")));
     }
     if local.split('.').any(str::is_empty) {
-        return Err(Invalid::new(
+        return Err(Invalid::rule(
+            "rule-email-dots",
             "dots in an email address go between characters, one at a time",
         ));
     }
@@ -101,7 +114,8 @@ fn check_local(local: &str) -> Result<(), Invalid> {
 
 fn check_domain(domain: &str) -> Result<String, Invalid> {
     let refused = || {
-        Invalid::new(
+        Invalid::rule(
+            "rule-email-domain",
             "the part of an email address after the @ must be a domain such as example.com \
              (letters, digits and hyphens; an international domain in its xn-- form)",
         )

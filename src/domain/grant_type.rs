@@ -62,7 +62,10 @@ impl FromStr for GrantType {
         GrantType::ALL
             .into_iter()
             .find(|g| g.as_str() == s)
-            .ok_or_else(|| Invalid::new(format!("unknown grant type {s:?}")))
+            .ok_or_else(|| {
+                Invalid::rule("rule-grant-type-unknown", format!("unknown grant type {s:?}"))
+                    .with("grant", format!("{s:?}"))
+            })
     }
 }
 

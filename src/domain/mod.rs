@@ -9,6 +9,7 @@ mod grant_type;
 mod person_name;
 mod pkce;
 mod redirect_uri;
+mod rule;
 mod scope;
 mod signing_alg;
 mod token_format;
@@ -23,20 +24,37 @@ pub use grant_type::GrantType;
 pub use person_name::{PersonName, MAX_NAME_CHARS};
 pub use pkce::{ChallengeMethod, CodeChallenge, CodeVerifier};
 pub use redirect_uri::RedirectUri;
+pub use rule::{Rule, RuleArg};
 pub use scope::{Scope, ScopeSet};
 pub use signing_alg::SigningAlg;
 pub use token_format::AccessTokenFormat;
 pub use username::Username;
 pub use utc::{days_from_civil, rfc3339, utc_text};
 
-/// Why a value was refused, in words fit to show the person who sent it.
+/// Why a value was refused: in English words fit to show the person who
+/// sent it (the JSON APIs, whose `error_description` RFC 6749 §5.2 limits to
+/// ASCII, and the CLI), and, where a page can show it, the rule it broke, for
+/// the page to say in the reader's language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Invalid(pub String);
+pub struct Invalid(pub String, pub Option<Rule>);
 
 impl Invalid {
+    /// A refusal no page shows (protocol parameters, the CLI's own syntax).
     pub(crate) fn new(reason: impl Into<String>) -> Self {
-        Invalid(reason.into())
+        Invalid(reason.into(), None)
+    }
+
+    /// A refusal of the rule `id` (a message of the `rules` catalogue),
+    /// said in English as `reason`.
+    pub fn rule(id: &'static str, reason: impl Into<String>) -> Self {
+        Invalid(reason.into(), Some(Rule::new(id)))
+    }
+
+    /// The same refusal, with its rule's `$name` set to `value`.
+    pub fn with(mut self, name: &'static str, value: impl Into<RuleArg>) -> Self {
+        self.1 = self.1.map(|r| r.with(name, value));
+        self
     }
 }
 

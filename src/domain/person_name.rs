@@ -22,15 +22,19 @@ impl PersonName {
             return Ok(None);
         }
         if text.chars().count() > MAX_NAME_CHARS {
-            return Err(Invalid::new(format!(
-                "a name is at most {MAX_NAME_CHARS} characters long"
-            )));
+            return Err(Invalid::rule(
+                "rule-name-too-long",
+                format!("a name is at most {MAX_NAME_CHARS} characters long"),
+            )
+            .with("max", MAX_NAME_CHARS));
         }
         if let Some(bad) = text.chars().find(|c| !allowed(*c, false)) {
-            return Err(Invalid::new(format!(
-                "a name must not contain invisible or control characters (found U+{:04X})",
-                bad as u32
-            )));
+            let code = format!("U+{:04X}", bad as u32);
+            return Err(Invalid::rule(
+                "rule-name-invisible",
+                format!("a name must not contain invisible or control characters (found {code})"),
+            )
+            .with("code", code));
         }
         Ok(Some(PersonName(text.to_string())))
     }

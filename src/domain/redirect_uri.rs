@@ -33,41 +33,62 @@ impl RedirectUri {
     /// Parses and checks a redirect URI.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         if raw.is_empty() || raw.len() > MAX_LEN {
-            return Err(Invalid::new(format!(
-                "a redirect URI must be 1 to {MAX_LEN} characters long"
-            )));
+            return Err(Invalid::rule(
+                "rule-redirect-uri-length",
+                format!("a redirect URI must be 1 to {MAX_LEN} characters long"),
+            )
+            .with("max", MAX_LEN));
         }
         if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Invalid::new(
+            return Err(Invalid::rule(
+                "rule-redirect-uri-spaces",
                 "a redirect URI cannot contain spaces or control characters",
             ));
         }
         if raw.contains('*') {
-            return Err(Invalid::new("a redirect URI cannot contain a wildcard"));
+            return Err(Invalid::rule(
+                "rule-redirect-uri-wildcard",
+                "a redirect URI cannot contain a wildcard",
+            ));
         }
         if raw.contains('#') {
-            return Err(Invalid::new("a redirect URI cannot contain a fragment"));
+            return Err(Invalid::rule(
+                "rule-redirect-uri-fragment",
+                "a redirect URI cannot contain a fragment",
+            ));
         }
-        let url = url::Url::parse(raw)
-            .map_err(|e| Invalid::new(format!("{raw:?} is not an absolute URI ({e})")))?;
+        let url = url::Url::parse(raw).map_err(|e| {
+            Invalid::rule(
+                "rule-redirect-uri-absolute",
+                format!("{raw:?} is not an absolute URI ({e})"),
+            )
+            .with("uri", format!("{raw:?}"))
+            .with("why", e.to_string())
+        })?;
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(Invalid::new("a redirect URI cannot contain user information"));
+            return Err(Invalid::rule(
+                "rule-redirect-uri-user-information",
+                "a redirect URI cannot contain user information",
+            ));
         }
         let host = url
             .host_str()
-            .ok_or_else(|| Invalid::new("a redirect URI must name a host"))?;
+            .ok_or_else(|| Invalid::rule("rule-redirect-uri-host", "a redirect URI must name a host"))?;
         match url.scheme() {
             "https" => {}
             "http" if is_loopback(host) => {}
             "http" => {
-                return Err(Invalid::new(
+                return Err(Invalid::rule(
+                    "rule-redirect-uri-http",
                     "a redirect URI must use https (http is allowed only on loopback hosts)",
                 ))
             }
             other => {
-                return Err(Invalid::new(format!(
-                    "a redirect URI must use https, not {other:?}"
-                )))
+                return Err(Invalid::rule(
+                    "rule-redirect-uri-scheme",
+                    format!("a redirect URI must use https, not {other:?}"),
+                )
+                .with("scheme", format!("{other:?}")))
             }
         }
         Ok(RedirectUri {

@@ -14,9 +14,14 @@ impl Scope {
         let valid_char =
             |c: char| c == '\x21' || ('\x23'..='\x5b').contains(&c) || ('\x5d'..='\x7e').contains(&c);
         if raw.is_empty() || raw.len() > MAX_SCOPE_LEN || !raw.chars().all(valid_char) {
-            return Err(Invalid::new(format!(
-                "{raw:?} is not a valid scope (1 to {MAX_SCOPE_LEN} printable ASCII characters, no space, quote or backslash)"
-            )));
+            return Err(Invalid::rule(
+                "rule-scope",
+                format!(
+                    "{raw:?} is not a valid scope (1 to {MAX_SCOPE_LEN} printable ASCII characters, no space, quote or backslash)"
+                ),
+            )
+            .with("scope", format!("{raw:?}"))
+            .with("max", MAX_SCOPE_LEN));
         }
         Ok(Scope(raw.to_string()))
     }

@@ -10,7 +10,8 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@');
         if raw.is_empty() || raw.len() > 64 || !raw.chars().all(ok) {
-            return Err(Invalid::new(
+            return Err(Invalid::rule(
+                "rule-username",
                 "a username is 1 to 64 characters: letters, digits and . _ - @",
             ));
         }

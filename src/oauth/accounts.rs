@@ -65,9 +65,12 @@ pub enum CreateUserError {
 pub fn check_new_password(password: &SecretString) -> Result<(), Invalid> {
     let len = password.expose_secret().chars().count();
     if !(MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&len) {
-        return Err(Invalid::new(format!(
-            "a password must be {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters long"
-        )));
+        return Err(Invalid::rule(
+            "rule-password-length",
+            format!("a password must be {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters long"),
+        )
+        .with("min", MIN_PASSWORD_LEN)
+        .with("max", MAX_PASSWORD_LEN));
     }
     Ok(())
 }

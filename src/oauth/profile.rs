@@ -13,7 +13,7 @@
 //! relying party that trusts `email_verified` may let that address take
 //! over an account of its own (OpenID Connect Core §5.7).
 
-use crate::domain::{Email, PersonName};
+use crate::domain::{Email, Invalid, PersonName};
 use crate::oauth::audit::{self, Actor, Event};
 pub use crate::oauth::registry::FieldError;
 use crate::oauth::Context;
@@ -47,13 +47,6 @@ pub struct ValidEdit {
     email_verified: Option<bool>,
 }
 
-fn field(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        message: message.into(),
-    }
-}
-
 impl ProfileEdit {
     /// Checks every field; all the errors, each with its field, or the
     /// checked edit.
@@ -71,7 +64,10 @@ impl ProfileEdit {
         let mut errors = Vec::new();
         let email = match self.email.as_deref().map(str::trim) {
             None | Some("") if email_required => {
-                errors.push(field("email", "enter your email address"));
+                errors.push(FieldError::broke(
+                    "email",
+                    Invalid::rule("rule-email-required", "enter your email address"),
+                ));
                 None
             }
             None => None,
@@ -79,7 +75,7 @@ impl ProfileEdit {
             Some(raw) => match Email::parse(raw) {
                 Ok(email) => Some(Some(email)),
                 Err(e) => {
-                    errors.push(field("email", e.0));
+                    errors.push(FieldError::broke("email", e));
                     None
                 }
             },
@@ -89,7 +85,7 @@ impl ProfileEdit {
             Some(raw) => match PersonName::parse(raw) {
                 Ok(name) => Some(name),
                 Err(e) => {
-                    errors.push(field(which, e.0));
+                    errors.push(FieldError::broke(which, e));
                     None
                 }
             },
@@ -144,9 +140,12 @@ impl ValidEdit {
             None => same_address && current.email_verified,
         };
         if email_verified && email.is_none() {
-            return Err(vec![field(
+            return Err(vec![FieldError::broke(
                 "email_verified",
-                "there is no email address to mark verified",
+                Invalid::rule(
+                    "rule-email-verified-without-address",
+                    "there is no email address to mark verified",
+                ),
             )]);
         }
         let next = ProfileColumns {

@@ -1,6 +1,8 @@
 //! The portal's application form: what it holds as typed, and how it
 //! becomes a registration request.
 
+use super::field_errors::words;
+use crate::i18n;
 use crate::oauth::client_assertion::{KeySource, PRIVATE_KEY_JWT};
 use crate::oauth::form::Params;
 use crate::oauth::registry::{self, FieldError, NewClient, NewOpenId, Registrant, Registration};
@@ -112,10 +114,7 @@ impl AppForm {
         let (jwks, jwks_uri) = (optional(&self.jwks), optional(&self.jwks_uri));
         if !self.private_key_jwt {
             if jwks.is_some() || jwks_uri.is_some() {
-                return Err((
-                    "jwks",
-                    "public keys are for private_key_jwt: choose it, or leave them out".into(),
-                ));
+                return Err(("jwks", i18n::t("portal-keys-without-private-key-jwt")));
             }
             return Ok(self.dpop_bound_access_tokens.then(|| ClientSecurity {
                 dpop_bound_access_tokens: true,
@@ -123,10 +122,7 @@ impl AppForm {
             }));
         }
         if self.public {
-            return Err((
-                "jwks",
-                "a public app has no credentials: private_key_jwt is for confidential apps".into(),
-            ));
+            return Err(("jwks", i18n::t("portal-keys-public-app")));
         }
         let (jwks, jwks_uri) = match KeySource::parse(jwks, jwks_uri).map_err(|why| ("jwks", why))? {
             KeySource::Jwks(set) => (Some(set), None),
@@ -153,7 +149,7 @@ impl AppForm {
         let mut errors = Vec::new();
         let mut candidate = self.to_new_client(owner);
         if self.grants.is_empty() {
-            errors.push(("grant_types", "choose at least one grant type".to_string()));
+            errors.push(("grant_types", i18n::t("rule-grant-types-none")));
             neutralise(&mut candidate, "grant_types");
         }
         // Each round removes one field's error; the fields are few.
@@ -164,7 +160,7 @@ impl AppForm {
                 Err(e) => {
                     let seen = errors.iter().any(|(f, _)| *f == e.field);
                     if !seen {
-                        errors.push((e.field, e.message));
+                        errors.push((e.field, words(&e)));
                     }
                     if seen || !neutralise(&mut candidate, e.field) {
                         return Err(errors);
@@ -192,7 +188,7 @@ impl AppForm {
             "post_logout_redirect_uris",
             "backchannel_logout_uri",
         ];
-        let mut errors = vec![(first.field, first.message)];
+        let mut errors = vec![(first.field, words(&first))];
         if let Err(more) = self.validate_all(owner, who) {
             for (field, message) in more {
                 if TEXT_FIELDS.contains(&field) && !errors.iter().any(|(f, _)| *f == field) {

@@ -12,6 +12,7 @@ use super::page_error::PageError;
 use super::pages::{self, read_form, see_other};
 use super::portal::{extras, form_page};
 use super::{body, session, AppState};
+use crate::i18n;
 use crate::oauth::registry::{self, Registration};
 use crate::oauth::sessions::Session;
 use crate::storage::branding::{self, Logo};
@@ -39,18 +40,42 @@ pub(super) fn logo_path(client_id: &str, updated_at: i64) -> String {
     format!("/logos/{id}?v={updated_at}")
 }
 
-/// Why an upload is refused, in words for the form.
-fn check(bytes: &[u8]) -> Result<&'static str, &'static str> {
+/// Why an upload is refused. The check runs on a blocking thread, outside
+/// the request's language: the form words it ([`Refused::words`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    NoFile,
+    TooLarge,
+    NotPngOrJpeg,
+    Unreadable,
+    WrongSize,
+}
+
+impl Refused {
+    /// In the request's language, for the form.
+    fn words(self) -> String {
+        match self {
+            Refused::NoFile => i18n::t("portal-logo-choose-file"),
+            Refused::TooLarge => i18n::t("portal-logo-too-large"),
+            Refused::NotPngOrJpeg => i18n::t("portal-logo-not-png-or-jpeg"),
+            Refused::Unreadable => i18n::t("portal-logo-unreadable"),
+            Refused::WrongSize => i18n::t("portal-logo-size"),
+        }
+    }
+}
+
+/// The upload's content type, or why it is refused.
+fn check(bytes: &[u8]) -> Result<&'static str, Refused> {
     if bytes.is_empty() {
-        return Err("Choose an image file to upload.");
+        return Err(Refused::NoFile);
     }
     if bytes.len() > MAX_LOGO_BYTES {
-        return Err("The logo must be at most 100 KB.");
+        return Err(Refused::TooLarge);
     }
     let (format, content_type) = match image::guess_format(bytes) {
         Ok(image::ImageFormat::Png) => (image::ImageFormat::Png, "image/png"),
         Ok(image::ImageFormat::Jpeg) => (image::ImageFormat::Jpeg, "image/jpeg"),
-        _ => return Err("The logo must be a PNG or JPEG image."),
+        _ => return Err(Refused::NotPngOrJpeg),
     };
     let reader = |limits| {
         let mut r = image::ImageReader::with_format(Cursor::new(bytes), format);
@@ -65,13 +90,11 @@ fn check(bytes: &[u8]) -> Result<&'static str, &'static str> {
     limits.max_alloc = Some(4 * 1024 * 1024);
     let (width, height) = reader(limits.clone())
         .into_dimensions()
-        .map_err(|_| "The file is not a readable PNG or JPEG image.")?;
+        .map_err(|_| Refused::Unreadable)?;
     if !(MIN_SIDE..=MAX_SIDE).contains(&width) || !(MIN_SIDE..=MAX_SIDE).contains(&height) {
-        return Err("The logo must be from 32×32 to 512×512 pixels.");
+        return Err(Refused::WrongSize);
     }
-    reader(limits)
-        .decode()
-        .map_err(|_| "The file is not a readable PNG or JPEG image.")?;
+    reader(limits).decode().map_err(|_| Refused::Unreadable)?;
     Ok(content_type)
 }
 
@@ -83,20 +106,20 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<(String
         .map_err(|e| match e {
             body::BodyError::TooLarge => PageError::refused(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "Too large",
-                "The logo must be at most 100 KB.",
+                i18n::t("form-too-large-title"),
+                i18n::t("portal-logo-too-large"),
             ),
-            _ => PageError::bad_request("The upload could not be read."),
+            _ => PageError::bad_request(i18n::t("portal-upload-unreadable")),
         })?;
     let boundary = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| multer::parse_boundary(v).ok())
-        .ok_or_else(|| PageError::bad_request("The upload is malformed."))?;
+        .ok_or_else(|| PageError::bad_request(i18n::t("portal-upload-malformed")))?;
     let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
     let mut parts = multer::Multipart::new(stream, boundary);
-    let malformed = |_| PageError::bad_request("The upload is malformed.");
+    let malformed = |_| PageError::bad_request(i18n::t("portal-upload-malformed"));
     let (mut csrf, mut file) = (String::new(), Vec::new());
     while let Some(part) = parts.next_field().await.map_err(malformed)? {
         match part.name() {
@@ -120,7 +143,7 @@ async fn manager(
     })?;
     match registry::registration(&state.oauth.db, id).await? {
         Some(r) if r.is_managed_by(&current.user_id, current.is_admin) => Ok((current, r)),
-        _ => Err(PageError::not_found("There is no such application.")),
+        _ => Err(PageError::not_found(i18n::t("portal-no-such-application"))),
     }
 }
 
@@ -140,11 +163,11 @@ async fn upload(
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "a logo check did not finish");
-            PageError::bad_request("The logo could not be checked.")
+            PageError::bad_request(i18n::t("portal-logo-not-checked"))
         })?;
     let (content_type, bytes) = match checked {
         Ok(ok) => ok,
-        Err(message) => {
+        Err(refused) => {
             let catalogue = registry::catalogue(&state.oauth.db).await?;
             let extras = extras(&state, &row).await?;
             return Ok(form_page(
@@ -153,7 +176,7 @@ async fn upload(
                 &current,
                 Some(&row),
                 AppForm::from_registration(&row),
-                vec![("logo", message.to_string())],
+                vec![("logo", refused.words())],
                 catalogue,
                 extras,
             ));
@@ -212,8 +235,8 @@ async fn serve(
             StatusCode::NOT_FOUND,
             &Nav::none(),
             &pages::ErrorPage {
-                title: "Not found",
-                message: "This application has no logo.",
+                title: &i18n::t("error-not-found"),
+                message: &i18n::t("portal-logo-none"),
             },
         ));
     };
@@ -246,14 +269,16 @@ mod tests {
 
     #[test]
     fn a_text_file_named_like_an_image_is_refused() {
+        assert_eq!(check(b"not an image at all"), Err(Refused::NotPngOrJpeg));
         assert_eq!(
-            check(b"not an image at all"),
-            Err("The logo must be a PNG or JPEG image.")
+            Refused::NotPngOrJpeg.words(),
+            "The logo must be a PNG or JPEG image."
         );
     }
 
     #[test]
     fn an_empty_upload_asks_for_a_file() {
-        assert_eq!(check(b""), Err("Choose an image file to upload."));
+        assert_eq!(check(b""), Err(Refused::NoFile));
+        assert_eq!(Refused::NoFile.words(), "Choose an image file to upload.");
     }
 }

@@ -9,7 +9,6 @@ use super::pages::{self, read_form, see_other};
 use super::{session, AppState};
 use crate::email::{self, Purpose, Refusal};
 use crate::i18n;
-use crate::oauth::profile::FieldError;
 use crate::oauth::{accounts, secrets, throttle};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -206,14 +205,7 @@ async fn reset(
     // The rules of sign-up.
     let password = SecretString::from(form.get("password").unwrap_or("").to_string());
     if let Err(e) = accounts::check_new_password(&password) {
-        let error = FieldError {
-            field: "password",
-            message: e.0,
-        };
-        return Ok(page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &field_errors::words(&error),
-        ));
+        return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &field_errors::reason(&e)));
     }
     if form.get("password_confirm").unwrap_or("") != password.expose_secret() {
         return Ok(page(

@@ -17,7 +17,7 @@ use super::pages::{self, see_other};
 use super::secret_handoff;
 use super::session;
 use super::AppState;
-use crate::domain::AccessTokenFormat;
+use crate::domain::{AccessTokenFormat, Invalid};
 use crate::i18n;
 use crate::oauth::audit::Actor;
 use crate::oauth::form::Params;
@@ -46,7 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 struct AppSummary {
     id: String,
     name: String,
-    kind: &'static str,
+    kind: String,
     trusted: bool,
     suspended: bool,
     verified: bool,
@@ -59,7 +59,7 @@ struct PortalPage<'a> {
     is_admin: bool,
     apps: Vec<AppSummary>,
     csrf: &'a str,
-    done: Option<&'static str>,
+    done: Option<String>,
 }
 
 #[derive(Template)]
@@ -78,7 +78,7 @@ struct AppFormPage<'a> {
     suspended: bool,
     verified: bool,
     opaque_tokens: bool,
-    done: Option<&'static str>,
+    done: Option<String>,
     organisation: String,
     /// The uploaded logo's address (versioned), if there is one.
     logo: Option<String>,
@@ -116,17 +116,17 @@ struct DeletePage<'a> {
 
 /// The message a `?done=` names: fixed words, so a link cannot make the
 /// portal say anything else.
-fn done_message(req: &HttpRequest) -> Option<&'static str> {
+fn done_message(req: &HttpRequest) -> Option<String> {
     let done = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "done")?
         .1;
     Some(match done.as_ref() {
-        "saved" => "Your changes were saved.",
-        "flags" => "The administration settings were saved.",
-        "logo" => "The logo was uploaded.",
-        "logo_removed" => "The logo was removed.",
-        "deleted" => "The application was deleted.",
-        "registered" => "The application was registered.",
+        "saved" => i18n::t("portal-done-saved"),
+        "flags" => i18n::t("portal-done-flags"),
+        "logo" => i18n::t("portal-done-logo"),
+        "logo_removed" => i18n::t("portal-done-logo-removed"),
+        "deleted" => i18n::t("portal-done-deleted"),
+        "registered" => i18n::t("portal-done-registered"),
         _ => return None,
     })
 }
@@ -137,7 +137,7 @@ fn actor(current: &Session, req: &HttpRequest) -> Actor {
 }
 
 fn not_found() -> PageError {
-    PageError::not_found("There is no such application.")
+    PageError::not_found(i18n::t("portal-no-such-application"))
 }
 
 /// The signed-in developer, or the redirect to the sign-in page.
@@ -177,7 +177,7 @@ async fn owned_form(
 /// What the application page shows besides the form.
 #[derive(Default)]
 pub(super) struct Extras {
-    pub(super) done: Option<&'static str>,
+    pub(super) done: Option<String>,
     pub(super) organisation: Option<String>,
     pub(super) logo_updated_at: Option<i64>,
 }
@@ -248,7 +248,11 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
     let apps = rows
         .into_iter()
         .map(|r| AppSummary {
-            kind: if r.is_public { "public" } else { "confidential" },
+            kind: if r.is_public {
+                i18n::t("portal-public")
+            } else {
+                i18n::t("portal-confidential")
+            },
             trusted: r.is_trusted,
             suspended: r.suspended,
             verified: r.verified,
@@ -330,7 +334,7 @@ async fn create(
         Ok(r) => r,
         Err(RegisterError::Storage(e)) => return Err(e.into()),
         // Validated above; a rule broken now is the form's to show.
-        Err(RegisterError::Invalid(e)) => return Err(PageError::bad_request(e.to_string())),
+        Err(RegisterError::Invalid(e)) => return Err(PageError::bad_request(super::field_errors::words(&e))),
     };
     let id = &registered.client_id;
     let Some(secret) = &registered.client_secret else {
@@ -350,7 +354,7 @@ async fn handed_off(
     let mut response = see_other(&secret_handoff::page_path(client_id));
     response.add_cookie(&cookie).map_err(|e| {
         tracing::error!(error = %e, "the secret hand-off cookie could not be set");
-        PageError::bad_request("The secret could not be handed over; rotate it to get a new one.")
+        PageError::bad_request(i18n::t("portal-secret-not-handed-over"))
     })?;
     Ok(response)
 }
@@ -422,10 +426,10 @@ async fn edit(
         (registry::Editor::SelfService, false)
     };
     let result = if form.grants.is_empty() {
-        Err(UpdateError::Invalid(FieldError {
-            field: "grant_types",
-            message: "choose at least one grant type".into(),
-        }))
+        Err(UpdateError::Invalid(FieldError::broke(
+            "grant_types",
+            Invalid::rule("rule-grant-types-none", "choose at least one grant type"),
+        )))
     } else {
         let new = form.to_new_client(row.owner_id.clone());
         registry::update(
@@ -473,15 +477,11 @@ async fn rotate(
         "0" => 0,
         "3600" => 3600,
         "86400" => 86400,
-        _ => {
-            return Err(PageError::bad_request(
-                "Choose when the old secret stops working.",
-            ))
-        }
+        _ => return Err(PageError::bad_request(i18n::t("portal-rotate-choose-overlap"))),
     };
     let secret = registry::rotate_secret(&state.oauth.clients, &actor(&current, &req), &row.id, overlap)
         .await?
-        .ok_or_else(|| PageError::bad_request("A public client has no secret to rotate."))?;
+        .ok_or_else(|| PageError::bad_request(i18n::t("portal-rotate-public")))?;
     handed_off(&state, &current, &row.id, secret.expose_secret()).await
 }
 
@@ -551,7 +551,7 @@ async fn flags(
         None => row.access_token_format,
         Some(f) => f
             .parse::<AccessTokenFormat>()
-            .map_err(|_| PageError::bad_request("Choose JWT or opaque access tokens."))?,
+            .map_err(|_| PageError::bad_request(i18n::t("portal-flags-token-format")))?,
     };
     // Absent (a form from before the field existed): unchanged.
     let organisation = match params.get("organisation") {
@@ -591,9 +591,7 @@ fn organisation(raw: &str) -> Result<Option<String>, PageError> {
             || ('\u{2066}'..='\u{2069}').contains(&c)
     };
     if name.chars().count() > 100 || name.chars().any(invisible) {
-        return Err(PageError::bad_request(
-            "The organisation must be at most 100 characters, without control characters.",
-        ));
+        return Err(PageError::bad_request(i18n::t("portal-flags-organisation")));
     }
     Ok(Some(name.to_string()))
 }

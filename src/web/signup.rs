@@ -87,10 +87,7 @@ fn render_signup(
 }
 
 fn refused(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        message: message.into(),
-    }
+    FieldError::new(field, message)
 }
 
 async fn signup_form(state: web::Data<AppState>) -> HttpResponse {
@@ -104,10 +101,10 @@ async fn signup_form(state: web::Data<AppState>) -> HttpResponse {
 fn check(form: &Params, password: &SecretString) -> Result<ValidEdit, Vec<FieldError>> {
     let mut errors = Vec::new();
     if let Err(e) = Username::parse(form.get("username").unwrap_or("")) {
-        errors.push(refused("username", e.0));
+        errors.push(FieldError::broke("username", e));
     }
     if let Err(e) = accounts::check_new_password(password) {
-        errors.push(refused("password", e.0));
+        errors.push(FieldError::broke("password", e));
     } else if form.get("password_confirm").unwrap_or("") != password.expose_secret() {
         errors.push(refused("password_confirm", i18n::t("sign-in-passwords-differ")));
     }

@@ -62,6 +62,7 @@ mod page_gallery;
 mod password_grant;
 mod portal;
 mod portal_in_chromium;
+mod portal_languages;
 mod portal_pages;
 mod private_key_jwt;
 mod profile;

@@ -99,17 +99,9 @@ mod tests {
 
     #[test]
     fn a_redirect_uri_problem_is_invalid_redirect_uri_and_others_invalid_client_metadata() {
-        let e: RegistrationError = FieldError {
-            field: "redirect_uris",
-            message: "no".into(),
-        }
-        .into();
+        let e: RegistrationError = FieldError::new("redirect_uris", "no").into();
         assert_eq!(e.body()["error"], "invalid_redirect_uri");
-        let e: RegistrationError = FieldError {
-            field: "homepage_uri",
-            message: "must be https".into(),
-        }
-        .into();
+        let e: RegistrationError = FieldError::new("homepage_uri", "must be https").into();
         assert_eq!(e.body()["error"], "invalid_client_metadata");
         assert_eq!(e.body()["error_description"], "client_uri: must be https");
     }

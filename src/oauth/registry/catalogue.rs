@@ -45,9 +45,11 @@ pub fn check_name(name: &str) -> Result<Scope, Invalid> {
 pub fn check_description(description: &str) -> Result<String, Invalid> {
     let description = description.trim();
     if description.is_empty() || description.chars().count() > MAX_DESCRIPTION_CHARS {
-        return Err(Invalid::new(format!(
-            "the description must be 1 to {MAX_DESCRIPTION_CHARS} characters"
-        )));
+        return Err(Invalid::rule(
+            "rule-scope-description-length",
+            format!("the description must be 1 to {MAX_DESCRIPTION_CHARS} characters"),
+        )
+        .with("max", MAX_DESCRIPTION_CHARS));
     }
     Ok(description.to_string())
 }

@@ -3,7 +3,9 @@
 //! self-service on top, and how a portal edit keeps what its form does not
 //! show. Pure: no database here.
 
-use crate::domain::{display_text, AccessTokenFormat, GrantType, Invalid, RedirectUri, ScopeSet};
+use crate::domain::{
+    display_text, AccessTokenFormat, GrantType, Invalid, RedirectUri, Rule, RuleArg, ScopeSet,
+};
 use crate::oauth::settings::ProtocolSettings;
 use crate::storage::clients::{ClientDetails, ClientSecurity, OpenIdSettings};
 use std::fmt;
@@ -101,8 +103,39 @@ impl Registrant {
 pub struct FieldError {
     /// The field: `name`, `redirect_uris`, `grant_types`, `scopes`, …
     pub field: &'static str,
-    /// What is wrong, in words for the person who filled it in.
+    /// What is wrong, in English words for the person who filled it in:
+    /// the JSON APIs' `error_description` (ASCII, RFC 6749 §5.2) and the
+    /// CLI say this.
     pub message: String,
+    /// The rule broken, for a page to say in the reader's language; none
+    /// when `message` is already in the words a page shows.
+    pub rule: Option<Rule>,
+}
+
+impl FieldError {
+    /// An error in words already chosen for the page that shows it.
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        FieldError {
+            field,
+            message: message.into(),
+            rule: None,
+        }
+    }
+
+    /// The field `field` broke the rule `e` tells of.
+    pub fn broke(field: &'static str, e: Invalid) -> Self {
+        FieldError {
+            field,
+            message: e.0,
+            rule: e.1,
+        }
+    }
+
+    /// The same error, with its rule's `$name` set to `value`.
+    pub fn with(mut self, name: &'static str, value: impl Into<RuleArg>) -> Self {
+        self.rule = self.rule.map(|r| r.with(name, value));
+        self
+    }
 }
 
 impl fmt::Display for FieldError {
@@ -114,14 +147,13 @@ impl fmt::Display for FieldError {
 impl std::error::Error for FieldError {}
 
 fn field(field: &'static str) -> impl Fn(Invalid) -> FieldError {
-    move |e| FieldError { field, message: e.0 }
+    move |e| FieldError::broke(field, e)
 }
 
-fn refuse(field: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        message: message.into(),
-    }
+/// The field `field` broke the rule `rule` (a message of the `rules`
+/// catalogue), said in English as `message`.
+fn refuse(field: &'static str, rule: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError::broke(field, Invalid::rule(rule, message))
 }
 
 /// A registration that passed every rule.
@@ -156,13 +188,19 @@ fn web_uri(raw: &Option<String>, name: &'static str) -> Result<Option<String>, F
     if !raw.chars().all(|c| c.is_ascii_graphic()) {
         return Err(refuse(
             name,
+            "rule-web-uri-ascii",
             "must be printable ASCII (percent-encode other characters)",
         ));
     }
-    let url = url::Url::parse(raw).map_err(|_| refuse(name, "must be an absolute https URL"))?;
+    let url = url::Url::parse(raw)
+        .map_err(|_| refuse(name, "rule-web-uri-absolute", "must be an absolute https URL"))?;
     let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     if raw.len() > 2000 || !(url.scheme() == "https" || (url.scheme() == "http" && loopback)) {
-        return Err(refuse(name, "must be an https URL of at most 2000 characters"));
+        return Err(refuse(
+            name,
+            "rule-web-uri-https",
+            "must be an https URL of at most 2000 characters",
+        ));
     }
     Ok(Some(raw.to_string()))
 }
@@ -218,12 +256,14 @@ impl NewClient {
         if grant_types.iter().any(|g| g.uses_redirect()) && redirect_uris.is_empty() {
             return Err(refuse(
                 "redirect_uris",
+                "rule-redirect-uri-needed",
                 "the authorization_code and implicit grants need at least one redirect URI",
             ));
         }
         if self.public && grant_types.contains(&GrantType::ClientCredentials) {
             return Err(refuse(
                 "grant_types",
+                "rule-public-client-credentials",
                 "a public client cannot use client_credentials: it has no secret to prove who it is",
             ));
         }
@@ -231,6 +271,7 @@ impl NewClient {
         if grant_types.contains(&GrantType::Password) && !self.trusted {
             return Err(refuse(
                 "grant_types",
+                "rule-password-grant-untrusted",
                 "the password grant is only for trusted (first-party) clients",
             ));
         }
@@ -242,7 +283,12 @@ impl NewClient {
 /// each once.
 fn redirect_uris(raw_uris: &[String]) -> Result<Vec<RedirectUri>, FieldError> {
     if raw_uris.len() > 20 {
-        return Err(refuse("redirect_uris", "at most 20 redirect URIs"));
+        return Err(refuse(
+            "redirect_uris",
+            "rule-redirect-uris-too-many",
+            "at most 20 redirect URIs",
+        )
+        .with("max", 20u32));
     }
     let mut redirect_uris = Vec::new();
     for raw in raw_uris {
@@ -263,8 +309,10 @@ fn resources(raw: &[String]) -> Result<Vec<String>, FieldError> {
         if !ok {
             return Err(refuse(
                 "resources",
+                "rule-resource",
                 format!("{r:?} is not an absolute URI without a fragment"),
-            ));
+            )
+            .with("resource", format!("{r:?}")));
         }
         if !resources.contains(r) {
             resources.push(r.clone());
@@ -291,12 +339,14 @@ fn self_service_limits(
         if trusted {
             return Err(refuse(
                 "trusted",
+                "rule-trusted-admin-only",
                 "only an administrator can mark a client trusted",
             ));
         }
         if grant_types.contains(&GrantType::Password) {
             return Err(refuse(
                 "grant_types",
+                "rule-password-grant-self-service",
                 "the password grant is not available to self-registered clients",
             ));
         }
@@ -305,20 +355,24 @@ fn self_service_limits(
         if grant_types.contains(&GrantType::ClientCredentials) && !client_credentials_allowed {
             return Err(refuse(
                 "grant_types",
+                "rule-client-credentials-self-service",
                 "client credentials are not available to self-registered clients on this server",
             ));
         }
         if grant_types.contains(&GrantType::Implicit) && !implicit_allowed {
             return Err(refuse(
                 "grant_types",
+                "rule-implicit-disabled",
                 "the implicit grant is not enabled on this server",
             ));
         }
         if let Some(unknown) = scopes.iter().find(|s| !catalogue.iter().any(|c| c == s.as_str())) {
             return Err(refuse(
                 "scopes",
+                "rule-scope-not-offered",
                 format!("{unknown} is not a scope this server offers"),
-            ));
+            )
+            .with("scope", unknown.as_str()));
         }
     }
     Ok(())

@@ -16,27 +16,34 @@ fn backchannel_uri(raw: &str) -> Result<String, FieldError> {
     if raw.is_empty() || raw.len() > 2000 || !raw.chars().all(|c| c.is_ascii_graphic()) {
         return Err(refuse(
             FIELD,
+            "rule-backchannel-uri",
             "must be an absolute https URL of at most 2000 printable ASCII characters",
         ));
     }
-    let url = url::Url::parse(raw).map_err(|_| refuse(FIELD, "must be an absolute https URL"))?;
+    let url = url::Url::parse(raw)
+        .map_err(|_| refuse(FIELD, "rule-web-uri-absolute", "must be an absolute https URL"))?;
     if url.fragment().is_some() || raw.contains('#') {
-        return Err(refuse(FIELD, "cannot contain a fragment"));
+        return Err(refuse(FIELD, "rule-uri-fragment", "cannot contain a fragment"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(refuse(FIELD, "cannot contain user information"));
+        return Err(refuse(
+            FIELD,
+            "rule-uri-user-information",
+            "cannot contain user information",
+        ));
     }
     let loopback = match url.host() {
         Some(url::Host::Domain(name)) => name == "localhost",
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(refuse(FIELD, "must name a host")),
+        None => return Err(refuse(FIELD, "rule-uri-host", "must name a host")),
     };
     match url.scheme() {
         "https" => Ok(raw.to_string()),
         "http" if loopback => Ok(raw.to_string()),
         _ => Err(refuse(
             FIELD,
+            "rule-uri-https",
             "must use https (http is allowed only on loopback hosts)",
         )),
     }
@@ -49,8 +56,10 @@ impl NewOpenId {
         if self.post_logout_redirect_uris.len() > 20 {
             return Err(refuse(
                 "post_logout_redirect_uris",
+                "rule-post-logout-redirect-uris-too-many",
                 "at most 20 post-logout redirect URIs",
-            ));
+            )
+            .with("max", 20u32));
         }
         // RP-Initiated Logout 1.0 §3.1: the same rules as redirect URIs.
         let mut post_logout: Vec<RedirectUri> = Vec::new();
@@ -69,6 +78,7 @@ impl NewOpenId {
         if self.sector_identifier_uri.is_some() {
             return Err(refuse(
                 "sector_identifier_uri",
+                "rule-sector-identifier-uri",
                 "is not supported: a pairwise client's sector is the host of its redirect URIs",
             ));
         }
@@ -79,13 +89,16 @@ impl NewOpenId {
             other => {
                 return Err(refuse(
                     "subject_type",
+                    "rule-subject-type",
                     format!("{other:?} is not supported; use public or pairwise"),
-                ))
+                )
+                .with("subject_type", format!("{other:?}")))
             }
         };
         if self.default_max_age.is_some_and(|age| age < 0) {
             return Err(refuse(
                 "default_max_age",
+                "rule-default-max-age",
                 "must be a number of seconds, 0 or more",
             ));
         }
@@ -99,8 +112,10 @@ impl NewOpenId {
                     .map_err(|_| {
                         refuse(
                             "id_token_signed_response_alg",
+                            "rule-signing-alg",
                             format!("{alg:?} is not supported; use RS256, ES256 or EdDSA"),
                         )
+                        .with("alg", format!("{alg:?}"))
                     })
             })
             .transpose()?;
@@ -148,15 +163,18 @@ fn pairwise_sector(redirect_uris: &[RedirectUri]) -> Result<String, FieldError> 
         // it would be shared by all of them.
         [host] if matches!(*host, "127.0.0.1" | "[::1]" | "::1" | "localhost") => Err(refuse(
             "subject_type",
+            "rule-pairwise-loopback",
             "a pairwise client needs redirect URIs on a host of its own: loopback addresses are every native app's",
         )),
         [host] => Ok(host.to_string()),
         [] => Err(refuse(
             "subject_type",
+            "rule-pairwise-no-redirect-uri",
             "a pairwise client needs redirect URIs: their host is its sector",
         )),
         _ => Err(refuse(
             "subject_type",
+            "rule-pairwise-one-host",
             "a pairwise client's redirect URIs must share one host (sector_identifier_uri is not supported)",
         )),
     }
@@ -168,11 +186,14 @@ pub fn check_signing_alg(openid: &OpenIdSettings, published: &[String]) -> Resul
     match &openid.id_token_signed_response_alg {
         Some(alg) if !published.iter().any(|p| p == alg) => Err(refuse(
             "id_token_signed_response_alg",
+            "rule-signing-alg-no-key",
             format!(
                 "this server has no {alg} key; it signs with {}",
                 published.join(", ")
             ),
-        )),
+        )
+        .with("alg", alg.as_str())
+        .with("published", published.join(", "))),
         _ => Ok(()),
     }
 }
@@ -186,19 +207,23 @@ pub fn check_sector_kept(before: &OpenIdSettings, after: &OpenIdSettings) -> Res
     if before.subject_type != after.subject_type {
         return Err(refuse(
             "subject_type",
+            "rule-subject-type-kept",
             format!(
                 "stays {} once registered: its users' identifiers depend on it",
                 before.subject_type
             ),
-        ));
+        )
+        .with("subject_type", before.subject_type.as_str()));
     }
     match (&before.sector_identifier, &after.sector_identifier) {
         (Some(was), Some(now)) if was != now => Err(refuse(
             "redirect_uris",
+            "rule-pairwise-sector-kept",
             format!(
                 "a pairwise client's redirect URIs must stay on {was}: its users' identifiers depend on it"
             ),
-        )),
+        )
+        .with("sector", was.as_str())),
         _ => Ok(()),
     }
 }
