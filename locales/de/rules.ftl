@@ -82,3 +82,13 @@ rule-pairwise-loopback = Eine pairwise-Anwendung braucht Weiterleitungs-URIs auf
 rule-pairwise-no-redirect-uri = Eine pairwise-Anwendung braucht Weiterleitungs-URIs: Deren Host ist ihr Sektor.
 rule-pairwise-one-host = Die Weiterleitungs-URIs einer pairwise-Anwendung müssen denselben Host haben (sector_identifier_uri wird nicht unterstützt).
 rule-pairwise-sector-kept = Die Weiterleitungs-URIs einer pairwise-Anwendung müssen auf { $sector } bleiben: Die Kennungen der Benutzer der Anwendung hängen davon ab.
+
+## APIs (Ressourcenserver) und ihre Rollen
+rule-api-identifier = { $identifier } ist keine gültige API-Kennung (eine absolute https-URI ohne Fragment; http nur auf Loopback)
+rule-api-role = { $role } ist kein gültiger Rollenname (1 bis { $max } druckbare ASCII-Zeichen, ohne Leerzeichen, Anführungszeichen oder Backslash)
+rule-api-exists = eine API mit der Kennung { $identifier } gibt es bereits
+rule-api-unknown = keine API mit der Kennung { $identifier }
+rule-api-scope-taken = der Scope { $scope } gehört einer anderen API
+rule-api-too-many-roles = eine API legt höchstens { $max } Rollen fest
+rule-api-no-such-role = die API { $identifier } legt keine Rolle { $role } fest
+rule-api-too-many-held-roles = ein Benutzer oder Client hat höchstens { $max } Rollen einer API

@@ -82,3 +82,13 @@ rule-pairwise-loopback = a pairwise client needs redirect URIs on a host of its 
 rule-pairwise-no-redirect-uri = a pairwise client needs redirect URIs: their host is its sector
 rule-pairwise-one-host = a pairwise client's redirect URIs must share one host (sector_identifier_uri is not supported)
 rule-pairwise-sector-kept = a pairwise client's redirect URIs must stay on { $sector }: its users' identifiers depend on it
+
+## APIs (resource servers) and their roles
+rule-api-identifier = { $identifier } is not a valid API identifier (an absolute https URI without a fragment; http only on loopback)
+rule-api-role = { $role } is not a valid role name (1 to { $max } printable ASCII characters, no space, quote or backslash)
+rule-api-exists = an API with the identifier { $identifier } already exists
+rule-api-unknown = no API with the identifier { $identifier }
+rule-api-scope-taken = the scope { $scope } belongs to another API
+rule-api-too-many-roles = an API defines at most { $max } roles
+rule-api-no-such-role = the API { $identifier } defines no role { $role }
+rule-api-too-many-held-roles = one user or client holds at most { $max } roles of one API

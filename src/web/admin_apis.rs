@@ -46,7 +46,7 @@ struct DeletePage<'a> {
 
 fn refused(e: ApiError) -> PageError {
     match e {
-        ApiError::Invalid(why) => PageError::bad_request(why),
+        ApiError::Invalid(why) => PageError::bad_request(super::field_errors::reason(&why)),
         ApiError::Storage(e) => e.into(),
     }
 }

@@ -263,3 +263,23 @@ async fn the_audit_trail_speaks_german_and_shows_event_names_as_they_are() {
         ],
     );
 }
+
+#[tokio::test]
+async fn an_api_identifier_that_breaks_the_rule_is_refused_in_german() {
+    let app = spawn_app().await;
+    let admin = german_admin(&app).await;
+    let page = admin.get("/admin/apis").await;
+    let refused = post_with_csrf(
+        &admin,
+        &page,
+        "/admin/apis",
+        &[("identifier", "http://orders.example"), ("name", "Orders")],
+    )
+    .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body.contains("ist keine gültige API-Kennung"),
+        "{}",
+        refused.body
+    );
+}

@@ -15,6 +15,7 @@ pub mod rules;
 pub use directory::{audience, user_roles, ApiCache, Directory};
 pub use roles::{change_roles, Holder, RoleChange};
 
+use crate::domain::Invalid;
 use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::registry;
 use crate::oauth::secrets;
@@ -26,9 +27,10 @@ use secrecy::SecretString;
 /// Why a change to an API was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// A rule was broken; the message says which.
+    /// A rule was broken; it says which (in English, and by its rule for
+    /// pages).
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Invalid),
     /// The database failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -90,7 +92,7 @@ pub struct ApiChanges {
     pub remove_roles: Vec<String>,
 }
 
-fn check_all(items: &[String], rule: fn(&str) -> Result<String, String>) -> Result<Vec<String>, ApiError> {
+fn check_all(items: &[String], rule: fn(&str) -> Result<String, Invalid>) -> Result<Vec<String>, ApiError> {
     let mut out: Vec<String> = items
         .iter()
         .map(|i| rule(i).map_err(ApiError::Invalid))
@@ -105,15 +107,36 @@ fn foreign_scopes(
     conn: &mut DbConnection,
     api_id: &str,
     scopes: &[String],
-) -> Result<Option<String>, QueryError> {
+) -> Result<Option<Invalid>, QueryError> {
     for scope in scopes {
         if let Some(Some(owner)) = storage::apis::scope_owner(conn, scope)? {
             if owner != api_id {
-                return Ok(Some(format!("the scope {scope:?} belongs to another API")));
+                let why = format!("the scope {scope:?} belongs to another API");
+                return Ok(Some(
+                    Invalid::rule("rule-api-scope-taken", why).with("scope", format!("{scope:?}")),
+                ));
             }
         }
     }
     Ok(None)
+}
+
+fn too_many_roles() -> Invalid {
+    let most = rules::MAX_ROLES;
+    Invalid::rule(
+        "rule-api-too-many-roles",
+        format!("an API defines at most {most} roles"),
+    )
+    .with("max", most)
+}
+
+/// No API is registered as `identifier`.
+pub(super) fn no_such_api(identifier: &str) -> Invalid {
+    Invalid::rule(
+        "rule-api-unknown",
+        format!("no API with the identifier {identifier:?}"),
+    )
+    .with("identifier", format!("{identifier:?}"))
 }
 
 /// Registers an API.
@@ -123,10 +146,7 @@ pub async fn create(db: &Database, actor: &Actor, new: NewApi, now: i64) -> Resu
     let scopes = check_all(&new.scopes, rules::scope)?;
     let roles = check_all(&new.roles, rules::role)?;
     if roles.len() > rules::MAX_ROLES {
-        return Err(ApiError::Invalid(format!(
-            "an API defines at most {} roles",
-            rules::MAX_ROLES
-        )));
+        return Err(ApiError::Invalid(too_many_roles()));
     }
     let secret = new.introspection.then(secrets::random_secret);
     let client_id = new.introspection.then(registry::new_client_id);
@@ -144,10 +164,13 @@ pub async fn create(db: &Database, actor: &Actor, new: NewApi, now: i64) -> Resu
     });
     db.transaction(move |conn| {
         if storage::apis::by_identifier(conn, &row.identifier)?.is_some() {
-            return Ok(Err(ApiError::Invalid(format!(
-                "an API with the identifier {:?} already exists",
-                row.identifier
-            ))));
+            return Ok(Err(ApiError::Invalid(
+                Invalid::rule(
+                    "rule-api-exists",
+                    format!("an API with the identifier {:?} already exists", row.identifier),
+                )
+                .with("identifier", format!("{:?}", row.identifier)),
+            )));
         }
         if let Some(why) = foreign_scopes(conn, &row.id, &scopes)? {
             return Ok(Err(ApiError::Invalid(why)));
@@ -263,9 +286,7 @@ pub async fn update(
     let (identifier, actor) = (identifier.to_string(), actor.clone());
     db.transaction(move |conn| {
         let Some(api) = storage::apis::by_identifier(conn, &identifier)? else {
-            return Ok(Err(ApiError::Invalid(format!(
-                "no API with the identifier {identifier:?}"
-            ))));
+            return Ok(Err(ApiError::Invalid(no_such_api(&identifier))));
         };
         if let Some(why) = foreign_scopes(conn, &api.id, &add_scopes)? {
             return Ok(Err(ApiError::Invalid(why)));
@@ -276,10 +297,7 @@ pub async fn update(
         roles.sort();
         roles.dedup();
         if roles.len() > rules::MAX_ROLES {
-            let most = rules::MAX_ROLES;
-            return Ok(Err(ApiError::Invalid(format!(
-                "an API defines at most {most} roles"
-            ))));
+            return Ok(Err(ApiError::Invalid(too_many_roles())));
         }
         if let Some(name) = &name {
             storage::apis::set_name(conn, &api.id, name, now)?;

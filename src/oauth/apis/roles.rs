@@ -1,6 +1,7 @@
 //! Giving roles of an API to users and clients, and taking them away.
 
-use super::{rules, ApiError};
+use super::{no_such_api, rules, ApiError};
+use crate::domain::Invalid;
 use crate::oauth::audit::{self, Actor, Event};
 use crate::oauth::events;
 use crate::storage::apis::ApiRow;
@@ -34,23 +35,30 @@ pub async fn change_roles(
     let (identifier, role, actor) = (identifier.to_string(), role.to_string(), actor.clone());
     db.transaction(move |conn| {
         let Some(api) = storage::apis::by_identifier(conn, &identifier)? else {
-            return Ok(Err(ApiError::Invalid(format!(
-                "no API with the identifier {identifier:?}"
-            ))));
+            return Ok(Err(ApiError::Invalid(no_such_api(&identifier))));
         };
         if !storage::apis::roles(conn, &api.id)?.contains(&role) {
-            return Ok(Err(ApiError::Invalid(format!(
-                "the API {identifier:?} defines no role {role:?}"
-            ))));
+            return Ok(Err(ApiError::Invalid(
+                Invalid::rule(
+                    "rule-api-no-such-role",
+                    format!("the API {identifier:?} defines no role {role:?}"),
+                )
+                .with("identifier", format!("{identifier:?}"))
+                .with("role", format!("{role:?}")),
+            )));
         }
         let changed = match change {
             RoleChange::Add => {
                 let held = storage::roles::for_api(conn, &holder, &api.id)?;
                 if !held.contains(&role) && held.len() >= rules::MAX_ROLES {
-                    return Ok(Err(ApiError::Invalid(format!(
-                        "one user or client holds at most {} roles of one API",
-                        rules::MAX_ROLES
-                    ))));
+                    let most = rules::MAX_ROLES;
+                    return Ok(Err(ApiError::Invalid(
+                        Invalid::rule(
+                            "rule-api-too-many-held-roles",
+                            format!("one user or client holds at most {most} roles of one API"),
+                        )
+                        .with("max", most),
+                    )));
                 }
                 storage::roles::grant(conn, &holder, &api.id, &role, now)?
             }

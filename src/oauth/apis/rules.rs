@@ -1,6 +1,6 @@
 //! What a registered API must be: its identifier, its name, its role names.
 
-use crate::domain::{display_text, Scope};
+use crate::domain::{display_text, Invalid, Scope};
 
 /// Most roles one API may define, and most roles of one API one user or
 /// client may hold: a token carries at most this many.
@@ -12,9 +12,13 @@ const MAX_ROLE_LEN: usize = 64;
 /// An API's identifier (the `aud` of its tokens, the RFC 8707 `resource`
 /// that asks for them): an absolute https URI, or http on a loopback host
 /// for development; no fragment (RFC 8707 §2), no userinfo.
-pub fn identifier(raw: &str) -> Result<String, String> {
+pub fn identifier(raw: &str) -> Result<String, Invalid> {
     let bad = || {
-        format!("{raw:?} is not a valid API identifier (an absolute https URI without a fragment; http only on loopback)")
+        Invalid::rule(
+            "rule-api-identifier",
+            format!("{raw:?} is not a valid API identifier (an absolute https URI without a fragment; http only on loopback)"),
+        )
+        .with("identifier", format!("{raw:?}"))
     };
     let url = url::Url::parse(raw).map_err(|_| bad())?;
     let loopback = match url.host() {
@@ -38,24 +42,29 @@ pub fn identifier(raw: &str) -> Result<String, String> {
 }
 
 /// An API's display name: 1 to 100 printable characters.
-pub fn name(raw: &str) -> Result<String, String> {
-    display_text(raw, "the API's name", 100, true, false).map_err(|e| e.0)
+pub fn name(raw: &str) -> Result<String, Invalid> {
+    display_text(raw, "the API's name", 100, true, false)
 }
 
 /// A role name: like a scope token (RFC 6749 §3.3 NQCHAR, no space), at
 /// most 64 characters.
-pub fn role(raw: &str) -> Result<String, String> {
+pub fn role(raw: &str) -> Result<String, Invalid> {
     if raw.len() > MAX_ROLE_LEN || Scope::parse(raw).is_err() {
-        return Err(format!(
-            "{raw:?} is not a valid role name (1 to {MAX_ROLE_LEN} printable ASCII characters, no space, quote or backslash)"
-        ));
+        return Err(Invalid::rule(
+            "rule-api-role",
+            format!(
+                "{raw:?} is not a valid role name (1 to {MAX_ROLE_LEN} printable ASCII characters, no space, quote or backslash)"
+            ),
+        )
+        .with("role", format!("{raw:?}"))
+        .with("max", MAX_ROLE_LEN));
     }
     Ok(raw.to_string())
 }
 
 /// A scope name an API may own.
-pub fn scope(raw: &str) -> Result<String, String> {
-    Scope::parse(raw).map(|s| s.to_string()).map_err(|e| e.0)
+pub fn scope(raw: &str) -> Result<String, Invalid> {
+    Scope::parse(raw).map(|s| s.to_string())
 }
 
 #[cfg(test)]
