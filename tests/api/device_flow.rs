@@ -544,17 +544,18 @@ async fn in_chromium_a_person_enters_the_code_and_allows_the_device() {
         .unwrap_or_default();
     assert_eq!(typed, field(&started, "user_code"));
     click(&browser, "continue").await;
+    // The click navigates: an `h1` found on the old page may be gone by the
+    // time its text is read, so a failed read is one more turn.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
     let heading = loop {
-        let h = browser
-            .find(Locator::Css("h1"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let h = match browser.find(Locator::Css("h1")).await {
+            Ok(element) => element.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         if h.contains("Living-room TV") {
             break h;
         }
+        assert!(std::time::Instant::now() < deadline, "no consent page; last heading {h:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(heading.contains("device"), "{heading}");
