@@ -68,6 +68,9 @@ fn without_prompt(query: &str) -> String {
 async fn authorize(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let params = pages::query(&req)?;
     let ctx = &state.oauth;
+    // A refusal page speaks the client's language too; a pushed request's
+    // own `ui_locales` is read once it is known (below).
+    i18n::choose_for_client(params.get("ui_locales"));
     let request = match authorize::check(ctx, &params).await {
         Ok(r) => r,
         Err(r) => return Ok(refusal(r)),

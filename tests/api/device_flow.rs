@@ -555,7 +555,10 @@ async fn in_chromium_a_person_enters_the_code_and_allows_the_device() {
         if h.contains("Living-room TV") {
             break h;
         }
-        assert!(std::time::Instant::now() < deadline, "no consent page; last heading {h:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no consent page; last heading {h:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(heading.contains("device"), "{heading}");

@@ -162,3 +162,13 @@ async fn a_logout_request_naming_an_unknown_application_is_refused_in_the_browse
         page.body
     );
 }
+
+#[tokio::test]
+async fn a_refused_authorization_request_speaks_its_ui_locales() {
+    let app = spawn_app().await;
+    let page = Agent::new(&app)
+        .get("/oauth2/authorize?response_type=code&client_id=nobody&ui_locales=de")
+        .await;
+    assert_eq!(page.status, 400);
+    assert_eq!(language_of(&page), "de");
+}
