@@ -35,13 +35,18 @@ pub async fn choose(
         .filter(|v| v.len() <= 1024)
         .and_then(Lang::of_accept_language)
         .unwrap_or_default();
+    let authorization = req.path() == AUTHORIZATION_PATH;
+    // Most requests (tokens, introspection) carry no cookie: nothing to
+    // name or parse for them.
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let cookie_name = state.as_ref().map(|s| session::cookie_name(s, COOKIE));
+    let cookie_name = state
+        .as_ref()
+        .filter(|_| authorization || req.headers().contains_key(header::COOKIE))
+        .map(|s| session::cookie_name(s, COOKIE));
     let remembered = cookie_name
         .as_deref()
         .and_then(|name| req.cookie(name))
         .and_then(|c| Lang::of_tag(c.value()));
-    let authorization = req.path() == AUTHORIZATION_PATH;
     i18n::scope(remembered.unwrap_or(browser), browser, async move {
         let mut res = next.call(req).await?;
         let choice = i18n::client_choice().filter(|_| authorization);

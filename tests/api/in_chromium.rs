@@ -197,6 +197,22 @@ pub(crate) async fn type_into(browser: &Client, id: &str, text: &str) {
         .unwrap();
 }
 
+/// Fills the sign-up form on the page shown as `username`
+/// (`<username>@example.com`, `password`) and sends it.
+pub(crate) async fn sign_up_on_page(browser: &Client, username: &str, password: &str) {
+    type_into(browser, "username", username).await;
+    type_into(browser, "email", &format!("{username}@example.com")).await;
+    type_into(browser, "password", password).await;
+    type_into(browser, "password_confirm", password).await;
+    browser
+        .find(Locator::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 pub(crate) async fn sign_in_on_page(browser: &Client) {
     type_into(browser, "username", "alice").await;
     type_into(browser, "password", PASSWORD).await;
@@ -358,17 +374,7 @@ async fn a_developer_registers_an_app_uses_rotates_and_deletes_it_in_the_browser
 
     // Sign up.
     browser.goto(&app.url("/signup")).await.unwrap();
-    type_into(&browser, "username", "dev").await;
-    type_into(&browser, "email", "dev@example.com").await;
-    type_into(&browser, "password", PASSWORD).await;
-    type_into(&browser, "password_confirm", PASSWORD).await;
-    browser
-        .find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_up_on_page(&browser, "dev", PASSWORD).await;
     wait_for_url(&browser, &app.url("/portal")).await;
 
     // Register a confidential service app.

@@ -172,3 +172,26 @@ async fn a_refused_authorization_request_speaks_its_ui_locales() {
     assert_eq!(page.status, 400);
     assert_eq!(language_of(&page), "de");
 }
+
+#[tokio::test]
+async fn a_language_cookie_naming_no_language_tollgate_speaks_is_ignored() {
+    let app = spawn_app().await;
+    let response = reqwest::Client::new()
+        .get(app.url("/login"))
+        .header("cookie", "tollgate_lang=<script>")
+        .header("accept-language", "de")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-language"], "de");
+}
+
+#[tokio::test]
+async fn an_oversized_accept_language_header_is_ignored() {
+    let app = spawn_app().await;
+    let huge = format!("de,{}", "x-y;q=0.1,".repeat(200));
+    let page = Agent::speaking(&app, &huge).get("/login").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(language_of(&page), "en");
+}

@@ -5,7 +5,9 @@
 
 use crate::email::verification_link;
 use crate::helpers::spawn_app;
-use crate::in_chromium::{click, start_driver, start_driver_speaking, type_into, wait_for_url};
+use crate::in_chromium::{
+    click, sign_up_on_page, start_driver, start_driver_speaking, type_into, wait_for_url,
+};
 use crate::smtp_sink::spawn_app_with_mail;
 use fantoccini::{Client, Locator};
 
@@ -72,17 +74,7 @@ async fn a_new_person_signs_up_verifies_their_address_from_the_email_and_signs_i
     browser.goto(&app.url("/login")).await.unwrap();
     click(&browser, "create-account").await;
     wait_for_url(&browser, &app.url("/signup")).await;
-    type_into(&browser, "username", "dana").await;
-    type_into(&browser, "email", "dana@example.com").await;
-    type_into(&browser, "password", NEW_PASSWORD).await;
-    type_into(&browser, "password_confirm", NEW_PASSWORD).await;
-    browser
-        .find(Locator::Css("main button[type=submit].primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    sign_up_on_page(&browser, "dana", NEW_PASSWORD).await;
     wait_for_url(&browser, &app.url("/portal")).await;
     browser.goto(&app.url("/account")).await.unwrap();
     assert_eq!(text_of(&browser, "#email-status").await, "(not verified)");
