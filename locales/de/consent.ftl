@@ -17,6 +17,7 @@ consent-verified-why = Ein Administrator dieses Servers hat diese Anwendung gepr
 consent-run-by = Anbieter:
 consent-owner-gone = ein Entwickler, dessen Konto nicht mehr existiert
 consent-owner-operator = der Betreiber dieses Servers
+consent-owner-unknown = jemand, der sie selbst registriert hat (diesem Server unbekannt)
 consent-unverified = Ungeprüfte Anwendung.
 consent-unverified-why = Kein Administrator dieses Servers hat { $client } geprüft; Name und Angaben hat ihr Entwickler selbst gewählt. Erlauben Sie den Zugriff nur, wenn Sie wissen, wer die Anwendung betreibt.
 consent-no-homepage = Keine Website angegeben.

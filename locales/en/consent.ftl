@@ -16,6 +16,7 @@ consent-verified-why = An administrator of this server has reviewed this applica
 consent-run-by = Run by
 consent-owner-gone = a developer whose account no longer exists
 consent-owner-operator = the server's operator
+consent-owner-unknown = someone who registered it themselves (not known to this server)
 consent-unverified = Unverified application.
 consent-unverified-why = No administrator of this server has reviewed { $client }; its name and details are what its developer chose. Allow it only if you know who runs it.
 consent-no-homepage = No home page given.

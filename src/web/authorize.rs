@@ -293,7 +293,11 @@ pub(super) async fn consent_facts(
         (None, None, Some(_), _) => i18n::t("consent-owner-gone"),
         // A client ID metadata document: the domain it is published on.
         (None, None, None, Some(host)) => host,
-        (None, None, None, None) => i18n::t("consent-owner-operator"),
+        // Registered by the operator (the CLI, an administrator) and
+        // verified; an unverified one without an owner registered itself
+        // (RFC 7591), and nobody here vouches for who runs it.
+        (None, None, None, None) if client.verified => i18n::t("consent-owner-operator"),
+        (None, None, None, None) => i18n::t("consent-owner-unknown"),
     };
     let logo = logo_updated_at
         .filter(|_| client.verified)

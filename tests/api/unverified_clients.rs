@@ -100,6 +100,34 @@ async fn the_consent_page_shows_an_unverified_app_as_such_with_its_owner_and_hom
 }
 
 #[tokio::test]
+async fn a_self_registered_app_is_not_shown_as_run_by_the_operator() {
+    let app = spawn().await;
+    let client = self_registered(&app).await;
+    app.create_user("alice", "correct horse battery");
+    let agent = Agent::new(&app);
+    let (path, _) = authorize_path(&client, &[]);
+    agent.get(&path).await;
+    let signed_in = agent.sign_in("alice", "correct horse battery", &path).await;
+    let consent = agent.follow(&signed_in).await;
+    assert_eq!(consent.status, 200, "{}", consent.body);
+    assert!(
+        !consent.body.contains("the server&#39;s operator"),
+        "{}",
+        consent.body
+    );
+    assert!(
+        !consent.body.contains("the server's operator"),
+        "{}",
+        consent.body
+    );
+    assert!(
+        consent.body.contains("registered it themselves"),
+        "{}",
+        consent.body
+    );
+}
+
+#[tokio::test]
 async fn the_consent_page_of_a_verified_app_has_no_unverified_warning() {
     let app = spawn().await;
     let client = crate::browser::web_app(&app);
