@@ -129,6 +129,7 @@ fn open(settings: &Settings) -> anyhow::Result<Database> {
 
 /// `tollgate serve`
 pub fn serve(settings: Settings) -> anyhow::Result<()> {
+    crate::allocator::configure();
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(settings)?;
         app.run_until_stopped()

@@ -5,6 +5,7 @@
 //! reach the database only through [`storage`].
 #![warn(missing_docs)]
 
+pub mod allocator;
 pub mod cli;
 pub mod config;
 pub mod domain;

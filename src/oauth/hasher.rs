@@ -14,16 +14,27 @@
 //! `password_queue_length` jobs, at most `password_hash_concurrency` of
 //! them from one address (an IPv6 /64) — but always room for the first job
 //! of an address with none waiting, up to `password_queue_length`
-//! addresses — and serves first the waiting address served least in the
-//! last 10 s, so a sign-in from an address that is not flooding waits for
-//! about one hash. A
-//! job that cannot be queued, or that waited longer than
-//! `password_queue_wait`, is answered [`Busy`] at once.
+//! addresses. It serves first the addresses that were not turned away in
+//! the last 10 s, and among those the one served least, so a sign-in from
+//! an address that is not flooding waits for about one hash. A job that
+//! cannot be queued is answered [`Busy`] at once, and one that has waited
+//! longer than `password_queue_wait` when a thread next takes a job.
+//!
+//! Why two priorities: hashing threads run below the request workers
+//! ([`HASH_THREAD_NICE`]) so that a flood cannot take the CPU from requests
+//! that need no password; but a sign-in from an address that has not been
+//! turned away in the last 10 s is handed, with the worker's buffer, to one
+//! prompt thread that runs at the process's own priority, so it is not
+//! slowed by the same rule. One prompt thread, so at most one hash at a
+//! time runs at full priority, whatever the addresses; and still at most
+//! `password_hash_concurrency` hashes (and buffers) at once, since the
+//! worker that hands a job over waits for it.
 
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
@@ -34,10 +45,12 @@ use tokio::sync::oneshot;
 /// hashing, requests that need no password (tokens, introspection, pages)
 /// still get most of the CPU — at equal priority client credentials kept a
 /// third of their unloaded rate (`benches/signin.sh`). When nothing else
-/// wants the CPU, hashing gets all of it, so a lone sign-in is as fast as
-/// before. 5 weighs a hashing thread at a third of a worker's (the
-/// kernel's weights: 335 against 1024).
-pub const HASH_THREAD_NICE: i32 = 5;
+/// wants the CPU, hashing gets all of it. 10 weighs a hashing thread at
+/// about a tenth of a worker's (the kernel's weights: 110 against 1024);
+/// at 5 (a third) client credentials kept 58–60 %, at 10 more. That
+/// slows only flooding addresses: the prompt thread, which runs the
+/// others' checks, keeps the process's priority.
+pub const HASH_THREAD_NICE: i32 = 10;
 
 /// How long a worker keeps its memory with nothing to do.
 pub const IDLE_RELEASE: Duration = Duration::from_secs(5);
@@ -67,50 +80,138 @@ enum Done {
 
 struct Job {
     work: Work,
+    address: String,
     queued: Instant,
     deadline: Instant,
     reply: oneshot::Sender<Result<Done, Busy>>,
 }
 
-/// How long the jobs served per address are remembered for scheduling.
-const SERVED_WINDOW: Duration = Duration::from_secs(10);
+/// How long the jobs served per address, and the addresses turned away,
+/// are remembered for scheduling.
+const WINDOW: Duration = Duration::from_secs(10);
+
+/// Addresses remembered per window at most: beyond it the window starts
+/// again early, so many addresses cannot grow the memory without bound.
+const MAX_REMEMBERED: usize = 65_536;
 
 struct Queue {
     by_address: HashMap<String, VecDeque<Job>>,
     /// Addresses with waiting jobs, in the order they queued.
     turns: VecDeque<String>,
-    /// Jobs served per address since `served_since`.
+    /// Jobs served per address since `window_since`.
     served: HashMap<String, u32>,
-    served_since: Instant,
+    /// Addresses turned away since `window_since`.
+    turned_away: HashSet<String>,
+    window_since: Instant,
     len: usize,
+    /// Whether the prompt thread is hashing (or has been handed a job).
+    prompt_busy: bool,
     closed: bool,
 }
 
+/// Where a job runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    /// On the prompt thread, at the process's priority.
+    Prompt,
+    /// On the worker that took it, at the hashing threads' lower priority.
+    Yielding,
+}
+
 impl Queue {
-    /// The next job: from the waiting address served least in the last
-    /// few seconds (the first in line among equals). A flooding address
-    /// is served often, so one that signs in now and then goes first.
-    fn pop(&mut self) -> Option<Job> {
-        if self.served_since.elapsed() > SERVED_WINDOW {
-            self.served.clear();
-            self.served_since = Instant::now();
+    fn new() -> Queue {
+        Queue {
+            by_address: HashMap::new(),
+            turns: VecDeque::new(),
+            served: HashMap::new(),
+            turned_away: HashSet::new(),
+            window_since: Instant::now(),
+            len: 0,
+            prompt_busy: false,
+            closed: false,
         }
-        let (index, _) = self
-            .turns
-            .iter()
-            .enumerate()
-            .min_by_key(|(i, a)| (self.served.get(*a).copied().unwrap_or(0), *i))?;
+    }
+
+    /// Starts a new window once the last one is over (or remembers too much).
+    fn roll(&mut self) {
+        if self.window_since.elapsed() > WINDOW
+            || self.served.len() > MAX_REMEMBERED
+            || self.turned_away.len() > MAX_REMEMBERED
+        {
+            self.served.clear();
+            self.turned_away.clear();
+            self.window_since = Instant::now();
+        }
+    }
+
+    fn turn_away(&mut self, address: &str) {
+        self.roll();
+        if !self.turned_away.contains(address) {
+            self.turned_away.insert(address.to_string());
+        }
+    }
+
+    /// Answers [`Busy`] to every job that has waited past its deadline,
+    /// and counts its address as turned away: a job waits at most
+    /// `password_queue_wait` and one hash, whatever the order.
+    fn expire(&mut self) {
+        let now = Instant::now();
+        let mut expired = Vec::new();
+        for (address, jobs) in &mut self.by_address {
+            while jobs.front().is_some_and(|job| job.deadline < now) {
+                if let Some(job) = jobs.pop_front() {
+                    expired.push((address.clone(), job));
+                }
+            }
+        }
+        self.len -= expired.len();
+        for (address, job) in expired {
+            let _ = job.reply.send(Err(Busy));
+            self.turn_away(&address);
+        }
+        self.by_address.retain(|_, jobs| !jobs.is_empty());
+        let by_address = &self.by_address;
+        self.turns.retain(|a| by_address.contains_key(a));
+    }
+
+    /// The next job and its lane: from the waiting addresses not turned
+    /// away in the window first, then from the rest; among each, from the
+    /// one served least (the first in line among equals). So a sign-in
+    /// from an address that is not flooding goes first, and flooding
+    /// addresses share what is left. Unless its address was turned away in
+    /// the window, the job runs on the prompt thread if that is free.
+    fn pop(&mut self, prompt_thread: bool) -> Option<(Job, Lane)> {
+        self.roll();
+        self.expire();
+        let (index, _) = self.turns.iter().enumerate().min_by_key(|(i, a)| {
+            (
+                self.turned_away.contains(*a),
+                self.served.get(*a).copied().unwrap_or(0),
+                *i,
+            )
+        })?;
         let address = self.turns.remove(index)?;
-        *self.served.entry(address.clone()).or_default() += 1;
         let jobs = self.by_address.get_mut(&address)?;
-        let job = jobs.pop_front();
+        let job = jobs.pop_front()?;
         if jobs.is_empty() {
             self.by_address.remove(&address);
         } else {
-            self.turns.push_back(address);
+            self.turns.push_back(address.clone());
         }
-        self.len -= usize::from(job.is_some());
-        job
+        self.len -= 1;
+        match self.served.get_mut(&address) {
+            Some(n) => *n = n.saturating_add(1),
+            None => {
+                self.served.insert(address.clone(), 1);
+            }
+        }
+        let lane = if prompt_thread && !self.prompt_busy && !self.turned_away.contains(&address) {
+            self.prompt_busy = true;
+            Lane::Prompt
+        } else {
+            Lane::Yielding
+        };
+        Some((job, lane))
     }
 }
 
@@ -136,26 +237,41 @@ pub struct HashPool {
     max_wait: Duration,
 }
 
+/// A job handed from a worker to the prompt thread, with the worker's buffer.
+struct Handoff {
+    work: Work,
+    memory: Vec<Block>,
+    back: mpsc::Sender<(Done, Vec<Block>)>,
+}
+
 impl HashPool {
-    /// Starts `threads` workers; at most `max_len` jobs wait, each at most `max_wait`.
+    /// Starts `threads` workers and the prompt thread; at most `max_len`
+    /// jobs wait, each at most `max_wait`.
     pub fn new(threads: usize, max_len: usize, max_wait: Duration) -> HashPool {
         let shared = Arc::new(Shared {
-            queue: Mutex::new(Queue {
-                by_address: HashMap::new(),
-                turns: VecDeque::new(),
-                served: HashMap::new(),
-                served_since: Instant::now(),
-                len: 0,
-                closed: false,
-            }),
+            queue: Mutex::new(Queue::new()),
             ready: Condvar::new(),
             waited: crate::telemetry::metrics::password_hash_wait(),
         });
+        // Spawned first, from this thread, so that it keeps this thread's
+        // priority; it ends when every worker has.
+        let (to_prompt, handoffs) = mpsc::channel::<Handoff>();
+        let prompt = std::thread::Builder::new()
+            .name("argon2-prompt".into())
+            .spawn(move || prompt_thread(&handoffs));
+        let to_prompt = match prompt {
+            Ok(_) => Some(to_prompt),
+            Err(e) => {
+                // Every job then runs on the workers, at their priority.
+                tracing::error!(error = %e, "cannot start the prompt password hashing thread");
+                None
+            }
+        };
         for i in 0..threads.max(1) {
-            let shared = shared.clone();
+            let (shared, to_prompt) = (shared.clone(), to_prompt.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
-                .spawn(move || worker(&shared));
+                .spawn(move || worker(&shared, to_prompt));
             if let Err(e) = spawned {
                 // Fewer threads only means slower sign-ins; the first one
                 // failing means none, and every check answers Busy.
@@ -180,12 +296,17 @@ impl HashPool {
         &self.shared.waited
     }
 
-    /// Whether a job from `address` would be queued now (it may not be by
-    /// the time it is submitted): lets a flood be turned away before it
-    /// costs anything else.
-    pub fn has_room(&self, address: &str) -> bool {
-        let queue = self.shared.lock();
-        self.room(&queue, address)
+    /// Whether a check from `address` is turned away now (it may still be
+    /// when it is submitted): lets a flood be answered before it costs
+    /// anything else. Being turned away here counts for the queue's order
+    /// and lanes as being turned away when submitting.
+    pub fn turns_away(&self, address: &str) -> bool {
+        let mut queue = self.shared.lock();
+        if self.room(&queue, address) {
+            return false;
+        }
+        queue.turn_away(address);
+        true
     }
 
     fn room(&self, queue: &Queue, address: &str) -> bool {
@@ -205,10 +326,12 @@ impl HashPool {
         {
             let mut queue = self.shared.lock();
             if !self.room(&queue, address) {
+                queue.turn_away(address);
                 return Err(Busy);
             }
             let job = Job {
                 work,
+                address: address.to_string(),
                 queued: Instant::now(),
                 deadline: Instant::now() + self.max_wait,
                 reply,
@@ -278,18 +401,40 @@ fn yield_to_requests() {
     }
 }
 
-fn worker(shared: &Shared) {
+/// Does `work` in `memory`.
+fn run(memory: &mut Vec<Block>, work: Work) -> Done {
+    match work {
+        Work::Verify(password, stored) => Done::Verified(verify(memory, &password, stored.as_deref())),
+        Work::Hash(password) => Done::Hashed(hash(memory, &password)),
+    }
+}
+
+/// The prompt thread: runs what workers hand it, in their buffers.
+fn prompt_thread(handoffs: &mpsc::Receiver<Handoff>) {
+    while let Ok(Handoff {
+        work,
+        mut memory,
+        back,
+    }) = handoffs.recv()
+    {
+        let done = run(&mut memory, work);
+        let _ = back.send((done, memory));
+    }
+}
+
+fn worker(shared: &Shared, to_prompt: Option<mpsc::Sender<Handoff>>) {
     yield_to_requests();
+    let (back, returned) = mpsc::channel();
     let mut memory: Vec<Block> = Vec::new();
     loop {
-        let job = {
+        let (job, lane) = {
             let mut queue = shared.lock();
             loop {
                 if queue.closed {
                     return;
                 }
-                if let Some(job) = queue.pop() {
-                    break job;
+                if let Some(next) = queue.pop(to_prompt.is_some()) {
+                    break next;
                 }
                 let (q, waited) = shared
                     .ready
@@ -297,25 +442,76 @@ fn worker(shared: &Shared) {
                     .unwrap_or_else(|e| e.into_inner());
                 queue = q;
                 if waited.timed_out() && queue.len == 0 && !memory.is_empty() {
+                    // Outside the lock: unmapping and trimming take a while.
+                    drop(queue);
                     memory = Vec::new();
+                    // What the burst of requests around it left free, too.
+                    crate::allocator::give_back();
+                    queue = shared.lock();
                 }
             }
         };
         shared.waited.observe(job.queued.elapsed().as_secs_f64());
-        if job.reply.is_closed() {
-            continue; // the request went away
-        }
-        if Instant::now() > job.deadline {
-            let _ = job.reply.send(Err(Busy));
-            continue;
-        }
-        let done = match job.work {
-            Work::Verify(password, stored) => {
-                Done::Verified(verify(&mut memory, &password, stored.as_deref()))
-            }
-            Work::Hash(password) => Done::Hashed(hash(&mut memory, &password)),
+        let expired = Instant::now() > job.deadline;
+        let done = if job.reply.is_closed() || expired {
+            None // the request went away, or waited too long
+        } else if lane == Lane::Prompt {
+            Some(hand_over(&to_prompt, &back, &returned, job.work, &mut memory))
+        } else {
+            Some(Ok(run(&mut memory, job.work)))
         };
-        let _ = job.reply.send(Ok(done));
+        if lane == Lane::Prompt {
+            shared.lock().prompt_busy = false;
+        }
+        match done {
+            Some(done) => {
+                let _ = job.reply.send(done);
+            }
+            None if expired => {
+                shared.lock().turn_away(&job.address);
+                let _ = job.reply.send(Err(Busy));
+            }
+            None => {}
+        }
+    }
+}
+
+/// Runs `work` on the prompt thread with `memory`, waiting for it; on this
+/// thread if the prompt thread has gone before it took the job, and
+/// [`Busy`] if it went while hashing (it cannot panic short of a bug in
+/// argon2): the check is answered, not counted as a failure, and not
+/// left hanging.
+fn hand_over(
+    to_prompt: &Option<mpsc::Sender<Handoff>>,
+    back: &mpsc::Sender<(Done, Vec<Block>)>,
+    returned: &mpsc::Receiver<(Done, Vec<Block>)>,
+    work: Work,
+    memory: &mut Vec<Block>,
+) -> Result<Done, Busy> {
+    let handoff = Handoff {
+        work,
+        memory: std::mem::take(memory),
+        back: back.clone(),
+    };
+    let sent = match to_prompt {
+        Some(to_prompt) => to_prompt.send(handoff).map_err(|e| e.0),
+        None => Err(handoff),
+    };
+    match sent {
+        Ok(()) => match returned.recv() {
+            Ok((done, used)) => {
+                *memory = used;
+                Ok(done)
+            }
+            Err(_) => {
+                tracing::error!("the prompt password hashing thread ended while hashing");
+                Err(Busy)
+            }
+        },
+        Err(Handoff { work, memory: m, .. }) => {
+            *memory = m;
+            Ok(run(memory, work))
+        }
     }
 }
 
@@ -480,7 +676,7 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn hashing_threads_run_at_a_lower_priority_than_the_rest_of_the_process() {
+    fn hashing_threads_run_at_a_lower_priority_than_the_rest_of_the_process_but_the_prompt_one() {
         let mine = unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) } as i64;
         let pool = HashPool::new(1, 4, Duration::from_secs(5));
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -491,10 +687,131 @@ mod tests {
             }
             std::thread::sleep(Duration::from_millis(10));
         };
+        let prompt = nice_of_threads("argon2-prompt");
         drop(pool);
         assert!(
             niced.contains(&(mine + i64::from(HASH_THREAD_NICE))),
             "argon2 threads' nice values {niced:?}, this thread's {mine}"
         );
+        assert!(
+            prompt.contains(&mine),
+            "the prompt thread's nice values {prompt:?}, this thread's {mine}"
+        );
+    }
+
+    /// Queues a job from `address` as `submit` does.
+    fn queue_job(queue: &mut Queue, address: &str) -> oneshot::Receiver<Result<Done, Busy>> {
+        let (reply, answer) = oneshot::channel();
+        if !queue.by_address.contains_key(address) {
+            queue.turns.push_back(address.to_string());
+        }
+        queue
+            .by_address
+            .entry(address.to_string())
+            .or_default()
+            .push_back(Job {
+                work: Work::Hash(SecretString::from("x")),
+                address: address.to_string(),
+                queued: Instant::now(),
+                deadline: Instant::now() + Duration::from_secs(5),
+                reply,
+            });
+        queue.len += 1;
+        answer
+    }
+
+    fn popped(queue: &mut Queue) -> (String, Lane) {
+        let (job, lane) = queue.pop(true).expect("a job");
+        (job.address, lane)
+    }
+
+    #[test]
+    fn addresses_not_turned_away_in_the_window_are_served_first() {
+        let mut queue = Queue::new();
+        let mut answers: Vec<_> = (0..3).map(|_| queue_job(&mut queue, "flood")).collect();
+        answers.push(queue_job(&mut queue, "quiet"));
+        queue.turn_away("flood");
+        assert_eq!(popped(&mut queue).0, "quiet");
+        assert_eq!(popped(&mut queue).0, "flood");
+        assert_eq!(queue.len, 2);
+    }
+
+    #[test]
+    fn among_addresses_alike_the_one_served_least_goes_first() {
+        let mut queue = Queue::new();
+        let _first = queue_job(&mut queue, "a");
+        let _second = queue_job(&mut queue, "a");
+        assert_eq!(popped(&mut queue).0, "a");
+        let _other = queue_job(&mut queue, "b");
+        // "a" is first in line again, but was served once and "b" never.
+        assert_eq!(popped(&mut queue).0, "b");
+        assert_eq!(popped(&mut queue).0, "a");
+    }
+
+    #[test]
+    fn a_job_that_waited_past_its_deadline_is_answered_busy_whatever_its_place() {
+        let mut queue = Queue::new();
+        let mut stale = queue_job(&mut queue, "flood");
+        let _fresh = queue_job(&mut queue, "quiet");
+        queue.turn_away("flood");
+        if let Some(job) = queue
+            .by_address
+            .get_mut("flood")
+            .and_then(|jobs| jobs.front_mut())
+        {
+            job.deadline = Instant::now() - Duration::from_millis(1);
+        }
+        assert_eq!(popped(&mut queue).0, "quiet");
+        assert!(matches!(stale.try_recv(), Ok(Err(Busy))));
+        assert_eq!(queue.len, 0);
+        assert!(queue.turns.is_empty() && queue.by_address.is_empty());
+    }
+
+    #[test]
+    fn an_address_turned_away_in_the_window_hashes_at_the_lower_priority() {
+        let mut queue = Queue::new();
+        let _flood = queue_job(&mut queue, "flood");
+        queue.turn_away("flood");
+        assert_eq!(popped(&mut queue), ("flood".into(), Lane::Yielding));
+        assert!(!queue.prompt_busy);
+    }
+
+    #[test]
+    fn one_check_at_a_time_runs_at_full_priority() {
+        let mut queue = Queue::new();
+        let _a = queue_job(&mut queue, "a");
+        let _b = queue_job(&mut queue, "b");
+        assert_eq!(popped(&mut queue), ("a".into(), Lane::Prompt));
+        assert_eq!(popped(&mut queue), ("b".into(), Lane::Yielding));
+        queue.prompt_busy = false;
+        let _c = queue_job(&mut queue, "c");
+        assert_eq!(popped(&mut queue), ("c".into(), Lane::Prompt));
+    }
+
+    #[test]
+    fn without_a_prompt_thread_every_check_hashes_at_the_lower_priority() {
+        let mut queue = Queue::new();
+        let _a = queue_job(&mut queue, "a");
+        let (_, lane) = queue.pop(false).expect("a job");
+        assert_eq!(lane, Lane::Yielding);
+    }
+
+    #[tokio::test]
+    async fn a_quiet_address_is_answered_by_the_prompt_thread_and_the_buffer_comes_back() {
+        let pool = HashPool::new(1, 4, Duration::from_secs(5));
+        let phc = pool
+            .hash("quiet", SecretString::from("correct horse"))
+            .await
+            .unwrap()
+            .expect("a hash");
+        assert!(pool
+            .verify("quiet", SecretString::from("correct horse"), Some(phc.clone()))
+            .await
+            .unwrap());
+        assert!(!pool
+            .verify("quiet", SecretString::from("wrong horse"), Some(phc))
+            .await
+            .unwrap());
+        assert!(!pool.shared.lock().prompt_busy);
     }
 }

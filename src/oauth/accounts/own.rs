@@ -45,7 +45,7 @@ pub async fn prove_password(
         retry_after: ctx.settings.password_queue_wait.max(1) as u64,
     };
     let queue_key = throttle::address_key(address);
-    if !ctx.passwords.has_room(&queue_key) {
+    if ctx.passwords.turns_away(&queue_key) {
         return Ok(busy());
     }
     let username = session.username.as_str();

@@ -100,7 +100,7 @@ async fn attempt_sign_in(
         }
     };
     let queue_key = throttle::address_key(address);
-    if !ctx.passwords.has_room(&queue_key) {
+    if ctx.passwords.turns_away(&queue_key) {
         return Ok(busy());
     }
     let pair = Subject::pair(ctx, username, address);
