@@ -188,6 +188,12 @@ impl Application {
         // own timeout is in `web::body`), idle connections closed after
         // keep_alive, and no more connections than file descriptors.
         .workers(workers)
+        // Database calls run on each worker's blocking threads, and each
+        // needs one of the pool's connections: more threads than
+        // connections would only wait for one, each with a stack (a flood
+        // of 64 connections started 123 such threads). A call queued here
+        // is still answered within `database_query_timeout`.
+        .worker_max_blocking_threads(settings.database_pool_size.max(1) as usize)
         .client_request_timeout(request_timeout)
         .client_disconnect_timeout(Duration::from_secs(1))
         .keep_alive(keep_alive)
