@@ -189,11 +189,14 @@ impl Application {
         // keep_alive, and no more connections than file descriptors.
         .workers(workers)
         // Database calls run on each worker's blocking threads, and each
-        // needs one of the pool's connections: more threads than
-        // connections would only wait for one, each with a stack (a flood
-        // of 64 connections started 123 such threads). A call queued here
-        // is still answered within `database_query_timeout`.
-        .worker_max_blocking_threads(settings.database_pool_size.max(1) as usize)
+        // needs one of the pool's connections: threads beyond the
+        // connections (the workers' together already have more) would only
+        // wait for one, each with a stack — a flood of 64 connections
+        // started 123 such threads. Four more per worker for blocking work
+        // that is not a database call (DNS lookups, logo checks). A
+        // `Database::run` call queued here is still answered within
+        // `database_query_timeout`.
+        .worker_max_blocking_threads(settings.database_pool_size.max(1) as usize + 4)
         .client_request_timeout(request_timeout)
         .client_disconnect_timeout(Duration::from_secs(1))
         .keep_alive(keep_alive)

@@ -15,7 +15,8 @@
 //! them from one address (an IPv6 /64) — but always room for the first job
 //! of an address with none waiting, up to `password_queue_length`
 //! addresses. It serves first the addresses that were not turned away in
-//! the last 10 s, and among those the one served least, so a sign-in from
+//! the last 10–20 s (this window or the one before), and among those the
+//! one served least, so a sign-in from
 //! an address that is not flooding waits for about one hash. A job that
 //! cannot be queued is answered [`Busy`] at once, and one that has waited
 //! longer than `password_queue_wait` when a thread next takes a job.
@@ -24,16 +25,17 @@
 //! ([`HASH_THREAD_NICE`]) so that a flood cannot take the CPU from requests
 //! that need no password; but a sign-in from an address that has not been
 //! turned away in the last 10 s is handed, with the worker's buffer, to one
-//! prompt thread that runs at the process's own priority, so it is not
-//! slowed by the same rule. One prompt thread, so at most one hash at a
-//! time runs at full priority, whatever the addresses; and still at most
-//! `password_hash_concurrency` hashes (and buffers) at once, since the
-//! worker that hands a job over waits for it.
+//! prompt thread that runs at the process's own priority, if that thread
+//! is free, so it is not slowed by the same rule. One prompt thread, so at
+//! most one hash at a time runs at full priority, whatever the addresses;
+//! and still at most `password_hash_concurrency` hashes (and buffers) at
+//! once, since the worker that hands a job over waits for it.
 
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -90,8 +92,8 @@ struct Job {
 /// are remembered for scheduling.
 const WINDOW: Duration = Duration::from_secs(10);
 
-/// Addresses remembered per window at most: beyond it the window starts
-/// again early, so many addresses cannot grow the memory without bound.
+/// Addresses remembered per window at most, so that many addresses cannot
+/// grow the memory without bound.
 const MAX_REMEMBERED: usize = 65_536;
 
 struct Queue {
@@ -100,8 +102,9 @@ struct Queue {
     turns: VecDeque<String>,
     /// Jobs served per address since `window_since`.
     served: HashMap<String, u32>,
-    /// Addresses turned away since `window_since`.
+    /// Addresses turned away since `window_since`, and in the window before.
     turned_away: HashSet<String>,
+    turned_away_before: HashSet<String>,
     window_since: Instant,
     len: usize,
     /// Whether the prompt thread is hashing (or has been handed a job).
@@ -125,6 +128,7 @@ impl Queue {
             turns: VecDeque::new(),
             served: HashMap::new(),
             turned_away: HashSet::new(),
+            turned_away_before: HashSet::new(),
             window_since: Instant::now(),
             len: 0,
             prompt_busy: false,
@@ -132,21 +136,34 @@ impl Queue {
         }
     }
 
-    /// Starts a new window once the last one is over (or remembers too much).
+    /// Starts a new window once the last one is over; what was turned away
+    /// in it is remembered one window more.
     fn roll(&mut self) {
-        if self.window_since.elapsed() > WINDOW
-            || self.served.len() > MAX_REMEMBERED
-            || self.turned_away.len() > MAX_REMEMBERED
-        {
-            self.served.clear();
-            self.turned_away.clear();
-            self.window_since = Instant::now();
+        let elapsed = self.window_since.elapsed();
+        if elapsed <= WINDOW {
+            return;
         }
+        self.turned_away_before = if elapsed <= 2 * WINDOW {
+            std::mem::take(&mut self.turned_away)
+        } else {
+            self.turned_away.clear();
+            HashSet::new()
+        };
+        self.served.clear();
+        self.window_since = Instant::now();
     }
 
+    /// Whether `address` was turned away in this window or the one before.
+    fn flooding(&self, address: &str) -> bool {
+        self.turned_away.contains(address) || self.turned_away_before.contains(address)
+    }
+
+    /// Remembers that `address` was turned away. Past [`MAX_REMEMBERED`]
+    /// addresses in a window, new ones are not remembered (they were turned
+    /// away all the same), and those already remembered stay.
     fn turn_away(&mut self, address: &str) {
         self.roll();
-        if !self.turned_away.contains(address) {
+        if !self.turned_away.contains(address) && self.turned_away.len() < MAX_REMEMBERED {
             self.turned_away.insert(address.to_string());
         }
     }
@@ -179,17 +196,16 @@ impl Queue {
     /// one served least (the first in line among equals). So a sign-in
     /// from an address that is not flooding goes first, and flooding
     /// addresses share what is left. Unless its address was turned away in
-    /// the window, the job runs on the prompt thread if that is free.
+    /// this window or the one before, the job runs on the prompt thread if
+    /// that is free.
     fn pop(&mut self, prompt_thread: bool) -> Option<(Job, Lane)> {
         self.roll();
         self.expire();
-        let (index, _) = self.turns.iter().enumerate().min_by_key(|(i, a)| {
-            (
-                self.turned_away.contains(*a),
-                self.served.get(*a).copied().unwrap_or(0),
-                *i,
-            )
-        })?;
+        let (index, _) = self
+            .turns
+            .iter()
+            .enumerate()
+            .min_by_key(|(i, a)| (self.flooding(a), self.served.get(*a).copied().unwrap_or(0), *i))?;
         let address = self.turns.remove(index)?;
         let jobs = self.by_address.get_mut(&address)?;
         let job = jobs.pop_front()?;
@@ -199,13 +215,15 @@ impl Queue {
             self.turns.push_back(address.clone());
         }
         self.len -= 1;
+        let room = self.served.len() < MAX_REMEMBERED;
         match self.served.get_mut(&address) {
             Some(n) => *n = n.saturating_add(1),
-            None => {
+            None if room => {
                 self.served.insert(address.clone(), 1);
             }
+            None => {}
         }
-        let lane = if prompt_thread && !self.prompt_busy && !self.turned_away.contains(&address) {
+        let lane = if prompt_thread && !self.prompt_busy && !self.flooding(&address) {
             self.prompt_busy = true;
             Lane::Prompt
         } else {
@@ -220,6 +238,8 @@ struct Shared {
     ready: Condvar,
     /// How long jobs waited for a thread (a metric).
     waited: prometheus::Histogram,
+    /// Checks hashed on the prompt thread.
+    prompt_hashes: AtomicU64,
 }
 
 impl Shared {
@@ -232,15 +252,28 @@ impl Shared {
 /// The pool. Dropping it stops its threads once they finish their job.
 pub struct HashPool {
     shared: Arc<Shared>,
+    /// Workers that started: with none, every check is answered Busy.
+    workers: usize,
     max_len: usize,
     per_address: usize,
     max_wait: Duration,
+}
+
+/// What the workers ask of the prompt thread.
+enum ToPrompt {
+    /// Hash a job in the worker's buffer, and send both back.
+    Hash(Handoff),
+    /// Return the allocator's free memory to the system: at the process's
+    /// priority, since it holds the allocator's locks while it does.
+    GiveBack,
 }
 
 /// A job handed from a worker to the prompt thread, with the worker's buffer.
 struct Handoff {
     work: Work,
     memory: Vec<Block>,
+    /// Its only sender: if the prompt thread drops it unanswered, the
+    /// worker hears so at once.
     back: mpsc::Sender<(Done, Vec<Block>)>,
 }
 
@@ -252,10 +285,11 @@ impl HashPool {
             queue: Mutex::new(Queue::new()),
             ready: Condvar::new(),
             waited: crate::telemetry::metrics::password_hash_wait(),
+            prompt_hashes: AtomicU64::new(0),
         });
         // Spawned first, from this thread, so that it keeps this thread's
         // priority; it ends when every worker has.
-        let (to_prompt, handoffs) = mpsc::channel::<Handoff>();
+        let (to_prompt, handoffs) = mpsc::channel::<ToPrompt>();
         let prompt = std::thread::Builder::new()
             .name("argon2-prompt".into())
             .spawn(move || prompt_thread(&handoffs));
@@ -267,19 +301,22 @@ impl HashPool {
                 None
             }
         };
+        let mut workers = 0;
         for i in 0..threads.max(1) {
             let (shared, to_prompt) = (shared.clone(), to_prompt.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
                 .spawn(move || worker(&shared, to_prompt));
-            if let Err(e) = spawned {
-                // Fewer threads only means slower sign-ins; the first one
-                // failing means none, and every check answers Busy.
-                tracing::error!(error = %e, "cannot start a password hashing thread");
+            match spawned {
+                Ok(_) => workers += 1,
+                // Fewer threads only means slower sign-ins; none means
+                // every check answers Busy.
+                Err(e) => tracing::error!(error = %e, "cannot start a password hashing thread"),
             }
         }
         HashPool {
             shared,
+            workers,
             max_len,
             per_address: threads.max(1),
             max_wait,
@@ -296,6 +333,11 @@ impl HashPool {
         &self.shared.waited
     }
 
+    /// Checks hashed on the prompt thread so far.
+    pub fn prompt_hashes(&self) -> u64 {
+        self.shared.prompt_hashes.load(Ordering::Relaxed)
+    }
+
     /// Whether a check from `address` is turned away now (it may still be
     /// when it is submitted): lets a flood be answered before it costs
     /// anything else. Being turned away here counts for the queue's order
@@ -310,6 +352,9 @@ impl HashPool {
     }
 
     fn room(&self, queue: &Queue, address: &str) -> bool {
+        if self.workers == 0 {
+            return false;
+        }
         let waiting = queue.by_address.get(address).map_or(0, VecDeque::len);
         // A full queue still takes the first job of an address that has
         // none waiting (up to `max_len` addresses): a flood from a few
@@ -409,22 +454,32 @@ fn run(memory: &mut Vec<Block>, work: Work) -> Done {
     }
 }
 
-/// The prompt thread: runs what workers hand it, in their buffers.
-fn prompt_thread(handoffs: &mpsc::Receiver<Handoff>) {
-    while let Ok(Handoff {
-        work,
-        mut memory,
-        back,
-    }) = handoffs.recv()
-    {
-        let done = run(&mut memory, work);
-        let _ = back.send((done, memory));
+/// The prompt thread: runs what workers hand it, in their buffers. A panic
+/// while hashing (a bug in argon2, if ever) drops that job's reply channel
+/// unanswered and the thread goes on.
+fn prompt_thread(asked: &mpsc::Receiver<ToPrompt>) {
+    while let Ok(next) = asked.recv() {
+        match next {
+            ToPrompt::Hash(Handoff {
+                work,
+                mut memory,
+                back,
+            }) => {
+                let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&mut memory, work)));
+                match done {
+                    Ok(done) => {
+                        let _ = back.send((done, memory));
+                    }
+                    Err(_) => tracing::error!("a password check panicked on the prompt thread"),
+                }
+            }
+            ToPrompt::GiveBack => crate::allocator::give_back(),
+        }
     }
 }
 
-fn worker(shared: &Shared, to_prompt: Option<mpsc::Sender<Handoff>>) {
+fn worker(shared: &Shared, to_prompt: Option<mpsc::Sender<ToPrompt>>) {
     yield_to_requests();
-    let (back, returned) = mpsc::channel();
     let mut memory: Vec<Block> = Vec::new();
     loop {
         let (job, lane) = {
@@ -446,7 +501,10 @@ fn worker(shared: &Shared, to_prompt: Option<mpsc::Sender<Handoff>>) {
                     drop(queue);
                     memory = Vec::new();
                     // What the burst of requests around it left free, too.
-                    crate::allocator::give_back();
+                    let asked = to_prompt.as_ref().map(|p| p.send(ToPrompt::GiveBack));
+                    if !matches!(asked, Some(Ok(()))) {
+                        crate::allocator::give_back();
+                    }
                     queue = shared.lock();
                 }
             }
@@ -456,7 +514,7 @@ fn worker(shared: &Shared, to_prompt: Option<mpsc::Sender<Handoff>>) {
         let done = if job.reply.is_closed() || expired {
             None // the request went away, or waited too long
         } else if lane == Lane::Prompt {
-            Some(hand_over(&to_prompt, &back, &returned, job.work, &mut memory))
+            Some(hand_over(shared, &to_prompt, job.work, &mut memory))
         } else {
             Some(Ok(run(&mut memory, job.work)))
         };
@@ -478,40 +536,39 @@ fn worker(shared: &Shared, to_prompt: Option<mpsc::Sender<Handoff>>) {
 
 /// Runs `work` on the prompt thread with `memory`, waiting for it; on this
 /// thread if the prompt thread has gone before it took the job, and
-/// [`Busy`] if it went while hashing (it cannot panic short of a bug in
-/// argon2): the check is answered, not counted as a failure, and not
-/// left hanging.
+/// [`Busy`] if the hash panicked there (a bug in argon2, if ever): the
+/// check is answered, not counted as a failure, and not left hanging.
 fn hand_over(
-    to_prompt: &Option<mpsc::Sender<Handoff>>,
-    back: &mpsc::Sender<(Done, Vec<Block>)>,
-    returned: &mpsc::Receiver<(Done, Vec<Block>)>,
+    shared: &Shared,
+    to_prompt: &Option<mpsc::Sender<ToPrompt>>,
     work: Work,
     memory: &mut Vec<Block>,
 ) -> Result<Done, Busy> {
+    let (back, returned) = mpsc::channel();
     let handoff = Handoff {
         work,
         memory: std::mem::take(memory),
-        back: back.clone(),
+        back,
     };
     let sent = match to_prompt {
-        Some(to_prompt) => to_prompt.send(handoff).map_err(|e| e.0),
-        None => Err(handoff),
+        Some(to_prompt) => to_prompt.send(ToPrompt::Hash(handoff)).map_err(|e| e.0),
+        None => Err(ToPrompt::Hash(handoff)),
     };
     match sent {
         Ok(()) => match returned.recv() {
             Ok((done, used)) => {
                 *memory = used;
+                shared.prompt_hashes.fetch_add(1, Ordering::Relaxed);
                 Ok(done)
             }
-            Err(_) => {
-                tracing::error!("the prompt password hashing thread ended while hashing");
-                Err(Busy)
-            }
+            // Logged by the prompt thread; the check is answered, not lost.
+            Err(_) => Err(Busy),
         },
-        Err(Handoff { work, memory: m, .. }) => {
+        Err(ToPrompt::Hash(Handoff { work, memory: m, .. })) => {
             *memory = m;
             Ok(run(memory, work))
         }
+        Err(ToPrompt::GiveBack) => Err(Busy),
     }
 }
 
@@ -678,11 +735,13 @@ mod tests {
     #[test]
     fn hashing_threads_run_at_a_lower_priority_than_the_rest_of_the_process_but_the_prompt_one() {
         let mine = unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) } as i64;
+        // The kernel caps nice at 19.
+        let lowered = (mine + i64::from(HASH_THREAD_NICE)).min(19);
         let pool = HashPool::new(1, 4, Duration::from_secs(5));
         let deadline = Instant::now() + Duration::from_secs(5);
         let niced = loop {
             let found = nice_of_threads("argon2-0");
-            if found.iter().any(|n| *n == mine + i64::from(HASH_THREAD_NICE)) || Instant::now() > deadline {
+            if found.contains(&lowered) || Instant::now() > deadline {
                 break found;
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -690,7 +749,7 @@ mod tests {
         let prompt = nice_of_threads("argon2-prompt");
         drop(pool);
         assert!(
-            niced.contains(&(mine + i64::from(HASH_THREAD_NICE))),
+            niced.contains(&lowered),
             "argon2 threads' nice values {niced:?}, this thread's {mine}"
         );
         assert!(
@@ -751,24 +810,46 @@ mod tests {
     #[test]
     fn a_job_that_waited_past_its_deadline_is_answered_busy_whatever_its_place() {
         let mut queue = Queue::new();
-        let mut stale = queue_job(&mut queue, "flood");
-        let _fresh = queue_job(&mut queue, "quiet");
-        queue.turn_away("flood");
-        if let Some(job) = queue
-            .by_address
-            .get_mut("flood")
-            .and_then(|jobs| jobs.front_mut())
-        {
+        let _first = queue_job(&mut queue, "first");
+        let mut stale = queue_job(&mut queue, "slow");
+        if let Some(job) = queue.by_address.get_mut("slow").and_then(|jobs| jobs.front_mut()) {
             job.deadline = Instant::now() - Duration::from_millis(1);
         }
-        assert_eq!(popped(&mut queue).0, "quiet");
+        assert_eq!(popped(&mut queue).0, "first");
         assert!(matches!(stale.try_recv(), Ok(Err(Busy))));
+        assert!(
+            queue.flooding("slow"),
+            "a job that waited too long counts as turned away"
+        );
         assert_eq!(queue.len, 0);
         assert!(queue.turns.is_empty() && queue.by_address.is_empty());
     }
 
     #[test]
-    fn an_address_turned_away_in_the_window_hashes_at_the_lower_priority() {
+    fn an_address_turned_away_stays_flooding_into_the_next_window() {
+        let mut queue = Queue::new();
+        queue.turn_away("flood");
+        queue.window_since = Instant::now() - WINDOW - Duration::from_secs(1);
+        queue.roll();
+        assert!(queue.flooding("flood"));
+        queue.window_since = Instant::now() - WINDOW - Duration::from_secs(1);
+        queue.roll();
+        assert!(!queue.flooding("flood"));
+    }
+
+    #[test]
+    fn past_the_cap_new_addresses_are_not_remembered_and_the_remembered_stay() {
+        let mut queue = Queue::new();
+        queue.turn_away("flood");
+        for i in 0..MAX_REMEMBERED {
+            queue.turn_away(&format!("2001:db8:{i:x}::/64"));
+        }
+        assert_eq!(queue.turned_away.len(), MAX_REMEMBERED);
+        assert!(queue.flooding("flood"));
+    }
+
+    #[test]
+    fn an_address_turned_away_hashes_at_the_lower_priority() {
         let mut queue = Queue::new();
         let _flood = queue_job(&mut queue, "flood");
         queue.turn_away("flood");
@@ -797,7 +878,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_quiet_address_is_answered_by_the_prompt_thread_and_the_buffer_comes_back() {
+    async fn a_quiet_address_is_answered_by_the_prompt_thread() {
         let pool = HashPool::new(1, 4, Duration::from_secs(5));
         let phc = pool
             .hash("quiet", SecretString::from("correct horse"))
@@ -812,6 +893,7 @@ mod tests {
             .verify("quiet", SecretString::from("wrong horse"), Some(phc))
             .await
             .unwrap());
+        assert_eq!(pool.prompt_hashes(), 3);
         assert!(!pool.shared.lock().prompt_busy);
     }
 }

@@ -301,6 +301,10 @@ impl Database {
         deadline: Instant,
         f: impl FnOnce(&mut DbConnection) -> Result<T, diesel::result::Error>,
     ) -> Result<T, StorageError> {
+        // A call that waited past its deadline for a thread takes no connection.
+        if Instant::now() >= deadline {
+            return Err(StorageError::TimedOut);
+        }
         let wait = deadline.saturating_duration_since(Instant::now());
         let mut conn = self
             .pool
