@@ -192,11 +192,12 @@ impl Application {
         // needs one of the pool's connections: threads beyond the
         // connections (the workers' together already have more) would only
         // wait for one, each with a stack — a flood of 64 connections
-        // started 123 such threads. Four more per worker for blocking work
-        // that is not a database call (DNS lookups, logo checks). A
-        // `Database::run` call queued here is still answered within
-        // `database_query_timeout`.
-        .worker_max_blocking_threads(settings.database_pool_size.max(1) as usize + 4)
+        // started 123 such threads. A `Database::run` call queued here is
+        // still answered within `database_query_timeout`. The little
+        // blocking work that is not a database call (DNS lookups for
+        // outbound fetches, logo checks) shares these threads: while
+        // database calls fill them it waits, at most that long.
+        .worker_max_blocking_threads(settings.database_pool_size.max(1) as usize)
         .client_request_timeout(request_timeout)
         .client_disconnect_timeout(Duration::from_secs(1))
         .keep_alive(keep_alive)

@@ -35,7 +35,7 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "database_pool_size",
         default: "8",
-        help: "database connections in the pool (1-256); each worker runs blocking work, database calls included, on at most this many threads plus 4",
+        help: "database connections in the pool (1-256); also each worker's threads for blocking work, database calls included",
     },
     Key {
         name: "database_connect_timeout",
