@@ -192,7 +192,7 @@ impl Application {
         // needs one of the pool's connections: threads beyond the
         // connections (the workers' together already have more) would only
         // wait for one, each with a stack — a flood of 64 connections
-        // started 123 such threads. A `Database::run` call queued here is
+        // started 123 such threads. A call through `Database` queued here is
         // still answered within `database_query_timeout`. The little
         // blocking work that is not a database call (DNS lookups for
         // outbound fetches, logo checks) shares these threads: while

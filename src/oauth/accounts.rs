@@ -58,7 +58,7 @@ pub enum CreateUserError {
     Busy(#[from] hasher::Busy),
     /// The database failed.
     #[error(transparent)]
-    Storage(StorageError),
+    Storage(#[from] StorageError),
 }
 
 /// Checks a new password's length.
@@ -138,11 +138,8 @@ pub async fn register_user(
     let db = ctx.db.clone();
     let actor = Actor::anonymous().from_address(address);
     let now = ctx.clock.now();
-    tokio::task::spawn_blocking(move || {
-        insert_user(&db, &actor, username, password_hash, false, &profile, now)
-    })
-    .await
-    .map_err(|_| CreateUserError::Storage(StorageError::Cancelled))?
+    db.blocking(move |db| insert_user(db, &actor, username, password_hash, false, &profile, now))
+        .await
 }
 
 fn insert_user(

@@ -370,19 +370,24 @@ impl Database {
         F: FnOnce(&mut DbConnection) -> Result<T, diesel::result::Error> + Send + 'static,
     {
         let db = self.clone();
-        let span = tracing::Span::current();
-        let mut task = tokio::task::spawn_blocking(move || span.in_scope(|| db.call(deadline, f)));
-        tokio::select! {
-            joined = &mut task => joined.map_err(|_| StorageError::Cancelled)?,
-            _ = tokio::time::sleep_until(deadline.into()) => {
-                if task.is_finished() {
-                    // Done in the same instant: its outcome stands.
-                    return task.await.map_err(|_| StorageError::Cancelled)?;
-                }
-                // The task goes on without us; `call` and the watchdog end it.
-                Err(StorageError::TimedOut)
-            }
-        }
+        on_blocking_thread(deadline, move || db.call(deadline, f)).await
+    }
+
+    /// Runs `f` — synchronous code that makes its own calls to this
+    /// database — on the blocking thread pool, keeping the caller's tracing
+    /// span. Like [`Database::run`], it is answered
+    /// [`StorageError::TimedOut`] once the query timeout has passed, and `f`
+    /// does not start at all if it waited that long for a thread.
+    pub async fn blocking<T, E>(
+        &self,
+        f: impl FnOnce(&Database) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        let db = self.clone();
+        on_blocking_thread(Instant::now() + self.bounds.query_timeout, move || f(&db)).await
     }
 
     /// Like [`Database::run_sync`], with `f` inside one transaction.
@@ -436,4 +441,70 @@ pub fn migration_names() -> (Vec<String>, Vec<String>) {
             .unwrap_or_default()
     };
     (names(SQLITE_MIGRATIONS), names(POSTGRES_MIGRATIONS))
+}
+
+/// Runs `work` on the blocking thread pool with the caller's tracing span:
+/// not at all if it waited for a thread until `deadline`, and answered
+/// [`StorageError::TimedOut`] at `deadline` whatever it is doing (it goes on
+/// without the caller; each database call in it ends at its own deadline,
+/// and the watchdog ends a connection still busy).
+async fn on_blocking_thread<T, E>(
+    deadline: Instant,
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<StorageError> + Send + 'static,
+{
+    let span = tracing::Span::current();
+    let mut task = tokio::task::spawn_blocking(move || {
+        span.in_scope(|| {
+            if Instant::now() >= deadline {
+                return Err(StorageError::TimedOut.into());
+            }
+            work()
+        })
+    });
+    tokio::select! {
+        joined = &mut task => joined.map_err(|_| StorageError::Cancelled)?,
+        _ = tokio::time::sleep_until(deadline.into()) => {
+            if task.is_finished() {
+                // Done in the same instant: its outcome stands.
+                return task.await.map_err(|_| StorageError::Cancelled)?;
+            }
+            Err(StorageError::TimedOut.into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod blocking_tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn work_that_waited_past_its_deadline_for_a_thread_does_not_start() {
+        let ran = Arc::new(AtomicBool::new(false));
+        let seen = ran.clone();
+        let outcome = on_blocking_thread(Instant::now() - Duration::from_millis(1), move || {
+            seen.store(true, Ordering::SeqCst);
+            Ok::<_, StorageError>(())
+        })
+        .await;
+        assert!(matches!(outcome, Err(StorageError::TimedOut)), "{outcome:?}");
+        // Give a thread that did start the time to say so.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!ran.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn work_still_running_at_its_deadline_is_answered_timed_out() {
+        let outcome = on_blocking_thread(Instant::now() + Duration::from_millis(50), || {
+            std::thread::sleep(Duration::from_millis(500));
+            Ok::<_, StorageError>(())
+        })
+        .await;
+        assert!(matches!(outcome, Err(StorageError::TimedOut)), "{outcome:?}");
+    }
 }

@@ -18,7 +18,6 @@ use crate::oauth::accounts::administration::{self, SessionSummary, UserDetail, M
 use crate::oauth::accounts::{self, UserSummary};
 use crate::oauth::sessions;
 use crate::oauth::throttle::{self, Lockout};
-use crate::storage::StorageError;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -248,14 +247,6 @@ fn done(id: &str, what: &str) -> HttpResponse {
     see_other(&format!("/admin/users/{}?done={what}", encode(id)))
 }
 
-async fn run_blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, StorageError> + Send + 'static,
-) -> Result<T, PageError> {
-    Ok(tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| PageError::Unavailable(StorageError::Cancelled))??)
-}
-
 /// Lifts the lockouts of `username` (`tollgate user unlock`).
 async fn lift(
     state: &AppState,
@@ -263,10 +254,13 @@ async fn lift(
     current: &crate::oauth::sessions::Session,
     username: String,
 ) -> Result<(), PageError> {
-    let db = state.oauth.db.clone();
     let actor = actor(current, req);
     let now = state.oauth.clock.now();
-    run_blocking(move || throttle::unlock(&db, &actor, &username, now)).await?;
+    state
+        .oauth
+        .db
+        .blocking(move |db| throttle::unlock(db, &actor, &username, now))
+        .await?;
     Ok(())
 }
 
@@ -350,11 +344,14 @@ async fn set_suspended(
             i18n::t("admin-user-no-self-suspend"),
         ));
     }
-    let db = state.oauth.db.clone();
     let actor = actor(&current, &req);
     let now = state.oauth.clock.now();
     let username = user.summary.username;
-    let found = run_blocking(move || accounts::set_suspended(&db, &actor, &username, suspended, now)).await?;
+    let found = state
+        .oauth
+        .db
+        .blocking(move |db| accounts::set_suspended(db, &actor, &username, suspended, now))
+        .await?;
     if !found {
         return Err(no_such_user());
     }
