@@ -45,16 +45,6 @@ async fn still_signed_in(agent: &Agent<'_>) -> bool {
     agent.get("/account").await.status == 200
 }
 
-/// Posts `form` to `path` with the account page's CSRF token.
-async fn post_from_account(agent: &Agent<'_>, path: &str, form: &[(&str, &str)]) -> Page {
-    let account = agent.get("/account").await;
-    assert_eq!(account.status, 200, "{}", account.body);
-    let csrf = account.hidden("csrf_token");
-    let mut all = vec![("csrf_token", csrf.as_str())];
-    all.extend_from_slice(form);
-    agent.post(path, &all).await
-}
-
 async fn change_password(
     agent: &Agent<'_>,
     current: &str,
@@ -70,7 +60,7 @@ async fn change_password(
     if sign_out_others {
         form.push(("sign_out_others", "1"));
     }
-    post_from_account(agent, "/account/password", &form).await
+    agent.post_from("/account", "/account/password", &form).await
 }
 
 /// A fresh sign-in with `password` from a new agent: its status.
@@ -288,7 +278,9 @@ async fn signing_out_one_session_ends_that_session_only() {
     let before = listed_sessions(&laptop.get("/account").await);
     assert_eq!(before.len(), 2);
 
-    let page = post_from_account(&laptop, "/account/sessions/end", &[("session_id", &before[0])]).await;
+    let page = laptop
+        .post_from("/account", "/account/sessions/end", &[("session_id", &before[0])])
+        .await;
 
     assert_eq!(page.status, 303, "{}", page.body);
     assert_eq!(listed_sessions(&laptop.get("/account").await).len(), 1);
@@ -307,7 +299,9 @@ async fn a_user_cannot_end_another_users_session() {
     let alices = listed_sessions(&alice_laptop.get("/account").await);
     let mallory = signed_in(&app, "mallory").await;
 
-    let page = post_from_account(&mallory, "/account/sessions/end", &[("session_id", &alices[0])]).await;
+    let page = mallory
+        .post_from("/account", "/account/sessions/end", &[("session_id", &alices[0])])
+        .await;
 
     assert_eq!(page.status, 404, "{}", page.body);
     assert_eq!(listed_sessions(&alice_laptop.get("/account").await), alices);
@@ -337,7 +331,9 @@ async fn signing_out_everywhere_else_keeps_this_session_only() {
     let phone = signed_in(&app, "alice").await;
     let tablet = signed_in(&app, "alice").await;
 
-    let page = post_from_account(&laptop, "/account/sessions/end-others", &[]).await;
+    let page = laptop
+        .post_from("/account", "/account/sessions/end-others", &[])
+        .await;
 
     assert_eq!(page.status, 303, "{}", page.body);
     assert!(laptop.follow(&page).await.body.contains("id=\"sessions-ended\""));
@@ -582,7 +578,7 @@ async fn odd_fields_in_the_account_forms_get_a_4xx_page_never_a_5xx() {
         ),
     ];
     for (path, fields) in cases {
-        let page = post_from_account(&alice, path, &fields).await;
+        let page = alice.post_from("/account", path, &fields).await;
         assert!(
             (400..500).contains(&page.status),
             "{path} {fields:?}: {}",

@@ -12,20 +12,10 @@ async fn german_admin(app: &TestApp) -> Agent<'_> {
 /// Asserts `page` is a German page that says every one of `words`.
 fn assert_german(page: &Page, words: &[&str]) {
     assert_eq!(page.status, 200, "{}", page.body);
-    let language = page.headers.get("content-language").and_then(|v| v.to_str().ok());
-    assert_eq!(language, Some("de"));
-    assert!(page.body.contains(r#"<html lang="de">"#), "{}", page.body);
+    page.assert_in("de");
     for w in words {
         assert!(page.body.contains(w), "{w:?} in {}", page.body);
     }
-}
-
-/// Posts `form` plus the CSRF token of `page` to `path`.
-async fn post_with_csrf(agent: &Agent<'_>, page: &Page, path: &str, form: &[(&str, &str)]) -> Page {
-    let csrf = page.hidden("csrf_token");
-    let mut fields = vec![("csrf_token", csrf.as_str())];
-    fields.extend_from_slice(form);
-    agent.post(path, &fields).await
 }
 
 #[tokio::test]
@@ -33,9 +23,7 @@ async fn without_accept_language_the_admin_index_is_english() {
     let app = spawn_app().await;
     let page = Agent::admin(&app).await.get("/admin").await;
     assert_eq!(page.status, 200);
-    let language = page.headers.get("content-language").and_then(|v| v.to_str().ok());
-    assert_eq!(language, Some("en"));
-    assert!(page.body.contains(r#"<html lang="en">"#));
+    page.assert_in("en");
     assert!(page.body.contains("<h1>Administration</h1>"), "{}", page.body);
     assert!(page.body.contains("who changed what, and every sign-in"));
 }
@@ -98,7 +86,9 @@ async fn suspending_a_user_is_confirmed_in_german() {
     let alice = app.create_user("alice", PASSWORD);
     let admin = german_admin(&app).await;
     let page = admin.get(&format!("/admin/users/{alice}")).await;
-    let done = post_with_csrf(&admin, &page, &format!("/admin/users/{alice}/suspend"), &[]).await;
+    let done = admin
+        .post_with_csrf(&page, &format!("/admin/users/{alice}/suspend"), &[])
+        .await;
     assert_eq!(done.status, 303);
     assert_german(
         &admin.follow(&done).await,
@@ -120,7 +110,9 @@ async fn suspending_oneself_is_refused_in_german() {
         .unwrap()
         .expect("the administrator")
         .id;
-    let refused = post_with_csrf(&admin, &users, &format!("/admin/users/{root}/suspend"), &[]).await;
+    let refused = admin
+        .post_with_csrf(&users, &format!("/admin/users/{root}/suspend"), &[])
+        .await;
     assert_eq!(refused.status, 409);
     assert!(
         refused
@@ -155,7 +147,9 @@ async fn trusting_an_app_is_confirmed_in_german() {
     let admin = german_admin(&app).await;
     let page = admin.get("/admin/apps").await;
     let form = [("mark", "trusted"), ("set", "true")];
-    let done = post_with_csrf(&admin, &page, &format!("/admin/apps/{}/mark", client.id), &form).await;
+    let done = admin
+        .post_with_csrf(&page, &format!("/admin/apps/{}/mark", client.id), &form)
+        .await;
     assert_eq!(done.status, 303);
     assert_german(
         &admin.follow(&done).await,
@@ -183,7 +177,7 @@ async fn a_refused_scope_name_is_explained_in_german() {
     let admin = german_admin(&app).await;
     let page = admin.get("/admin/scopes").await;
     let form = [("name", "two words"), ("description", "Both")];
-    let refused = post_with_csrf(&admin, &page, "/admin/scopes", &form).await;
+    let refused = admin.post_with_csrf(&page, "/admin/scopes", &form).await;
     assert_eq!(refused.status, 422);
     assert!(
         refused.body.contains("„two words“ ist kein gültiger Scope"),
@@ -198,7 +192,7 @@ async fn a_refused_scope_name_is_explained_in_english_without_accept_language() 
     let admin = Agent::admin(&app).await;
     let page = admin.get("/admin/scopes").await;
     let form = [("name", "two words"), ("description", "Both")];
-    let refused = post_with_csrf(&admin, &page, "/admin/scopes", &form).await;
+    let refused = admin.post_with_csrf(&page, "/admin/scopes", &form).await;
     assert_eq!(refused.status, 422);
     assert!(
         refused
@@ -222,7 +216,9 @@ async fn removing_a_scope_asks_in_german() {
     ]);
     let admin = german_admin(&app).await;
     let page = admin.get("/admin/scopes").await;
-    let asked = post_with_csrf(&admin, &page, "/admin/scopes/remove", &[("name", "orders:read")]).await;
+    let asked = admin
+        .post_with_csrf(&page, "/admin/scopes/remove", &[("name", "orders:read")])
+        .await;
     assert_german(
         &asked,
         &[
@@ -269,13 +265,13 @@ async fn an_api_identifier_that_breaks_the_rule_is_refused_in_german() {
     let app = spawn_app().await;
     let admin = german_admin(&app).await;
     let page = admin.get("/admin/apis").await;
-    let refused = post_with_csrf(
-        &admin,
-        &page,
-        "/admin/apis",
-        &[("identifier", "http://orders.example"), ("name", "Orders")],
-    )
-    .await;
+    let refused = admin
+        .post_with_csrf(
+            &page,
+            "/admin/apis",
+            &[("identifier", "http://orders.example"), ("name", "Orders")],
+        )
+        .await;
     assert_eq!(refused.status, 400, "{}", refused.body);
     assert!(
         refused.body.contains("ist keine gültige API-Kennung"),

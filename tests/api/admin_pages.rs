@@ -71,14 +71,6 @@ fn seed_user(app: &TestApp, username: &str, email: Option<&str>) {
         .unwrap();
 }
 
-/// Posts `form` plus the CSRF token of `page` to `path`.
-async fn post_with_csrf(agent: &Agent<'_>, page: &Page, path: &str, form: &[(&str, &str)]) -> Page {
-    let csrf = page.hidden("csrf_token");
-    let mut fields = vec![("csrf_token", csrf.as_str())];
-    fields.extend_from_slice(form);
-    agent.post(path, &fields).await
-}
-
 /// The administrator's page of `user_id`, loaded.
 async fn user_page(admin: &Agent<'_>, user_id: &str) -> Page {
     let page = admin.get(&format!("/admin/users/{user_id}")).await;
@@ -149,7 +141,7 @@ async fn every_admin_page_and_action_is_not_found_for_a_user_who_is_not_an_admin
     ];
     for (path, form) in &posts {
         assert_eq!(
-            post_with_csrf(&agent, &account, path, form).await.status,
+            agent.post_with_csrf(&account, path, form).await.status,
             404,
             "{path}"
         );
@@ -264,7 +256,9 @@ async fn hostile_paging_and_search_input_is_a_4xx_page_never_a_5xx() {
         assert_eq!(admin.get(path).await.status, 404, "{path}");
     }
     let list = admin.get("/admin/users").await;
-    let hostile = post_with_csrf(&admin, &list, "/admin/users/x%00y/suspend", &[]).await;
+    let hostile = admin
+        .post_with_csrf(&list, "/admin/users/x%00y/suspend", &[])
+        .await;
     assert_eq!(hostile.status, 404);
 }
 
@@ -297,7 +291,9 @@ async fn suspending_a_user_ends_their_session_refuses_their_sign_in_and_is_audit
     let admin = Agent::admin(&app).await;
     let page = user_page(&admin, &alice).await;
 
-    let done = post_with_csrf(&admin, &page, &format!("/admin/users/{alice}/suspend"), &[]).await;
+    let done = admin
+        .post_with_csrf(&page, &format!("/admin/users/{alice}/suspend"), &[])
+        .await;
     assert_eq!(done.status, 303);
     assert_eq!(
         done.location.as_deref(),
@@ -330,7 +326,9 @@ async fn a_reinstated_user_can_sign_in_again() {
     let page = user_page(&admin, &alice).await;
     assert!(page.body.contains("id=\"reinstate\""));
 
-    let done = post_with_csrf(&admin, &page, &format!("/admin/users/{alice}/reinstate"), &[]).await;
+    let done = admin
+        .post_with_csrf(&page, &format!("/admin/users/{alice}/reinstate"), &[])
+        .await;
     assert_eq!(done.status, 303);
     assert_eq!(
         Agent::new(&app)
@@ -353,7 +351,9 @@ async fn an_administrator_cannot_suspend_themselves() {
     let page = user_page(&admin, &root).await;
     assert!(page.body.contains("id=\"self\"") && !page.body.contains("id=\"suspend\""));
 
-    let refused = post_with_csrf(&admin, &page, &format!("/admin/users/{root}/suspend"), &[]).await;
+    let refused = admin
+        .post_with_csrf(&page, &format!("/admin/users/{root}/suspend"), &[])
+        .await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(!user_named(&app, "root").suspended);
     assert_eq!(admin.get("/admin").await.status, 200, "still signed in");
@@ -384,13 +384,13 @@ async fn ending_a_users_session_signs_that_browser_out_and_is_audited() {
     let page = user_page(&admin, &alice).await;
     let session = page.hidden("session");
 
-    let done = post_with_csrf(
-        &admin,
-        &page,
-        &format!("/admin/users/{alice}/sessions/end"),
-        &[("session", &session)],
-    )
-    .await;
+    let done = admin
+        .post_with_csrf(
+            &page,
+            &format!("/admin/users/{alice}/sessions/end"),
+            &[("session", &session)],
+        )
+        .await;
     assert_eq!(done.status, 303);
     assert_eq!(agent.get("/account").await.status, 303, "signed out");
     assert!(!user_named(&app, "alice").suspended);
@@ -399,13 +399,13 @@ async fn ending_a_users_session_signs_that_browser_out_and_is_audited() {
     assert!(event.detail_json.contains(&session));
 
     // Another user's session, or one that ended, is not this user's to end.
-    let again = post_with_csrf(
-        &admin,
-        &page,
-        &format!("/admin/users/{alice}/sessions/end"),
-        &[("session", &session)],
-    )
-    .await;
+    let again = admin
+        .post_with_csrf(
+            &page,
+            &format!("/admin/users/{alice}/sessions/end"),
+            &[("session", &session)],
+        )
+        .await;
     assert_eq!(again.status, 404);
 }
 
@@ -421,13 +421,13 @@ async fn withdrawing_an_app_a_user_allowed_removes_the_consent_and_is_audited() 
     let admin = Agent::admin(&app).await;
     let page = user_page(&admin, &alice).await;
 
-    let done = post_with_csrf(
-        &admin,
-        &page,
-        &format!("/admin/users/{alice}/consents/withdraw"),
-        &[("client_id", &client.id)],
-    )
-    .await;
+    let done = admin
+        .post_with_csrf(
+            &page,
+            &format!("/admin/users/{alice}/consents/withdraw"),
+            &[("client_id", &client.id)],
+        )
+        .await;
     assert_eq!(done.status, 303);
     assert!(admin.follow(&done).await.body.contains("id=\"no-apps\""));
     let (user, id) = (alice.clone(), client.id.clone());
@@ -460,7 +460,9 @@ async fn unlocking_a_user_on_their_page_lifts_their_lockout_and_is_audited() {
     let page = user_page(&admin, &alice).await;
     assert!(page.body.contains("id=\"unlock\""), "{}", page.body);
 
-    let done = post_with_csrf(&admin, &page, &format!("/admin/users/{alice}/unlock"), &[]).await;
+    let done = admin
+        .post_with_csrf(&page, &format!("/admin/users/{alice}/unlock"), &[])
+        .await;
     assert_eq!(done.status, 303);
     assert!(admin.follow(&done).await.body.contains("id=\"no-lockouts\""));
     assert_eq!(guesser.sign_in("alice", PASSWORD, "/account").await.status, 303);
@@ -504,13 +506,13 @@ async fn the_apps_page_lists_every_app_with_its_owner_kind_and_marks_and_links_t
 /// Posts the apps page's form that sets `mark` to `set` on `client_id`.
 async fn mark(admin: &Agent<'_>, client_id: &str, mark: &str, set: &str) -> Page {
     let page = admin.get("/admin/apps").await;
-    post_with_csrf(
-        admin,
-        &page,
-        &format!("/admin/apps/{client_id}/mark"),
-        &[("mark", mark), ("set", set)],
-    )
-    .await
+    admin
+        .post_with_csrf(
+            &page,
+            &format!("/admin/apps/{client_id}/mark"),
+            &[("mark", mark), ("set", set)],
+        )
+        .await
 }
 
 #[tokio::test]
@@ -583,7 +585,7 @@ async fn a_mark_form_with_an_unknown_mark_app_or_csrf_token_changes_nothing() {
 async fn scopes_post(admin: &Agent<'_>, path: &str, form: &[(&str, &str)]) -> Page {
     let page = admin.get("/admin/scopes").await;
     assert_eq!(page.status, 200);
-    post_with_csrf(admin, &page, path, form).await
+    admin.post_with_csrf(&page, path, form).await
 }
 
 fn catalogue(app: &TestApp) -> Vec<(String, String)> {
@@ -689,7 +691,7 @@ async fn removing_a_scope_asks_first_then_removes_it_and_is_audited() {
     assert!(has(&app), "nothing removed yet");
 
     let sure = [("name", "orders:read"), ("confirm", "yes")];
-    let removed = post_with_csrf(&admin, &asked, "/admin/scopes/remove", &sure).await;
+    let removed = admin.post_with_csrf(&asked, "/admin/scopes/remove", &sure).await;
     assert_eq!(removed.status, 303);
     assert!(!has(&app));
     assert_eq!(newest(&app, "scope.removed").actor_kind, "admin");
@@ -717,7 +719,9 @@ async fn removing_a_scope_an_api_owns_says_the_api_stops_owning_it() {
     let admin = Agent::admin(&app).await;
     let list = admin.get("/admin/scopes").await;
     assert!(list.body.contains("https://orders.example"), "{}", list.body);
-    let asked = post_with_csrf(&admin, &list, "/admin/scopes/remove", &[("name", "orders:read")]).await;
+    let asked = admin
+        .post_with_csrf(&list, "/admin/scopes/remove", &[("name", "orders:read")])
+        .await;
     assert_eq!(asked.status, 200);
     assert!(asked.body.contains("stops owning it"), "{}", asked.body);
 }

@@ -22,6 +22,24 @@ pub struct Page {
 }
 
 impl Page {
+    /// The language the page says it is in (`Content-Language`), or "".
+    pub fn language(&self) -> &str {
+        self.headers
+            .get("content-language")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Asserts the page is in `lang`: its `Content-Language` and its `<html lang>`.
+    pub fn assert_in(&self, lang: &str) {
+        assert_eq!(self.language(), lang, "{}", self.body);
+        assert!(
+            self.body.contains(&format!(r#"<html lang="{lang}">"#)),
+            "{}",
+            self.body
+        );
+    }
+
     /// The value of the hidden input `name` (the first one).
     pub fn hidden(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");
@@ -98,6 +116,22 @@ impl<'a> Agent<'a> {
             self.app.url(path_or_url)
         };
         Self::page(self.http.get(url).send().await.unwrap()).await
+    }
+
+    /// Posts `form` plus the CSRF token of `page` (a page with a form) to `path`.
+    pub async fn post_with_csrf(&self, page: &Page, path: &str, form: &[(&str, &str)]) -> Page {
+        let csrf = page.hidden("csrf_token");
+        let mut fields = vec![("csrf_token", csrf.as_str())];
+        fields.extend_from_slice(form);
+        self.post(path, &fields).await
+    }
+
+    /// Posts `form` to `path` with the CSRF token of the page at `from`,
+    /// which must load.
+    pub async fn post_from(&self, from: &str, path: &str, form: &[(&str, &str)]) -> Page {
+        let page = self.get(from).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        self.post_with_csrf(&page, path, form).await
     }
 
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {

@@ -4,35 +4,9 @@
 
 use crate::browser::{authorize_path, Agent, Page, PASSWORD, REDIRECT};
 use crate::helpers::{spawn_app, spawn_app_on, TestApp, TestClient, TestDb};
+use crate::oidc::relying_party;
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
-
-/// A web app asking for the OpenID Connect scopes, which the catalogue
-/// describes in words of its own.
-fn openid_app(app: &TestApp) -> TestClient {
-    app.create_client(&[
-        "--redirect-uri",
-        REDIRECT,
-        "--scope",
-        "openid",
-        "--scope",
-        "profile",
-        "--scope",
-        "email",
-    ])
-}
-
-fn assert_german(page: &Page) {
-    let language = page.headers.get("content-language").and_then(|v| v.to_str().ok());
-    assert_eq!(language, Some("de"), "{}", page.body);
-    assert!(page.body.contains(r#"<html lang="de">"#), "{}", page.body);
-}
-
-fn assert_english(page: &Page) {
-    let language = page.headers.get("content-language").and_then(|v| v.to_str().ok());
-    assert_eq!(language, Some("en"), "{}", page.body);
-    assert!(page.body.contains(r#"<html lang="en">"#), "{}", page.body);
-}
 
 fn assert_shows(page: &Page, words: &[&str]) {
     for w in words {
@@ -90,25 +64,15 @@ async fn enter_code(agent: &Agent<'_>, user_code: &str) -> Page {
         .await
 }
 
-/// Posts `form` to `path` with the account page's CSRF token.
-async fn post_from_account(agent: &Agent<'_>, path: &str, form: &[(&str, &str)]) -> Page {
-    let account = agent.get("/account").await;
-    assert_eq!(account.status, 200, "{}", account.body);
-    let csrf = account.hidden("csrf_token");
-    let mut all = vec![("csrf_token", csrf.as_str())];
-    all.extend_from_slice(form);
-    agent.post(path, &all).await
-}
-
 // Consent
 
 #[tokio::test]
 async fn the_consent_page_speaks_german_to_a_browser_preferring_it() {
     let app = spawn_app().await;
-    let client = openid_app(&app);
+    let client = relying_party(&app);
     let agent = alice_on(Agent::speaking(&app, "de")).await;
     let page = consent_page(&agent, &client, &[]).await;
-    assert_german(&page);
+    page.assert_in("de");
     assert_shows(
         &page,
         &[
@@ -148,7 +112,7 @@ async fn an_unverified_applications_warning_is_in_german() {
     let (path, _) = authorize_path(&client, &[]);
     let page = agent.get(&path).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert_shows(
         &page,
         &[
@@ -161,7 +125,7 @@ async fn an_unverified_applications_warning_is_in_german() {
 #[tokio::test]
 async fn the_standard_scopes_read_in_german_on_a_german_consent_page() {
     let app = spawn_app().await;
-    let client = openid_app(&app);
+    let client = relying_party(&app);
     let agent = alice_on(Agent::speaking(&app, "de")).await;
     let page = consent_page(&agent, &client, &[]).await;
     assert_shows(
@@ -187,17 +151,17 @@ async fn scope_words_an_operator_wrote_are_shown_as_written_on_a_german_page() {
     let (path, _) = authorize_path(&client, &[("scope", "orders:read")]);
     let page = agent.get(&path).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert_shows(&page, &["Read your orders"]);
 }
 
 #[tokio::test]
 async fn the_consent_page_is_english_without_accept_language() {
     let app = spawn_app().await;
-    let client = openid_app(&app);
+    let client = relying_party(&app);
     let agent = alice_on(Agent::new(&app)).await;
     let page = consent_page(&agent, &client, &[]).await;
-    assert_english(&page);
+    page.assert_in("en");
     assert_shows(
         &page,
         &[
@@ -213,30 +177,30 @@ async fn the_consent_page_is_english_without_accept_language() {
 #[tokio::test]
 async fn ui_locales_de_shows_the_consent_page_in_german_without_accept_language() {
     let app = spawn_app().await;
-    let client = openid_app(&app);
+    let client = relying_party(&app);
     let agent = alice_on(Agent::new(&app)).await;
     let page = consent_page(&agent, &client, &[("ui_locales", "de")]).await;
-    assert_german(&page);
+    page.assert_in("de");
     assert_shows(&page, &["Möchten Sie Test app", "Ihre E-Mail-Adresse sehen"]);
 }
 
 #[tokio::test]
 async fn ui_locales_de_sends_a_signed_out_user_to_a_german_sign_in_page() {
     let app = spawn_app().await;
-    let client = openid_app(&app);
+    let client = relying_party(&app);
     let agent = Agent::new(&app);
     let (path, _) = authorize_path(&client, &[("scope", "openid"), ("ui_locales", "de")]);
     let to_login = agent.get(&path).await;
     assert_eq!(to_login.status, 303, "{}", to_login.body);
     let login = agent.follow(&to_login).await;
-    assert_german(&login);
+    login.assert_in("de");
     assert_shows(&login, &["<h1>Anmelden</h1>"]);
 }
 
 #[tokio::test]
 async fn a_consent_form_that_expired_is_refused_in_german() {
     let app = spawn_app().await;
-    let client = openid_app(&app);
+    let client = relying_party(&app);
     let agent = alice_on(Agent::speaking(&app, "de")).await;
     let page = consent_page(&agent, &client, &[]).await;
     let refused = agent
@@ -250,7 +214,7 @@ async fn a_consent_form_that_expired_is_refused_in_german() {
         )
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
-    assert_german(&refused);
+    refused.assert_in("de");
     assert_shows(&refused, &["Anfrage abgelehnt", "Es wurde nichts erlaubt."]);
 }
 
@@ -262,11 +226,11 @@ async fn the_device_pages_speak_german_from_the_code_to_the_decision() {
     let user_code = device_code(&app).await;
     let agent = alice_on(Agent::speaking(&app, "de")).await;
     let entry = agent.get("/device").await;
-    assert_german(&entry);
+    entry.assert_in("de");
     assert_shows(&entry, &["<h1>Gerät verbinden</h1>", ">Weiter</button>"]);
     let consent = enter_code(&agent, &user_code).await;
     assert_eq!(consent.status, 200, "{}", consent.body);
-    assert_german(&consent);
+    consent.assert_in("de");
     assert_shows(
         &consent,
         &[
@@ -285,7 +249,7 @@ async fn the_device_pages_speak_german_from_the_code_to_the_decision() {
         )
         .await;
     assert_eq!(done.status, 200, "{}", done.body);
-    assert_german(&done);
+    done.assert_in("de");
     assert_shows(
         &done,
         &[
@@ -301,7 +265,7 @@ async fn a_wrong_device_code_is_told_in_german() {
     let agent = alice_on(Agent::speaking(&app, "de")).await;
     let page = enter_code(&agent, "BCDF-GHJK").await;
     assert_eq!(page.status, 400, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert_shows(&page, &["Dieser Code ist ungültig oder abgelaufen."]);
 }
 
@@ -310,7 +274,7 @@ async fn the_device_page_is_english_without_accept_language() {
     let app = spawn_app().await;
     let agent = alice_on(Agent::new(&app)).await;
     let page = agent.get("/device").await;
-    assert_english(&page);
+    page.assert_in("en");
     assert_shows(
         &page,
         &["<h1>Connect a device</h1>", "Enter the code your device shows."],
@@ -325,7 +289,7 @@ async fn the_account_page_speaks_german_to_a_browser_preferring_it() {
     let agent = alice_on(Agent::speaking(&app, "de")).await;
     let page = agent.get("/account").await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert_shows(
         &page,
         &[
@@ -346,7 +310,7 @@ async fn the_account_page_is_english_without_accept_language() {
     let app = spawn_app().await;
     let agent = alice_on(Agent::new(&app)).await;
     let page = agent.get("/account").await;
-    assert_english(&page);
+    page.assert_in("en");
     assert_shows(
         &page,
         &[
@@ -383,9 +347,11 @@ async fn an_email_address_in_use_is_refused_in_german() {
     let app = spawn_app().await;
     Agent::new(&app).signed_up("carol").await;
     let agent = Agent::speaking(&app, "de").signed_up("dave").await;
-    let page = post_from_account(&agent, "/account/profile", &[("email", "carol@example.com")]).await;
+    let page = agent
+        .post_from("/account", "/account/profile", &[("email", "carol@example.com")])
+        .await;
     assert_eq!(page.status, 409, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert_shows(
         &page,
         &[
@@ -404,9 +370,9 @@ async fn a_wrong_current_password_is_told_in_german() {
         ("new_password", "a much longer passphrase"),
         ("new_password_confirm", "a much longer passphrase"),
     ];
-    let page = post_from_account(&agent, "/account/password", &form).await;
+    let page = agent.post_from("/account", "/account/password", &form).await;
     assert_eq!(page.status, 401, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert_shows(
         &page,
         &[
@@ -425,7 +391,7 @@ async fn a_new_password_too_short_is_refused_in_german() {
         ("new_password", "short"),
         ("new_password_confirm", "short"),
     ];
-    let page = post_from_account(&agent, "/account/password", &form).await;
+    let page = agent.post_from("/account", "/account/password", &form).await;
     assert_eq!(page.status, 422, "{}", page.body);
     assert_shows(&page, &["Ein Passwort muss 8 bis 1024 Zeichen lang sein."]);
 }
@@ -436,7 +402,7 @@ async fn deleting_an_account_speaks_german_from_the_form_to_the_end() {
     let agent = alice_on(Agent::speaking(&app, "de")).await;
     let form = agent.get("/account/delete").await;
     assert_eq!(form.status, 200, "{}", form.body);
-    assert_german(&form);
+    form.assert_in("de");
     assert_shows(
         &form,
         &[
@@ -456,7 +422,7 @@ async fn deleting_an_account_speaks_german_from_the_form_to_the_end() {
         )
         .await;
     assert_eq!(deleted.status, 200, "{}", deleted.body);
-    assert_german(&deleted);
+    deleted.assert_in("de");
     assert_shows(&deleted, &["Ihr Konto wurde gelöscht"]);
 }
 
@@ -465,7 +431,7 @@ async fn the_delete_form_is_english_without_accept_language() {
     let app = spawn_app().await;
     let agent = alice_on(Agent::new(&app)).await;
     let form = agent.get("/account/delete").await;
-    assert_english(&form);
+    form.assert_in("en");
     assert_shows(
         &form,
         &[

@@ -51,7 +51,7 @@ pub(crate) async fn verified_developer<'a>(
 }
 
 /// Posts the "forgot password" form for `email`.
-async fn ask_reset(agent: &Agent<'_>, email: &str) -> Page {
+pub async fn ask_reset(agent: &Agent<'_>, email: &str) -> Page {
     let form = agent.get("/password/forgot").await;
     assert_eq!(form.status, 200);
     agent

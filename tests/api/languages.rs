@@ -6,18 +6,11 @@
 use crate::browser::{authorize_path, web_app, Agent, PASSWORD};
 use crate::helpers::spawn_app;
 
-fn language_of(page: &crate::browser::Page) -> &str {
-    page.headers
-        .get("content-language")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
 #[tokio::test]
 async fn without_accept_language_a_page_is_english() {
     let app = spawn_app().await;
     let page = Agent::new(&app).get("/login").await;
-    assert_eq!(language_of(&page), "en");
+    assert_eq!(page.language(), "en");
     assert!(page.body.contains(r#"<html lang="en">"#));
     assert!(page.body.contains("<h1>Sign in</h1>"), "{}", page.body);
 }
@@ -28,7 +21,7 @@ async fn a_browser_preferring_german_gets_the_sign_in_page_in_german() {
     let page = Agent::speaking(&app, "de-DE,de;q=0.9,en;q=0.8")
         .get("/login")
         .await;
-    assert_eq!(language_of(&page), "de");
+    assert_eq!(page.language(), "de");
     assert!(page.body.contains(r#"<html lang="de">"#));
     assert!(page.body.contains("<h1>Anmelden</h1>"), "{}", page.body);
     assert!(page.body.contains("Passwort vergessen?"), "{}", page.body);
@@ -38,14 +31,14 @@ async fn a_browser_preferring_german_gets_the_sign_in_page_in_german() {
 async fn accept_language_weights_outrank_their_order() {
     let app = spawn_app().await;
     let page = Agent::speaking(&app, "de;q=0.2, en;q=0.9").get("/login").await;
-    assert_eq!(language_of(&page), "en");
+    assert_eq!(page.language(), "en");
 }
 
 #[tokio::test]
 async fn a_language_tollgate_does_not_speak_falls_back_to_english() {
     let app = spawn_app().await;
     let page = Agent::speaking(&app, "ja, fr;q=0.8").get("/login").await;
-    assert_eq!(language_of(&page), "en");
+    assert_eq!(page.language(), "en");
     assert!(page.body.contains("<h1>Sign in</h1>"));
 }
 
@@ -81,7 +74,7 @@ async fn ui_locales_of_an_authorization_request_outranks_accept_language_on_the_
     let to_login = agent.get(&path).await;
     assert_eq!(to_login.status, 303);
     let login = agent.follow(&to_login).await;
-    assert_eq!(language_of(&login), "de");
+    assert_eq!(login.language(), "de");
     assert!(login.body.contains("<h1>Anmelden</h1>"), "{}", login.body);
 }
 
@@ -92,10 +85,10 @@ async fn an_authorization_request_without_ui_locales_forgets_the_earlier_one() {
     let agent = Agent::speaking(&app, "en");
     let (german, _) = authorize_path(&client, &[("scope", "profile"), ("ui_locales", "de")]);
     agent.get(&german).await;
-    assert_eq!(language_of(&agent.get("/login").await), "de");
+    assert_eq!(agent.get("/login").await.language(), "de");
     let (plain, _) = authorize_path(&client, &[("scope", "profile")]);
     agent.get(&plain).await;
-    assert_eq!(language_of(&agent.get("/login").await), "en");
+    assert_eq!(agent.get("/login").await.language(), "en");
 }
 
 #[tokio::test]
@@ -105,7 +98,7 @@ async fn ui_locales_naming_no_language_tollgate_speaks_leaves_the_browsers() {
     let agent = Agent::speaking(&app, "de");
     let (path, _) = authorize_path(&client, &[("scope", "profile"), ("ui_locales", "ja")]);
     let login = agent.follow(&agent.get(&path).await).await;
-    assert_eq!(language_of(&login), "de");
+    assert_eq!(login.language(), "de");
 }
 
 #[tokio::test]
@@ -118,7 +111,7 @@ async fn the_consent_page_follows_ui_locales_of_its_own_request() {
     let (path, _) = authorize_path(&client, &[("scope", "profile"), ("ui_locales", "de")]);
     let consent = agent.get(&path).await;
     assert_eq!(consent.status, 200, "{}", consent.body);
-    assert_eq!(language_of(&consent), "de");
+    assert_eq!(consent.language(), "de");
     assert!(consent.body.contains(r#"<html lang="de">"#));
 }
 
@@ -170,7 +163,7 @@ async fn a_refused_authorization_request_speaks_its_ui_locales() {
         .get("/oauth2/authorize?response_type=code&client_id=nobody&ui_locales=de")
         .await;
     assert_eq!(page.status, 400);
-    assert_eq!(language_of(&page), "de");
+    assert_eq!(page.language(), "de");
 }
 
 #[tokio::test]
@@ -193,5 +186,5 @@ async fn an_oversized_accept_language_header_is_ignored() {
     let huge = format!("de,{}", "x-y;q=0.1,".repeat(200));
     let page = Agent::speaking(&app, &huge).get("/login").await;
     assert_eq!(page.status, 200);
-    assert_eq!(language_of(&page), "en");
+    assert_eq!(page.language(), "en");
 }

@@ -5,18 +5,6 @@ use crate::browser::{Agent, Page};
 use crate::helpers::{answer, spawn_app_on, TestDb};
 use serde_json::json;
 
-fn language_of(page: &Page) -> &str {
-    page.headers
-        .get("content-language")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
-fn assert_german(page: &Page) {
-    assert_eq!(language_of(page), "de");
-    assert!(page.body.contains(r#"<html lang="de">"#), "{}", page.body);
-}
-
 /// Posts the new-application form with `redirect_uris`.
 async fn register_with(agent: &Agent<'_>, redirect_uris: &str) -> Page {
     let form = agent.get("/portal/apps/new").await;
@@ -40,7 +28,7 @@ async fn the_portal_list_is_german_for_a_browser_preferring_german() {
     let dev = Agent::speaking(&app, "de-DE,de;q=0.9").signed_up("dev").await;
     let page = dev.get("/portal").await;
     assert_eq!(page.status, 200);
-    assert_german(&page);
+    page.assert_in("de");
     assert!(page.body.contains("<h1>Ihre Anwendungen</h1>"), "{}", page.body);
     assert!(page.body.contains("Anwendung registrieren"), "{}", page.body);
     assert!(
@@ -55,7 +43,7 @@ async fn the_portal_list_is_english_without_accept_language() {
     let app = spawn_app_on(TestDb::new(), |_| {}).await;
     let dev = Agent::developer(&app, "dev").await;
     let page = dev.get("/portal").await;
-    assert_eq!(language_of(&page), "en");
+    assert_eq!(page.language(), "en");
     assert!(page.body.contains(r#"<html lang="en">"#));
     assert!(page.body.contains("<h1>Your applications</h1>"), "{}", page.body);
     assert!(
@@ -71,7 +59,7 @@ async fn the_new_application_form_is_german() {
     let dev = Agent::speaking(&app, "de").signed_up("dev").await;
     let page = dev.get("/portal/apps/new").await;
     assert_eq!(page.status, 200);
-    assert_german(&page);
+    page.assert_in("de");
     for words in [
         "Weiterleitungs-URIs",
         "Grant-Typen",
@@ -88,7 +76,7 @@ async fn a_redirect_uri_with_a_fragment_is_refused_in_german_on_the_form() {
     let dev = Agent::speaking(&app, "de").signed_up("dev").await;
     let page = register_with(&dev, "https://fotos.example/callback#hier").await;
     assert_eq!(page.status, 422, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert!(
         page.body.contains("Die Anwendung wurde nicht gespeichert"),
         "{}",
@@ -146,7 +134,7 @@ async fn the_delete_page_is_german() {
     let registered = register_with(&dev, "https://fotos.example/callback").await;
     assert_eq!(registered.status, 303, "{}", registered.body);
     let secret = dev.follow(&registered).await;
-    assert_german(&secret);
+    secret.assert_in("de");
     assert!(
         secret.body.contains("Kopieren Sie das Geheimnis jetzt."),
         "{}",
@@ -161,7 +149,7 @@ async fn the_delete_page_is_german() {
         .to_string();
     let page = dev.get(&format!("/portal/apps/{id}/delete")).await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert!(page.body.contains("<h1>Fotos löschen?</h1>"), "{}", page.body);
     assert!(page.body.contains("Behalten"), "{}", page.body);
 }

@@ -2,46 +2,17 @@
 //! reset, email verification, and the emails they send, which speak the
 //! language of the request that sent them.
 
-use crate::browser::{Agent, Page, PASSWORD};
-use crate::email::verified_developer;
+use crate::browser::{Agent, PASSWORD};
+use crate::email::{ask_reset, verified_developer};
 use crate::helpers::spawn_app;
 use crate::smtp_sink::spawn_app_with_mail;
-
-fn language_of(page: &Page) -> &str {
-    page.headers
-        .get("content-language")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
-fn assert_german(page: &Page) {
-    assert_eq!(language_of(page), "de", "{}", page.body);
-    assert!(page.body.contains(r#"<html lang="de">"#), "{}", page.body);
-}
-
-fn assert_english(page: &Page) {
-    assert_eq!(language_of(page), "en", "{}", page.body);
-    assert!(page.body.contains(r#"<html lang="en">"#), "{}", page.body);
-}
-
-/// Posts the "forgot password" form for `email`.
-async fn ask_reset(agent: &Agent<'_>, email: &str) -> Page {
-    let form = agent.get("/password/forgot").await;
-    assert_eq!(form.status, 200);
-    agent
-        .post(
-            "/password/forgot",
-            &[("csrf_token", &form.hidden("csrf_token")), ("email", email)],
-        )
-        .await
-}
 
 #[tokio::test]
 async fn the_sign_up_page_is_german_for_a_german_browser() {
     let app = spawn_app().await;
     let page = Agent::speaking(&app, "de").get("/signup").await;
     assert_eq!(page.status, 200);
-    assert_german(&page);
+    page.assert_in("de");
     assert!(
         page.body.contains("<h1>Entwicklerkonto erstellen</h1>"),
         "{}",
@@ -55,7 +26,7 @@ async fn the_sign_up_page_is_german_for_a_german_browser() {
 async fn the_sign_up_page_is_english_without_accept_language() {
     let app = spawn_app().await;
     let page = Agent::new(&app).get("/signup").await;
-    assert_english(&page);
+    page.assert_in("en");
     assert!(
         page.body.contains("<h1>Create a developer account</h1>"),
         "{}",
@@ -82,7 +53,7 @@ async fn sign_up_tells_differing_passwords_in_german() {
         )
         .await;
     assert_eq!(page.status, 422, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert!(
         page.body.contains("Es wurde kein Konto erstellt"),
         "{}",
@@ -100,7 +71,7 @@ async fn the_forgot_password_page_and_its_answer_are_german() {
     let app = spawn_app().await;
     let agent = Agent::speaking(&app, "de");
     let form = agent.get("/password/forgot").await;
-    assert_german(&form);
+    form.assert_in("de");
     assert!(
         form.body.contains("<h1>Passwort vergessen?</h1>"),
         "{}",
@@ -110,7 +81,7 @@ async fn the_forgot_password_page_and_its_answer_are_german() {
 
     let asked = ask_reset(&agent, "nobody@example.com").await;
     let answer = agent.get(asked.location.as_deref().unwrap()).await;
-    assert_german(&answer);
+    answer.assert_in("de");
     assert!(answer.body.contains("Spam-Ordner"), "{}", answer.body);
 }
 
@@ -118,7 +89,7 @@ async fn the_forgot_password_page_and_its_answer_are_german() {
 async fn the_forgot_password_page_is_english_without_accept_language() {
     let app = spawn_app().await;
     let page = Agent::new(&app).get("/password/forgot").await;
-    assert_english(&page);
+    page.assert_in("en");
     assert!(page.body.contains("Send me a link"), "{}", page.body);
 }
 
@@ -171,7 +142,7 @@ async fn the_page_a_reset_link_opens_is_german_for_a_german_browser() {
     let page = agent.get(&link).await;
 
     assert_eq!(page.status, 200, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert!(
         page.body.contains("<h1>Neues Passwort wählen</h1>"),
         "{}",
@@ -191,7 +162,7 @@ async fn an_unknown_reset_link_is_refused_in_german() {
         .get("/password/reset?token=no-such-token")
         .await;
     assert_eq!(page.status, 404);
-    assert_german(&page);
+    page.assert_in("de");
     assert!(
         page.body
             .contains("Dieser Link zum Zurücksetzen funktioniert nicht"),
@@ -225,7 +196,7 @@ async fn the_email_verification_page_is_german_for_a_german_browser() {
     let page = alice.get(&link).await;
 
     assert_eq!(page.status, 200, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert!(
         page.body.contains("Bestätigen Sie, dass <strong"),
         "{}",
@@ -242,7 +213,7 @@ async fn the_sign_out_confirmation_is_german_for_a_german_browser() {
     let page = alice.get("/oauth2/logout").await;
 
     assert_eq!(page.status, 200, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert!(
         page.body.contains("<h1>Von Tollgate abmelden?</h1>"),
         "{}",
@@ -256,7 +227,7 @@ async fn the_signed_out_page_is_german_for_a_german_browser() {
     let app = spawn_app().await;
     let page = Agent::speaking(&app, "de").get("/oauth2/logout").await;
     assert_eq!(page.status, 200, "{}", page.body);
-    assert_german(&page);
+    page.assert_in("de");
     assert!(
         page.body.contains("<h1>Sie sind abgemeldet</h1>"),
         "{}",
@@ -269,6 +240,6 @@ async fn the_signed_out_page_is_german_for_a_german_browser() {
 async fn the_signed_out_page_is_english_without_accept_language() {
     let app = spawn_app().await;
     let page = Agent::new(&app).get("/oauth2/logout").await;
-    assert_english(&page);
+    page.assert_in("en");
     assert!(page.body.contains("<h1>You are signed out</h1>"), "{}", page.body);
 }
